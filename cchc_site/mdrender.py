@@ -1,0 +1,124 @@
+"""Markdown -> HTML with Python-Markdown, one configured converter per process.
+
+Site paths written by authors (``/tin-tuc/...``, ``/static/...``) are rewritten to
+live under the site's base path, ``tthc:<code>`` links become procedure links, and
+every internal link is recorded (with its line) so the build can check it exists.
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass
+from functools import lru_cache
+
+import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+from .text import slugify
+
+RENDERER_VERSION = "md-1"
+EXTENSIONS = ("tables", "footnotes", "attr_list", "toc", "sane_lists")
+_STASH = re.compile("\x02wzxhzdk:\\d+\x03")
+
+
+@dataclass(frozen=True)
+class Link:
+    """An internal link as written (``/tin-tuc/...`` or ``tthc:1.013225``) and its body line."""
+
+    target: str
+    line: int  # 1-based line within the body
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    summary: str  # the first paragraph, as plain text
+    links: tuple[Link, ...]
+
+
+def toc_slug(value: str, separator: str) -> str:
+    """ASCII heading ids for Vietnamese headings."""
+    return slugify(value, "muc")
+
+
+def procedure_path(code: str) -> str:
+    return f"thu-tuc-hanh-chinh/{code}/"
+
+
+class _LinkProcessor(Treeprocessor):
+    def __init__(self, md: markdown.Markdown, base_path: str) -> None:
+        super().__init__(md)
+        self.base_path = base_path
+        self.found: list[str] = []
+        self.summary = ""
+
+    def run(self, root: etree.Element) -> None:
+        self.found = []
+        self.summary = ""
+        for element in root.iter():
+            for attr in ("href", "src"):
+                value = element.get(attr)
+                if value is None:
+                    continue
+                if value.startswith("tthc:"):
+                    self.found.append(value)
+                    element.set(attr, self.base_path + procedure_path(value[5:].strip()))
+                elif value.startswith("/") and not value.startswith("//"):
+                    self.found.append(value)
+                    element.set(attr, self.base_path + value[1:])
+            if element.tag == "table" and "class" not in element.attrib:
+                element.set("class", "bang")
+        for child in root:
+            if child.tag == "p":
+                text = "".join(child.itertext())
+                self.summary = " ".join(_STASH.sub("", text).split())
+                if self.summary:
+                    break
+
+
+class _SiteExtension(Extension):
+    def __init__(self, base_path: str) -> None:
+        super().__init__()
+        self.base_path = base_path
+        self.processor: _LinkProcessor | None = None
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
+        self.processor = _LinkProcessor(md, self.base_path)
+        md.treeprocessors.register(self.processor, "cchc_links", 1)
+
+
+class Converter:
+    """A reusable converter for one base path (reset between documents)."""
+
+    def __init__(self, base_path: str) -> None:
+        self.extension = _SiteExtension(base_path)
+        self.md = markdown.Markdown(
+            extensions=[*EXTENSIONS, self.extension],
+            extension_configs={"toc": {"slugify": toc_slug, "permalink": False},
+                               "footnotes": {"BACKLINK_TITLE": "Quay lại đoạn %d"}},
+            output_format="html",
+        )
+
+    def convert(self, body: str) -> Rendered:
+        self.md.reset()
+        html = self.md.convert(body)
+        processor = self.extension.processor
+        assert processor is not None
+        links = tuple(Link(target, _line_of(body, target)) for target in dict.fromkeys(processor.found))
+        return Rendered(html, processor.summary, links)
+
+
+def _line_of(body: str, target: str) -> int:
+    index = body.find(target)
+    return body.count("\n", 0, index) + 1 if index >= 0 else 1
+
+
+@lru_cache(maxsize=4)
+def converter_for(base_path: str) -> Converter:
+    return Converter(base_path)
+
+
+def render_markdown(body: str, base_path: str) -> Rendered:
+    """Convert one document body (pure apart from reusing a cached converter)."""
+    return converter_for(base_path).convert(body)

@@ -1,0 +1,146 @@
+"""The content model: frozen dataclasses, complete when built (no placeholders)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from .config import Term
+
+POSTS_DIR = "content/posts"
+PAGES_DIR = "content/pages"
+PROCEDURES_DIR = "content/procedures"
+STATIC_DIR = "content/static"
+DATA_DIR = "content/data"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One Markdown file as read from disk, decoded and normalised."""
+
+    path: str  # site-relative, POSIX separators, e.g. content/posts/2021/08/a.md
+    kind: str  # "post" | "page" | "procedure"
+    text: str
+    digest: str  # hash of the normalised text
+
+
+@dataclass(frozen=True)
+class Post:
+    path: str
+    title: str
+    date: datetime  # aware, in the site timezone
+    category: Term | None
+    tags: tuple[Term, ...]
+    summary: str  # the author's summary, "" when derived from the body
+    author: str
+    image: str  # site path such as /static/anh.jpg, or ""
+    attachments: tuple[str, ...]  # site paths under /static/
+    slug: str
+    draft: bool
+    sample: bool
+    body: str
+    body_line: int
+    digest: str
+
+    @property
+    def url(self) -> str:
+        return f"/tin-tuc/{self.date.year}/{self.date.month:02d}/{self.slug}/"
+
+    @property
+    def month(self) -> tuple[int, int]:
+        return (self.date.year, self.date.month)
+
+    def is_published(self, now: datetime) -> bool:
+        """Not a draft and not dated after ``now``."""
+        return not self.draft and self.date <= now
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    title: str
+    slug: str
+    summary: str
+    draft: bool
+    body: str
+    body_line: int
+    digest: str
+
+    @property
+    def url(self) -> str:
+        return f"/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Quyết định công bố: number, date and issuer (each may be empty)."""
+
+    number: str
+    date: str
+    issuer: str
+
+    def __str__(self) -> str:
+        parts = [f"Quyết định số {self.number}" if self.number else "Quyết định"]
+        if self.date:
+            parts.append(f"ngày {self.date}")
+        if self.issuer:
+            parts.append(f"của {self.issuer}")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Channel:
+    method: str
+    time: str
+    fee: str
+    note: str
+
+
+@dataclass(frozen=True)
+class DossierItem:
+    name: str
+    copies: str
+    form: str  # site path of the form, or ""
+
+
+@dataclass(frozen=True)
+class Procedure:
+    path: str
+    code: str
+    title: str
+    field: Term
+    decision: Decision | None
+    level: str
+    online: str  # "toàn trình" | "một phần" | "không" | ""
+    online_legacy: str  # e.g. "mức độ 4" when the author wrote an old level
+    channels: tuple[Channel, ...]
+    applicants: tuple[str, ...]
+    agency: str
+    competent_agency: str
+    address: str
+    result: str
+    legal_basis: tuple[str, ...]
+    conditions: tuple[str, ...]
+    dossier: tuple[DossierItem, ...]
+    steps: tuple[str, ...]
+    forms: tuple[str, ...]
+    keywords: tuple[str, ...]
+    updated: date | None
+    draft: bool
+    body: str
+    body_line: int
+    digest: str
+
+    @property
+    def url(self) -> str:
+        return f"/thu-tuc-hanh-chinh/{self.code}/"
+
+    @property
+    def processing_time(self) -> str:
+        """The first channel's time limit (what the index shows)."""
+        for channel in self.channels:
+            if channel.time:
+                return channel.time
+        return ""
+
+
+Document = Post | Page | Procedure

@@ -1,0 +1,141 @@
+"""The monthly quota of plan 2477/KH-SXD (mục III.3): at least N posts a month.
+
+Pure: the clock (``now``) is passed in.
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable, Literal
+
+from .config import QuotaConfig
+from .dates import month_label
+from .errors import SiteError
+from .models import Post
+
+Status = Literal["ok", "short", "waived", "in_progress"]
+STATUS_LABELS: dict[str, str] = {"ok": "đạt", "short": "thiếu", "waived": "miễn", "in_progress": "đang diễn ra"}
+Month = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class MonthStatus:
+    month: Month
+    count: int
+    required: int
+    status: Status
+    posts: tuple[Post, ...]
+    reason: str  # the waiver's reason, or ""
+    days_left: int  # days left in the month, today included (current month only)
+
+    @property
+    def key(self) -> str:
+        return f"{self.month[0]:04d}-{self.month[1]:02d}"
+
+    @property
+    def label(self) -> str:
+        return month_label(*self.month)
+
+    @property
+    def missing(self) -> int:
+        return max(self.required - self.count, 0)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+@dataclass(frozen=True)
+class QuotaReport:
+    as_of: datetime
+    min_posts: int
+    months: tuple[MonthStatus, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.short_months
+
+    @property
+    def short_months(self) -> tuple[MonthStatus, ...]:
+        return tuple(m for m in self.months if m.status == "short")
+
+    @property
+    def current(self) -> MonthStatus | None:
+        return next((m for m in self.months if m.status == "in_progress"), None)
+
+
+def next_month(month: Month) -> Month:
+    year, m = month
+    return (year + 1, 1) if m == 12 else (year, m + 1)
+
+
+def previous_month(month: Month) -> Month:
+    year, m = month
+    return (year - 1, 12) if m == 1 else (year, m - 1)
+
+
+def month_range(first: Month, last: Month) -> list[Month]:
+    """Every month from ``first`` to ``last`` inclusive (empty when last < first)."""
+    months: list[Month] = []
+    current = first
+    while current <= last:
+        months.append(current)
+        current = next_month(current)
+    return months
+
+
+def published_posts(posts: Iterable[Post], now: datetime) -> list[Post]:
+    """Posts that count: not drafts, not dated after ``now``."""
+    return [p for p in posts if p.is_published(now)]
+
+
+def compute_quota(posts: Iterable[Post], quota: QuotaConfig, now: datetime, strict: bool = False) -> QuotaReport:
+    """Status of every enforced month as of ``now`` (an aware datetime in the site timezone).
+
+    Enforced: ``start`` .. ``end`` (or, without ``end``, up to the current month).  The
+    current month is "in_progress" unless ``strict``; months after it are not reported.
+    """
+    current: Month = (now.year, now.month)
+    last = min(quota.end, current) if quota.end else current
+    by_month: dict[Month, list[Post]] = {}
+    for post in published_posts(posts, now):
+        by_month.setdefault(post.month, []).append(post)
+    statuses: list[MonthStatus] = []
+    for month in month_range(quota.start, last):
+        month_posts = tuple(sorted(by_month.get(month, []), key=lambda p: (p.date, p.path)))
+        count = len(month_posts)
+        reason = quota.waiver(month) or ""
+        days_left = 0
+        if month == current:
+            days_left = calendar.monthrange(*month)[1] - now.day + 1
+        if count >= quota.min_posts:
+            status: Status = "ok"
+        elif reason:
+            status = "waived"
+        elif month == current and not strict:
+            status = "in_progress"
+        else:
+            status = "short"
+        if month == current and not strict and status == "ok":
+            status = "ok"
+        statuses.append(MonthStatus(month, count, quota.min_posts, status, month_posts, reason, days_left))
+    return QuotaReport(now, quota.min_posts, tuple(statuses))
+
+
+def check_quota(report: QuotaReport, config_path: str = "site.yaml") -> list[SiteError]:
+    """One error per short month, saying what to do about it."""
+    errors: list[SiteError] = []
+    for month in report.short_months:
+        errors.append(SiteError(config_path, 0, "E060", shortfall_message(month, report.as_of)))
+    return errors
+
+
+def shortfall_message(month: MonthStatus, now: datetime) -> str:
+    head = f"{month.label}: {month.count}/{month.required} bài — thiếu {month.missing} bài."
+    if (now.year, now.month) == month.month:
+        return (f"{head} Còn {month.days_left} ngày: đăng thêm {month.missing} bài trong tháng này "
+                "(content/posts/), hoặc tạo nhanh bằng 'cchc-site new post \"Tiêu đề\"'.")
+    return (f"{head} Tháng đã qua: KHÔNG đăng bài lùi ngày để bù. Nếu có lý do chính đáng, ghi miễn trừ "
+            f"trong site.yaml (mục quota → waivers), ví dụ:  \"{month.key}\": \"Lý do ...\" — lý do sẽ hiện "
+            "trong mọi báo cáo.")

@@ -1,0 +1,91 @@
+"""Vietnamese text helpers: NFC, slugs, diacritic folding and alphabetical order.
+
+All functions are pure.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+# Letters whose diacritic is part of the letter (not a tone) in Vietnamese.
+_LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}  # breve (ă), circumflex (â ê ô), horn (ơ ư)
+# Tone marks in dictionary order: ngang (none), huyền, hỏi, ngã, sắc, nặng.
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_ALPHA_INDEX = {ch: i for i, ch in enumerate(_ALPHABET)}
+
+
+def nfc(text: str) -> str:
+    """Unicode NFC, the form every text is compared and written in."""
+    return unicodedata.normalize("NFC", text)
+
+
+def fold(text: str) -> str:
+    """Lower case without any diacritic, ``đ`` -> ``d``: the form used for matching.
+
+    >>> fold("Đà Nẵng")
+    'da nang'
+    """
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return stripped.replace("đ", "d").replace("Đ", "d")
+
+
+def slugify(text: str, fallback_prefix: str = "bai") -> str:
+    """ASCII lower-case slug: tone marks removed, ``đ`` -> ``d``, other runs -> ``-``.
+
+    Never empty: text without any Latin letter or digit gets ``<prefix>-<hash>``.
+
+    >>> slugify("Đẩy mạnh cải cách hành chính năm 2021")
+    'day-manh-cai-cach-hanh-chinh-nam-2021'
+    """
+    ascii_text = fold(text).encode("ascii", "ignore").decode("ascii")
+    slug = _NON_ALNUM.sub("-", ascii_text).strip("-")
+    if slug:
+        return slug
+    digest = hashlib.sha1(nfc(text).encode("utf-8")).hexdigest()[:8]
+    return f"{fallback_prefix}-{digest}"
+
+
+def is_valid_slug(slug: str) -> bool:
+    """True for a slug made of ``a-z``, ``0-9`` and single inner hyphens."""
+    return bool(re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug))
+
+
+def collation_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...], str]:
+    """Sort key for Vietnamese alphabetical order (a ă â b c d đ e ê …).
+
+    Letters first (primary), then tones in dictionary order (secondary), then the
+    text itself so the order is total and stable.
+    """
+    primary: list[int] = []
+    tones: list[int] = []
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    i = 0
+    n = len(decomposed)
+    while i < n:
+        base = decomposed[i]
+        i += 1
+        letter = base
+        tone = 0
+        while i < n and unicodedata.combining(decomposed[i]):
+            mark = decomposed[i]
+            if mark in _LETTER_MARKS:
+                letter = unicodedata.normalize("NFC", letter + mark)
+            elif mark in _TONES:
+                tone = _TONES[mark]
+            i += 1
+        index = _ALPHA_INDEX.get(letter)
+        primary.append(1000 + index if index is not None else ord(letter) if ord(letter) < 1000 else 2000 + ord(letter))
+        tones.append(tone)
+    return tuple(primary), tuple(tones), text
+
+
+def strip_html(html: str) -> str:
+    """Plain text of an HTML fragment (tags dropped, whitespace collapsed)."""
+    import html as html_lib
+
+    text = re.sub(r"<[^>]+>", " ", html)
+    return " ".join(html_lib.unescape(text).split())
