@@ -387,6 +387,10 @@ _SAMPLE_BYTES = 256 * 1024
 _MIN_RATIO = 0.6
 
 _VI_LETTERS = frozenset("abcdeghiklmnopqrstuvxyăâđêôơư")
+# Lower-case letters a Vietnamese word may contain (tones only on vowels).
+_VI_CHARS = _VI_LETTERS | frozenset(
+    _nfc(v + t) for v in "aăâeêioôơuưy" for t in _TONE_ORDER
+)
 _ONSET = r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx])?"
 # Vowel clusters that take a final consonant, and those that end the syllable.
 _NUCLEUS_CLOSED = "a ă â e ê i o ô ơ u ư y oa oă oe oo uâ uê uô uơ ươ iê yê uyê uy"
@@ -418,13 +422,13 @@ _TOKEN = re.compile(r"[^\s\x00-\x40\x5b-\x60\x7b-\x7f\u00a0\u2000-\u206f]+")
 
 def _is_vietnamese_syllable(word: str) -> bool:
     """Whether a lower-case NFC word is a well-formed Vietnamese syllable."""
+    if not _VI_CHARS.issuperset(word):
+        return False
     decomposed = unicodedata.normalize("NFD", word)
     tones = [c for c in decomposed if c in _TONE_MARKS]
     if len(tones) > 1:
         return False
     base = _nfc("".join(c for c in decomposed if c not in _TONE_MARKS))
-    if not _VI_LETTERS.issuperset(base):
-        return False
     m = _SYLLABLE.fullmatch(base)
     if m is None:
         return False
@@ -449,6 +453,9 @@ def _score(text: str) -> tuple[int, int, int]:
     for token in _TOKEN.findall(text):
         if token.isascii():
             continue
+        if "\ufffd" in token:  # a byte the candidate does not define
+            bad += 1
+            continue
         word = _strip_symbols(token).lower()
         if not word or word.isascii():
             continue
@@ -470,11 +477,12 @@ def guess_legacy_encoding(data: bytes) -> str | None:
     final).  The candidate with the highest share of well-formed syllables
     wins (common words such as "của", "và", "được" break ties) if that share
     is at least 60 % and no other candidate scores the same.  Plain ASCII,
-    UTF-8, other languages and binary data give ``None``.
+    UTF-8, other languages, binary data and anything with a NUL byte (such
+    as UTF-16) give ``None``.
     """
     sample = data[:_SAMPLE_BYTES]
-    if sample.isascii():
-        return None
+    if sample.isascii() or b"\x00" in sample:
+        return None  # nothing to go on, or binary / UTF-16
     scored = []
     for name, decode in _DECODERS.items():
         good, bad, common = _score(decode(sample, strict=True))

@@ -1,0 +1,288 @@
+"""Command line: the only place that prints or exits.
+
+Exit codes: 0 success, 1 content errors (all listed as ``path:line: CODE message``),
+2 usage errors.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date, datetime, time as dtime
+from pathlib import Path
+from typing import Sequence
+
+from .errors import BuildFailed, SiteError
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _configure_stdio() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8", errors="replace")  # type: ignore[attr-defined]
+        except (AttributeError, ValueError):
+            pass
+
+
+def parse_as_of(text: str | None, tz) -> datetime:  # noqa: ANN001
+    """"Now" for the build: the end of ``--as-of`` day in the site timezone, or the clock."""
+    if text is None:
+        return datetime.now(tz)
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of '{text}' không hợp lệ; viết theo dạng YYYY-MM-DD, ví dụ 2021-12-31.") from None
+    return datetime.combine(day, dtime(23, 59, 59), tz)
+
+
+def print_errors(errors: Sequence[SiteError], stream=None) -> None:  # noqa: ANN001
+    stream = stream or sys.stderr
+    errs = [e for e in errors if e.severity == "error"]
+    warns = [e for e in errors if e.severity != "error"]
+    for e in (*errs, *warns):
+        print(e.format(), file=stream)
+    if errs:
+        print(f"\nTìm thấy {len(errs)} lỗi" + (f" và {len(warns)} cảnh báo" if warns else "") + ". "
+              "Sửa các lỗi trên rồi chạy lại.", file=stream)
+
+
+def _site_dir(args: argparse.Namespace) -> Path:
+    site = Path(args.site).expanduser()
+    if not site.is_dir():
+        raise UsageError(f"Không tìm thấy thư mục trang '{args.site}'.")
+    return site
+
+
+def _config_tz(site: Path):  # noqa: ANN202
+    from .config import load_config
+    config = load_config(site)
+    if isinstance(config, list):
+        raise BuildFailed(config)
+    return config, config.tz
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build_site
+    from .plan import BuildOptions
+    from .reports import format_quota_text
+
+    site = _site_dir(args)
+    config, tz = _config_tz(site)
+    now = parse_as_of(args.as_of, tz)
+    output = Path(args.output) if args.output else site / "output"
+    options = BuildOptions(now=now, drafts=args.drafts, future=args.future)
+    try:
+        result = build_site(site, output, options, base_url=args.base_url, clean=args.clean)
+    except BuildFailed as failed:
+        quota_errors = [e for e in failed.errors if e.code == "E060"]
+        if quota_errors:
+            from .build import load_site
+            try:
+                loaded = load_site(site, options, args.base_url, enforce_quota=False)
+                if loaded.quota:
+                    print(format_quota_text(loaded.quota), file=sys.stderr)
+                    print(file=sys.stderr)
+            except BuildFailed:
+                pass
+        print_errors(failed.errors)
+        print(f"Bản dựng thất bại; thư mục {output} được giữ nguyên như trước.", file=sys.stderr)
+        return EXIT_CONTENT
+    for warning in result.warnings:
+        print(warning.format(), file=sys.stderr)
+    print(f"Đã dựng {result.pages} trang ({result.files} tệp) vào {output} trong {result.seconds:.2f} giây.")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import run_check
+    from .reports import format_quota_text, github_annotations, quota_json
+
+    site = _site_dir(args)
+    config, tz = _config_tz(site)
+    now = parse_as_of(args.as_of, tz)
+    outcome = run_check(site, now, strict=args.strict)
+    errors = [e for e in outcome.problems if e.severity == "error"]
+    if args.format == "json":
+        data = quota_json(outcome.quota, config, outcome.problems) if outcome.quota else {
+            "ok": not errors, "as_of": now.date().isoformat(), "min_posts": None, "months": [],
+            "errors": [{"path": e.path, "line": e.line, "code": e.code, "message": e.message,
+                        "severity": e.severity} for e in outcome.problems]}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    elif args.format == "github":
+        print(github_annotations(outcome.quota, outcome.problems))
+    else:
+        if outcome.problems:
+            print_errors(outcome.problems, sys.stdout)
+            print()
+        if outcome.quota:
+            print(format_quota_text(outcome.quota))
+        else:
+            print("Chưa bật chỉ tiêu số bài (thêm mục quota: start: \"YYYY-MM\" vào site.yaml).")
+    failed = bool(errors) or (outcome.quota is not None and not outcome.quota.ok)
+    return EXIT_CONTENT if failed else EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .check import run_check
+    from .dates import parse_month
+    from .reports import make_monthly_report, report_csv, report_markdown, write_docx
+
+    site = _site_dir(args)
+    config, tz = _config_tz(site)
+    try:
+        month = parse_month(args.month)
+    except ValueError:
+        raise UsageError(f"--month '{args.month}' không hợp lệ; viết dạng YYYY-MM, ví dụ 2021-09.") from None
+    now = parse_as_of(args.as_of, tz)
+    outcome = run_check(site, now, strict=False)
+    errors = [e for e in outcome.problems if e.severity == "error" and e.code != "E060"]
+    if errors:
+        print_errors(errors)
+        return EXIT_CONTENT
+    if outcome.quota is None:
+        raise UsageError("site.yaml chưa có mục quota (start: \"YYYY-MM\"), nên chưa lập được báo cáo.")
+    report = make_monthly_report(outcome.quota, month, config, outcome.posts)
+    if report is None:
+        raise UsageError(f"Tháng {args.month} nằm ngoài thời gian áp dụng chỉ tiêu hoặc chưa đến.")
+    fmt = args.format
+    if fmt == "docx":
+        target = Path(args.output or f"bao-cao-cchc-{month[0]}-{month[1]:02d}.docx")
+        write_docx(report, target)
+        print(f"Đã ghi báo cáo: {target}")
+        return EXIT_OK
+    data = report_csv(report) if fmt == "csv" else report_markdown(report).encode("utf-8")
+    if args.output:
+        Path(args.output).write_bytes(data)
+        print(f"Đã ghi báo cáo: {args.output}")
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import create_document
+
+    site = _site_dir(args)
+    config, tz = _config_tz(site)
+    result = create_document(site, config, args.kind, args.title, datetime.now(tz),
+                             category=args.category, date_text=args.date, code=args.code)
+    if isinstance(result, str):
+        raise UsageError(result)
+    print(result)
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .devserver import serve
+
+    site = _site_dir(args)
+    return serve(site, host=args.host, port=args.port, open_browser=args.open)
+
+
+def cmd_fix_encoding(args: argparse.Namespace) -> int:
+    from .encoding import NotUtf8, convert_legacy, decode_source, guess_legacy_encoding, normalize_text
+
+    status = EXIT_OK
+    for name in args.files:
+        path = Path(name)
+        data = path.read_bytes()
+        decoded = decode_source(data)
+        if not isinstance(decoded, NotUtf8):
+            print(f"{name}: đã là UTF-8, không cần chuyển.")
+            continue
+        encoding = args.source or guess_legacy_encoding(data)
+        if encoding is None:
+            print(f"{name}: không nhận ra bảng mã; dùng --from tcvn3|vni|windows-1258.", file=sys.stderr)
+            status = EXIT_CONTENT
+            continue
+        backup = path.with_name(path.name + ".bak")
+        if not backup.exists():
+            backup.write_bytes(data)
+        path.write_text(normalize_text(convert_legacy(data, encoding)), encoding="utf-8", newline="\n")
+        print(f"{name}: đã chuyển từ {encoding} sang UTF-8 (bản cũ lưu ở {backup.name}).")
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cchc-site", description="Dựng chuyên mục Cải cách hành chính từ Markdown.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def site_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--site", default=".", help="thư mục trang (mặc định: thư mục hiện tại)")
+
+    b = sub.add_parser("build", help="dựng trang vào output/")
+    site_arg(b)
+    b.add_argument("--output", help="thư mục đầu ra (mặc định: <site>/output)")
+    b.add_argument("--base-url", help="thay base_url của site.yaml")
+    b.add_argument("--drafts", action="store_true", help="gồm cả bản nháp (để xem trước)")
+    b.add_argument("--future", action="store_true", help="gồm cả bài hẹn ngày sau")
+    b.add_argument("--as-of", help="coi hôm nay là ngày YYYY-MM-DD")
+    b.add_argument("--clean", action="store_true", help="bỏ qua bộ nhớ đệm, dựng lại từ đầu")
+    b.set_defaults(func=cmd_build)
+
+    c = sub.add_parser("check", help="kiểm tra nội dung và chỉ tiêu số bài, không dựng trang")
+    site_arg(c)
+    c.add_argument("--as-of", help="coi hôm nay là ngày YYYY-MM-DD")
+    c.add_argument("--strict", action="store_true", help="tháng hiện tại thiếu bài cũng là lỗi")
+    c.add_argument("--format", choices=("text", "json", "github"), default="text")
+    c.set_defaults(func=cmd_check)
+
+    r = sub.add_parser("report", help="báo cáo tháng gửi Sở Nội vụ")
+    site_arg(r)
+    r.add_argument("--month", required=True, help="tháng YYYY-MM")
+    r.add_argument("--format", choices=("md", "csv", "docx"), default="md")
+    r.add_argument("--output", help="tệp kết quả")
+    r.add_argument("--as-of", help="coi hôm nay là ngày YYYY-MM-DD")
+    r.set_defaults(func=cmd_report)
+
+    n = sub.add_parser("new", help="tạo bài, thủ tục hoặc trang mới")
+    site_arg(n)
+    n.add_argument("kind", choices=("post", "procedure", "page"))
+    n.add_argument("title", help="tiêu đề")
+    n.add_argument("--category", help="chuyên mục (bài viết)")
+    n.add_argument("--date", help="ngày đăng, ví dụ 28/07/2021 hoặc 2021-07-28 08:30")
+    n.add_argument("--code", help="mã thủ tục, ví dụ 1.013225")
+    n.set_defaults(func=cmd_new)
+
+    s = sub.add_parser("serve", help="xem trước, tự dựng lại khi lưu tệp")
+    site_arg(s)
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--open", action="store_true", help="mở trình duyệt")
+    s.set_defaults(func=cmd_serve)
+
+    f = sub.add_parser("fix-encoding", help="chuyển tệp từ bảng mã cũ (TCVN3, VNI, Windows-1258) sang UTF-8")
+    f.add_argument("files", nargs="+")
+    f.add_argument("--from", dest="source", choices=("tcvn3", "vni", "windows-1258"))
+    f.set_defaults(func=cmd_fix_encoding)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _configure_stdio()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"cchc-site: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BuildFailed as failed:
+        print_errors(failed.errors)
+        return EXIT_CONTENT
+    except KeyboardInterrupt:
+        return 130
+    except OSError as exc:
+        print(f"cchc-site: lỗi đọc/ghi tệp: {exc}", file=sys.stderr)
+        return EXIT_CONTENT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

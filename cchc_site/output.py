@@ -1,0 +1,140 @@
+"""Write the output folder atomically (the only module that writes the site).
+
+A build writes everything into a staging folder beside the output folder and swaps
+it in only when complete, so a failed or killed build leaves the previous output
+exactly as it was.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Iterable
+
+from .errors import SiteError
+
+MARKER = ".cchc-site"
+MARKER_TEXT = b"This folder is written by cchc-site; it is replaced at every build.\n"
+_RENAME_EXCHANGE = 2
+
+
+def staging_dir(output: Path) -> Path:
+    return output.parent / f".{output.name}.cchc-tmp-{os.getpid()}"
+
+
+def check_output_dir(output: Path, site_dir: Path) -> list[SiteError]:
+    """Refuse outputs whose replacement would destroy something that is not ours."""
+    out = output.resolve()
+    site = site_dir.resolve()
+    home = Path.home().resolve()
+    forbidden = {site: "thư mục trang", site / "content": "content/", site / "templates": "templates/",
+                 home: "thư mục người dùng", Path(out.anchor): "thư mục gốc"}
+    for path, label in forbidden.items():
+        if out == path:
+            return [SiteError(str(output), 0, "E050", f"Không thể dùng {label} làm thư mục đầu ra: nó sẽ bị xóa và "
+                                                      "thay mới. Chọn thư mục khác, ví dụ --output output.")]
+    for parent in (site / "content", site / "templates"):
+        if parent in out.parents:
+            return [SiteError(str(output), 0, "E050", "Thư mục đầu ra không được nằm trong content/ hay templates/.")]
+    if out in site.parents or out in home.parents:
+        return [SiteError(str(output), 0, "E050", "Thư mục đầu ra không được chứa thư mục trang hay thư mục người dùng.")]
+    if out.is_file():
+        return [SiteError(str(output), 0, "E050", "Đường dẫn đầu ra là một tệp, không phải thư mục.")]
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+        return [SiteError(str(output), 0, "E050", "Thư mục đầu ra đã có dữ liệu không do cchc-site tạo ra; để tránh "
+                                                  "mất dữ liệu, hãy chọn thư mục trống hoặc xóa thư mục này trước.")]
+    return []
+
+
+def recover_output(output: Path) -> None:
+    """Finish or undo a swap that a killed build left half done; drop stale staging folders."""
+    parent = output.parent
+    if not parent.is_dir():
+        return
+    prefix_tmp = f".{output.name}.cchc-tmp-"
+    prefix_old = f".{output.name}.cchc-old-"
+    for entry in sorted(parent.iterdir()):
+        if entry.name.startswith(prefix_old):
+            if not output.exists():
+                os.replace(entry, output)
+            else:
+                shutil.rmtree(entry, ignore_errors=True)
+        elif entry.name.startswith(prefix_tmp) and entry.name != staging_dir(output).name:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2); False when unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd = -100
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return result == 0
+
+
+def swap_in(staging: Path, output: Path) -> None:
+    """Make ``staging`` the output folder; the previous output is removed afterwards."""
+    if output.exists():
+        if _exchange(staging, output):
+            shutil.rmtree(staging, ignore_errors=True)
+            return
+        old = output.parent / f".{output.name}.cchc-old-{os.getpid()}"
+        os.replace(output, old)
+        os.replace(staging, output)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(staging, output)
+
+
+def write_file(root: Path, rel: str, data: bytes) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(data)
+
+
+def copy_file(root: Path, rel: str, source: Path) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, path)
+
+
+def link_or_copy(root: Path, rel: str, source: Path) -> None:
+    """Reuse an unchanged file of the previous output (a hard link costs no copy)."""
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, path)
+    except OSError:
+        shutil.copyfile(source, path)
+
+
+def new_staging(output: Path) -> Path:
+    staging = staging_dir(output)
+    if staging.exists():
+        shutil.rmtree(staging)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging.mkdir()
+    (staging / MARKER).write_bytes(MARKER_TEXT)
+    return staging
+
+
+def discard(staging: Path) -> None:
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_all(staging: Path, files: Iterable[tuple[str, bytes]]) -> int:
+    count = 0
+    for rel, data in files:
+        write_file(staging, rel, data)
+        count += 1
+    return count

@@ -1,0 +1,274 @@
+"""Which pages exist, their URLs and template contexts (pure).
+
+Every page is planned before anything is rendered or written (MkDocs: gather first,
+then write).  Contexts hold small frozen views, so a page's fingerprint (what it
+shows) can be computed without rendering it: the incremental build re-renders only
+pages whose fingerprint changed.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable, Mapping, Sequence
+
+from markupsafe import Markup
+
+from .charts import bar_chart, rank_chart
+from .config import Term
+from .dates import month_label
+from .mdrender import Rendered
+from .models import Page, Post, Procedure
+from .quota import STATUS_LABELS, QuotaReport
+from .site import Site
+from .text import collation_key, slugify
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    now: datetime  # aware, site timezone: what "published" means
+    drafts: bool = False
+    future: bool = False
+    preview: bool = False  # the `serve` preview: banners and live reload
+
+
+@dataclass(frozen=True)
+class Crumb:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """A post as shown in a list."""
+
+    title: str
+    url: str
+    date: datetime
+    category: Term | None
+    tags: tuple[Term, ...]
+    summary: str
+    sample: bool
+    draft: bool
+    future: bool
+
+
+@dataclass(frozen=True)
+class Pager:
+    current: int
+    urls: tuple[str, ...]  # URL of page 1..n
+
+    @property
+    def total(self) -> int:
+        return len(self.urls)
+
+    @property
+    def prev_url(self) -> str | None:
+        return self.urls[self.current - 2] if self.current > 1 else None
+
+    @property
+    def next_url(self) -> str | None:
+        return self.urls[self.current] if self.current < self.total else None
+
+
+@dataclass(frozen=True)
+class PlannedPage:
+    url: str  # "/x/" for an HTML page, "/rss.xml" for a file
+    template: str
+    context: Mapping[str, Any] = field(hash=False)
+    in_sitemap: bool = True
+    lastmod: datetime | None = None
+
+    @property
+    def output_path(self) -> str:
+        """Path of the file inside the output folder."""
+        rel = self.url.lstrip("/")
+        return rel + "index.html" if (rel == "" or rel.endswith("/")) else rel
+
+
+def visible_posts(posts: Iterable[Post], options: BuildOptions) -> list[Post]:
+    """Posts shown on the site: drafts and future posts only when asked for."""
+    return [p for p in posts if (options.drafts or not p.draft) and (options.future or p.date <= options.now)]
+
+
+def card_for(post: Post, rendered: Mapping[str, Rendered], now: datetime) -> Card:
+    summary = post.summary or rendered[post.digest].summary
+    return Card(post.title, post.url, post.date, post.category, post.tags, summary, post.sample, post.draft,
+                post.date > now)
+
+
+def paginate(items: Sequence[Any], per_page: int, base_url: str) -> list[tuple[Pager, Sequence[Any]]]:
+    """Pages of a list: page 1 at ``base_url``, then ``base_url/trang/N/``."""
+    count = max(1, math.ceil(len(items) / per_page))
+    urls = tuple(base_url if n == 1 else f"{base_url}trang/{n}/" for n in range(1, count + 1))
+    return [(Pager(n + 1, urls), items[n * per_page:(n + 1) * per_page]) for n in range(count)]
+
+
+def _lastmod(posts: Sequence[Post]) -> datetime | None:
+    return max((p.date for p in posts), default=None)
+
+
+def plan_listing(template: str, base_url: str, title: str, posts: Sequence[Post], cards: Mapping[str, Card],
+                 per_page: int, crumbs: tuple[Crumb, ...], extra: Mapping[str, Any] | None = None) -> list[PlannedPage]:
+    pages: list[PlannedPage] = []
+    for pager, chunk in paginate(posts, per_page, base_url):
+        page_title = title if pager.current == 1 else f"{title} — trang {pager.current}"
+        context = {"title": page_title, "heading": title, "cards": tuple(cards[p.path] for p in chunk),
+                   "pager": pager, "crumbs": crumbs, **(extra or {})}
+        pages.append(PlannedPage(pager.urls[pager.current - 1], template, context, lastmod=_lastmod(chunk)))
+    return pages
+
+
+HOME = Crumb("Trang chủ", "/")
+NEWS = Crumb("Tin tức", "/tin-tuc/")
+PROCS = Crumb("Thủ tục hành chính", "/thu-tuc-hanh-chinh/")
+
+
+def plan_site(site: Site, rendered: Mapping[str, Rendered], options: BuildOptions,
+              quota: QuotaReport | None) -> list[PlannedPage]:
+    """Every page and generated file of the site, in a stable order."""
+    config = site.config
+    per_page = config.posts_per_page
+    posts = visible_posts(site.posts, options)  # newest first
+    cards = {p.path: card_for(p, rendered, options.now) for p in posts}
+    site_lastmod = _lastmod(posts)
+    out: list[PlannedPage] = []
+
+    out += plan_listing("index.html", "/", config.title, posts, cards, per_page, (), {"is_home": True})
+
+    for i, post in enumerate(posts):
+        newer = posts[i - 1] if i > 0 else None
+        older = posts[i + 1] if i + 1 < len(posts) else None
+        crumbs = (HOME, NEWS, Crumb(month_label(*post.month), f"/tin-tuc/{post.date.year}/{post.date.month:02d}/"))
+        out.append(PlannedPage(post.url, "post.html", {
+            "title": post.title, "post": post, "card": cards[post.path],
+            "content": Markup(rendered[post.digest].html), "crumbs": crumbs,
+            "newer": Crumb(newer.title, newer.url) if newer else None,
+            "older": Crumb(older.title, older.url) if older else None,
+        }, lastmod=post.date))
+
+    by_month: dict[tuple[int, int], list[Post]] = {}
+    for post in posts:
+        by_month.setdefault(post.month, []).append(post)
+    years: dict[int, list[tuple[tuple[int, int], int]]] = {}
+    for (year, month), month_posts in sorted(by_month.items(), reverse=True):
+        years.setdefault(year, []).append(((year, month), len(month_posts)))
+        out += plan_listing("archive_month.html", f"/tin-tuc/{year}/{month:02d}/", month_label(year, month),
+                            month_posts, cards, per_page, (HOME, NEWS, Crumb(f"Năm {year}", f"/tin-tuc/{year}/")))
+    for year, months in years.items():
+        out.append(PlannedPage(f"/tin-tuc/{year}/", "archive_year.html", {
+            "title": f"Tin tức năm {year}", "year": year, "crumbs": (HOME, NEWS),
+            "months": tuple((month_label(*m), f"/tin-tuc/{m[0]}/{m[1]:02d}/", n) for m, n in months),
+        }, lastmod=_lastmod([p for m, _ in months for p in by_month[m]])))
+    out.append(PlannedPage("/tin-tuc/", "archives.html", {
+        "title": "Tin tức theo tháng", "crumbs": (HOME,),
+        "years": tuple((year, sum(n for _, n in months),
+                        tuple((month_label(*m), f"/tin-tuc/{m[0]}/{m[1]:02d}/", n) for m, n in months))
+                       for year, months in years.items()),
+    }, lastmod=site_lastmod))
+
+    category_rows = []
+    for term in config.categories:
+        cat_posts = [p for p in posts if p.category == term]
+        category_rows.append((term, f"/chuyen-muc/{term.slug}/", len(cat_posts)))
+        out += plan_listing("term.html", f"/chuyen-muc/{term.slug}/", term.name, cat_posts, cards, per_page,
+                            (HOME, Crumb("Chuyên mục", "/chuyen-muc/")), {"term": term, "kind": "Chuyên mục"})
+    out.append(PlannedPage("/chuyen-muc/", "terms.html", {
+        "title": "Chuyên mục", "crumbs": (HOME,), "rows": tuple(category_rows), "kind": "chuyên mục"},
+        lastmod=site_lastmod))
+
+    tags: dict[str, Term] = {}
+    by_tag: dict[str, list[Post]] = {}
+    for post in posts:
+        for tag in post.tags:
+            tags.setdefault(tag.slug, tag)
+            by_tag.setdefault(tag.slug, []).append(post)
+    tag_rows = []
+    for slug in sorted(tags, key=lambda s: collation_key(tags[s].name)):
+        tag = tags[slug]
+        tag_rows.append((tag, f"/the/{slug}/", len(by_tag[slug])))
+        out += plan_listing("term.html", f"/the/{slug}/", f"Thẻ: {tag.name}", by_tag[slug], cards, per_page,
+                            (HOME, Crumb("Thẻ", "/the/")), {"term": tag, "kind": "Thẻ"})
+    out.append(PlannedPage("/the/", "terms.html", {
+        "title": "Thẻ", "crumbs": (HOME,), "rows": tuple(tag_rows), "kind": "thẻ"}, lastmod=site_lastmod))
+
+    for page in site.pages:
+        if page.draft and not options.drafts:
+            continue
+        out.append(PlannedPage(page.url, "page.html", {
+            "title": page.title, "page": page, "content": Markup(rendered[page.digest].html), "crumbs": (HOME,),
+        }, lastmod=site_lastmod))
+
+    out += plan_procedures(site, rendered, options, site_lastmod)
+
+    if quota is not None:
+        out.append(plan_statistics(quota, site_lastmod))
+    out.append(plan_indices(site, site_lastmod))
+    out.append(PlannedPage("/tim-kiem/", "search.html", {"title": "Tìm kiếm", "crumbs": (HOME,)},
+                           lastmod=site_lastmod))
+    out.append(PlannedPage("/404.html", "404.html", {"title": "Không tìm thấy trang", "crumbs": ()},
+                           in_sitemap=False))
+    feed_posts = [p for p in posts if not p.draft and p.date <= options.now][:20]
+    out.append(PlannedPage("/rss.xml", "rss.xml", {
+        "cards": tuple(cards[p.path] for p in feed_posts), "last_build": _lastmod(feed_posts)}, in_sitemap=False))
+    sitemap = tuple((p.url, p.lastmod) for p in out if p.in_sitemap and p.url.endswith("/"))
+    out.append(PlannedPage("/sitemap.xml", "sitemap.xml", {"entries": sitemap}, in_sitemap=False))
+    out.append(PlannedPage("/robots.txt", "robots.txt", {}, in_sitemap=False))
+    return out
+
+
+def procedure_order(procedures: Iterable[Procedure]) -> list[Procedure]:
+    """Vietnamese alphabetical order of titles (a ă â b c d đ e ê …), code breaking ties."""
+    return sorted(procedures, key=lambda p: (collation_key(p.title), p.code))
+
+
+def plan_procedures(site: Site, rendered: Mapping[str, Rendered], options: BuildOptions,
+                    site_lastmod: datetime | None) -> list[PlannedPage]:
+    procedures = [p for p in site.procedures if options.drafts or not p.draft]
+    groups = []
+    for term in site.config.fields:
+        members = tuple(procedure_order(p for p in procedures if p.field == term))
+        if members:
+            groups.append((term, f"/thu-tuc-hanh-chinh/{term.slug}/", members))
+    out: list[PlannedPage] = [PlannedPage("/thu-tuc-hanh-chinh/", "procedures.html", {
+        "title": "Thủ tục hành chính", "crumbs": (HOME,), "groups": tuple(groups), "total": len(procedures),
+        "single_field": False}, lastmod=site_lastmod)]
+    for term, url, members in groups:
+        out.append(PlannedPage(url, "procedures.html", {
+            "title": f"Thủ tục hành chính lĩnh vực {term.name}", "crumbs": (HOME, PROCS),
+            "groups": ((term, url, members),), "total": len(members), "single_field": True}, lastmod=site_lastmod))
+    for proc in procedures:
+        out.append(PlannedPage(proc.url, "procedure.html", {
+            "title": proc.title, "proc": proc, "content": Markup(rendered[proc.digest].html),
+            "crumbs": (HOME, PROCS, Crumb(proc.field.name, f"/thu-tuc-hanh-chinh/{proc.field.slug}/")),
+        }, lastmod=None))
+    ordered = procedure_order(procedures)
+    out.append(PlannedPage("/thu-tuc-hanh-chinh/index.json", "procedures.json", {"procedures": tuple(ordered)},
+                           in_sitemap=False))
+    out.append(PlannedPage("/thu-tuc-hanh-chinh/danh-sach.csv", "procedures.csv", {"procedures": tuple(ordered)},
+                           in_sitemap=False))
+    return out
+
+
+def plan_statistics(quota: QuotaReport, lastmod: datetime | None) -> PlannedPage:
+    months = quota.months
+    chart = bar_chart("Số bài mỗi tháng so với mức tối thiểu", [f"{m.month[1]:02d}/{m.month[0] % 100:02d}" for m in months],
+                      [m.count for m in months], [m.status_label for m in months], quota.min_posts)
+    return PlannedPage("/thong-ke/", "statistics.html", {
+        "title": "Thống kê tin, bài cải cách hành chính", "crumbs": (HOME,), "quota": quota, "chart": chart,
+        "labels": STATUS_LABELS}, lastmod=lastmod)
+
+
+def plan_indices(site: Site, lastmod: datetime | None) -> PlannedPage:
+    by_index: dict[str, list[Any]] = {}
+    for entry in site.indices:
+        by_index.setdefault(entry.index, []).append(entry)
+    series = [(name, [(e.year, e.rank) for e in entries if e.rank is not None]) for name, entries in by_index.items()]
+    chart = rank_chart("Thứ hạng các chỉ số qua các năm", [s for s in series if s[1]])
+    return PlannedPage("/chi-so-cchc/", "indices.html", {
+        "title": "Chỉ số cải cách hành chính", "crumbs": (HOME,), "tables": tuple(by_index.items()), "chart": chart,
+    }, lastmod=lastmod)
+
+
+def slug_for_field(name: str) -> str:
+    return slugify(name)

@@ -1,0 +1,146 @@
+"""Jinja2 environment and page rendering (template errors become SiteErrors)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import traceback
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any, Callable
+
+import jinja2
+
+from .config import SiteConfig
+from .dates import format_vn_date, format_vn_short
+from .errors import SiteError
+from .plan import BuildOptions, PlannedPage
+
+THEME_DIR = Path(__file__).parent / "theme"
+SITE_TEMPLATES = "templates"
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Where templates come from: the site's ``templates/`` first, then the default theme."""
+
+    site_dir: Path
+
+    @property
+    def search_path(self) -> list[str]:
+        paths = [str(self.site_dir / SITE_TEMPLATES)] if (self.site_dir / SITE_TEMPLATES).is_dir() else []
+        return [*paths, str(THEME_DIR)]
+
+    def display_path(self, filename: str) -> str:
+        """A template file as the user should see it in an error."""
+        path = Path(filename)
+        for base, label in ((self.site_dir, ""), (THEME_DIR, "(giao diện mặc định) cchc_site/theme/")):
+            try:
+                rel = path.resolve().relative_to(base.resolve())
+                return f"{label}{rel.as_posix()}"
+            except ValueError:
+                continue
+        return filename
+
+
+def _absolute(config: SiteConfig) -> Callable[[str], str]:
+    def abs_url(path: str) -> str:
+        if "://" in path:
+            return path
+        return config.base_url + path.lstrip("/")
+    return abs_url
+
+
+def make_environment(theme: Theme, config: SiteConfig, options: BuildOptions) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(theme.search_path),
+        autoescape=jinja2.select_autoescape(["html", "xml", "svg"], default_for_string=True, default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    base_path = config.base_path
+
+    def url(path: str) -> str:
+        if "://" in path or path.startswith("#"):
+            return path
+        return base_path + path.lstrip("/")
+
+    env.filters.update(
+        url=url, abs_url=_absolute(config), vndate=format_vn_date, vndate_short=format_vn_short,
+        rfc822=lambda d: format_datetime(d), iso=lambda d: d.isoformat(),
+        isodate=lambda d: d.date().isoformat() if isinstance(d, datetime) else d.isoformat(),
+    )
+    env.globals.update(site=config, options=options, preview=options.preview)
+    return env
+
+
+def render_procedures_json(context: dict[str, Any], config: SiteConfig) -> bytes:
+    from .exports import procedures_json
+    return procedures_json(context["procedures"], config)
+
+
+def render_procedures_csv(context: dict[str, Any], config: SiteConfig) -> bytes:
+    from .exports import procedures_csv
+    return procedures_csv(context["procedures"], config)
+
+
+PRODUCERS: dict[str, Callable[[dict[str, Any], SiteConfig], bytes]] = {
+    "procedures.json": render_procedures_json,
+    "procedures.csv": render_procedures_csv,
+}
+
+
+class Renderer:
+    """Renders planned pages; template problems come back as SiteErrors."""
+
+    def __init__(self, theme: Theme, config: SiteConfig, options: BuildOptions,
+                 extra_globals: dict[str, Any] | None = None) -> None:
+        self.theme = theme
+        self.config = config
+        self.env = make_environment(theme, config, options)
+        if extra_globals:
+            self.env.globals.update(extra_globals)
+
+    def check_templates(self) -> list[SiteError]:
+        """Compile every template once, so syntax errors are all reported up front."""
+        errors: list[SiteError] = []
+        for name in sorted(set(self.env.list_templates(extensions=["html", "xml", "txt"]))):
+            try:
+                self.env.get_template(name)
+            except jinja2.TemplateSyntaxError as exc:
+                errors.append(SiteError(self.theme.display_path(exc.filename or name), exc.lineno or 1, "E030",
+                                        f"Lỗi cú pháp trong mẫu: {exc.message}. Kiểm tra các cặp {{% ... %}} và {{{{ ... }}}}."))
+        return errors
+
+    def render(self, page: PlannedPage) -> bytes | SiteError:
+        producer = PRODUCERS.get(page.template)
+        if producer is not None:
+            return producer(dict(page.context), self.config)
+        try:
+            template = self.env.get_template(page.template)
+            text = template.render({**page.context, "page_url": page.url})
+        except jinja2.TemplateSyntaxError as exc:
+            return SiteError(self.theme.display_path(exc.filename or page.template), exc.lineno or 1, "E030",
+                             f"Lỗi cú pháp trong mẫu: {exc.message}.")
+        except jinja2.UndefinedError as exc:
+            where, line = self._template_frame(exc, page.template)
+            return SiteError(where, line, "E031", f"Biến không xác định trong mẫu: {exc.message}. "
+                                                  f"(khi dựng trang {page.url}) Kiểm tra tên biến trong mẫu.")
+        except jinja2.TemplateNotFound as exc:
+            return SiteError(page.template, 1, "E032", f"Không tìm thấy mẫu '{exc.name}'.")
+        except Exception as exc:  # a template error of any other kind: still file and line
+            where, line = self._template_frame(exc, page.template)
+            return SiteError(where, line, "E032", f"Lỗi khi dựng trang {page.url}: {type(exc).__name__}: {exc}")
+        return text.encode("utf-8")
+
+    def _template_frame(self, exc: BaseException, fallback: str) -> tuple[str, int]:
+        search = [Path(p).resolve() for p in self.theme.search_path]
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            path = Path(frame.filename)
+            if path.suffix in (".html", ".xml", ".txt") and any(base in path.resolve().parents for base in search):
+                return self.theme.display_path(frame.filename), frame.lineno or 1
+        return fallback, 1
