@@ -155,7 +155,7 @@ def make_renderer(site_dir: Path, loaded: LoadedSite, options: BuildOptions,
 
 def build_site(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: str | None = None,
                enforce_quota: bool = True, extra_globals: dict[str, object] | None = None,
-               clean: bool = False) -> BuildResult:
+               clean: bool = False, cache_dir: Path | None = None) -> BuildResult:
     """Build the whole site into ``output_dir``, atomically."""
     started = time.perf_counter()
     problems = check_output_dir(output_dir, site_dir)
