@@ -20,6 +20,7 @@ from .output import check_output_dir, copy_file, discard, new_staging, recover_o
 from .plan import BuildOptions, PlannedPage, plan_site, visible_posts
 from .quota import QuotaReport, check_quota, compute_quota
 from .render import SITE_TEMPLATES, THEME_DIR, Renderer, Theme
+from .search import search_outputs
 from .site import Site, parse_site
 
 
@@ -165,6 +166,7 @@ def build_site(site_dir: Path, output_dir: Path, options: BuildOptions, base_url
     renderer = make_renderer(site_dir, loaded, options, extra_globals)
     pages, assets = plan_and_check(loaded, site_dir, options)
     outputs = render_pages(renderer, pages)
+    outputs += search_outputs(loaded.site, loaded.rendered, options)
 
     recover_output(output_dir)
     staging = new_staging(output_dir)
