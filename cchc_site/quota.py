@@ -90,25 +90,36 @@ def published_posts(posts: Iterable[Post], now: datetime) -> list[Post]:
     return [p for p in posts if p.is_published(now)]
 
 
-def compute_quota(posts: Iterable[Post], quota: QuotaConfig, now: datetime, strict: bool = False) -> QuotaReport:
-    """Status of every enforced month as of ``now`` (an aware datetime in the site timezone).
+def enforced_months(quota: QuotaConfig, now: datetime) -> list[Month]:
+    """The months the gate looks at as of ``now``: ``start`` .. ``end``, cut at the current month.
 
-    Enforced: ``start`` .. ``end`` (or, without ``end``, up to the current month).  The
-    current month is "in_progress" unless ``strict``; months after it are not reported.
+    Without ``end`` this is every month from ``start`` to the last complete month before
+    ``now``, plus the current month (reported as in progress).  Months with no posts are
+    included.  Months after the current one are never reported.
     """
     current: Month = (now.year, now.month)
     last = min(quota.end, current) if quota.end else current
+    return month_range(quota.start, last)
+
+
+def compute_quota(posts: Iterable[Post], quota: QuotaConfig, now: datetime, strict: bool = False) -> QuotaReport:
+    """Status of every enforced month as of ``now`` (an aware datetime in the site timezone).
+
+    Only published posts count (no drafts, none dated after ``now``); a post counts for the
+    month of its date in the site timezone (``Post.date`` is already in it).  A month is
+    "ok" with at least ``min_posts`` posts, else "waived" when ``waivers`` names it, else
+    "in_progress" when it is the current month (unless ``strict``), else "short".
+    """
+    current: Month = (now.year, now.month)
     by_month: dict[Month, list[Post]] = {}
     for post in published_posts(posts, now):
         by_month.setdefault(post.month, []).append(post)
     statuses: list[MonthStatus] = []
-    for month in month_range(quota.start, last):
+    for month in enforced_months(quota, now):
         month_posts = tuple(sorted(by_month.get(month, []), key=lambda p: (p.date, p.path)))
         count = len(month_posts)
         reason = quota.waiver(month) or ""
-        days_left = 0
-        if month == current:
-            days_left = calendar.monthrange(*month)[1] - now.day + 1
+        days_left = calendar.monthrange(*month)[1] - now.day + 1 if month == current else 0
         if count >= quota.min_posts:
             status: Status = "ok"
         elif reason:
@@ -117,25 +128,39 @@ def compute_quota(posts: Iterable[Post], quota: QuotaConfig, now: datetime, stri
             status = "in_progress"
         else:
             status = "short"
-        if month == current and not strict and status == "ok":
-            status = "ok"
         statuses.append(MonthStatus(month, count, quota.min_posts, status, month_posts, reason, days_left))
     return QuotaReport(now, quota.min_posts, tuple(statuses))
 
 
-def check_quota(report: QuotaReport, config_path: str = "site.yaml") -> list[SiteError]:
-    """One error per short month, saying what to do about it."""
-    errors: list[SiteError] = []
-    for month in report.short_months:
-        errors.append(SiteError(config_path, 0, "E060", shortfall_message(month, report.as_of)))
-    return errors
+def check_quota(report: QuotaReport, config_path: str = "site.yaml", line: int = 0) -> list[SiteError]:
+    """One E060 error per short month, saying what to do about it (``line``: the ``quota:`` line)."""
+    return [SiteError(config_path, line, "E060", shortfall_message(month, report.as_of))
+            for month in report.short_months]
+
+
+def shortfall_line(month: MonthStatus) -> str:
+    """``Tháng 09/2021: 1/2 bài — thiếu 1 bài``."""
+    return f"{month.label}: {month.count}/{month.required} bài — thiếu {month.missing} bài"
+
+
+def waiver_snippet(months: Iterable[MonthStatus]) -> str:
+    """The lines to add to site.yaml to waive ``months`` (with a reason to fill in)."""
+    lines = ["quota:", "  waivers:"]
+    lines += [f'    "{m.key}": "Lý do ... (ví dụ: cán bộ phụ trách nghỉ ốm cả tháng)"' for m in months]
+    return "\n".join(lines)
+
+
+NO_BACKDATING = ("KHÔNG đăng bài lùi ngày (ghi ngày cũ) để bù cho tháng đã qua: ngày đăng phải là ngày thật. "
+                 "Nếu tháng đó thiếu bài vì lý do chính đáng, ghi miễn trừ kèm lý do vào site.yaml "
+                 "(mục quota → waivers); lý do sẽ hiện trong mọi báo cáo và trên trang /thong-ke/.")
 
 
 def shortfall_message(month: MonthStatus, now: datetime) -> str:
-    head = f"{month.label}: {month.count}/{month.required} bài — thiếu {month.missing} bài."
+    """One line: what is missing and how to fix it honestly."""
+    head = shortfall_line(month) + "."
     if (now.year, now.month) == month.month:
         return (f"{head} Còn {month.days_left} ngày: đăng thêm {month.missing} bài trong tháng này "
                 "(content/posts/), hoặc tạo nhanh bằng 'cchc-site new post \"Tiêu đề\"'.")
-    return (f"{head} Tháng đã qua: KHÔNG đăng bài lùi ngày để bù. Nếu có lý do chính đáng, ghi miễn trừ "
-            f"trong site.yaml (mục quota → waivers), ví dụ:  \"{month.key}\": \"Lý do ...\" — lý do sẽ hiện "
+    return (f"{head} Tháng đã qua: KHÔNG đăng bài lùi ngày để bù. Nếu có lý do chính đáng, thêm miễn trừ vào "
+            f"site.yaml, dưới 'quota:' → 'waivers:', dòng  \"{month.key}\": \"Lý do ...\"  — lý do sẽ hiện "
             "trong mọi báo cáo.")
