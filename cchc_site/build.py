@@ -2,35 +2,99 @@
 
 ``build_site`` gathers and checks everything before writing anything; any problem
 raises :class:`BuildFailed` carrying all of them, and the output folder is untouched.
+
+Speed: parsed sources and rendered Markdown come from the cache when their inputs are
+unchanged; Markdown and page rendering use every core; a page whose fingerprint (what
+it shows) is unchanged is reused from the previous output by a hard link; when nothing
+changed at all, nothing is written.
 """
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import time
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
-from .config import MenuItem, SiteConfig, load_config
-from .content import SiteFiles, load_site_files, walk_files
+import markdown as markdown_lib
+
+from . import __version__
+from .cache import CACHE_DIR, Cache, load_blob
+from .config import MenuItem, SiteConfig, check_base_url, load_config
+from .content import list_static, load_data_files, scan_sources, walk_files
 from .errors import BuildFailed, SiteError, only_errors
-from .links import check_links, check_unsafe_html
-from .mdrender import Rendered, render_markdown
+from .incremental import digest_bytes, fingerprint_pages
+from .links import check_links
+from .mdrender import RENDERER_VERSION, Link, Rendered
 from .models import STATIC_DIR
-from .output import check_output_dir, copy_file, discard, new_staging, recover_output, swap_in, write_file
+from .output import (MARKER, check_output_dir, copy_file, discard, link_or_copy, new_staging, recover_output,
+                     swap_in, write_file)
 from .plan import BuildOptions, PlannedPage, plan_site, visible_posts
 from .quota import QuotaReport, check_quota, compute_quota
 from .render import SITE_TEMPLATES, THEME_DIR, Renderer, Theme
 from .search import search_outputs
-from .site import Site, parse_site
+from .site import Document, Site, assemble_site, parse_data_files
+from .workers import Parsed, convert_all, parse_all, render_all
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    pages: int  # pages and generated files written
+    pages: int  # pages and generated files rendered by this build
     files: int  # every file in the output
     seconds: float
     quota: QuotaReport | None
     warnings: tuple[SiteError, ...] = ()
+    reused: int = 0  # files taken unchanged from the previous output
+    unchanged: bool = False  # nothing changed: the output was left as it was
+
+
+class RenderedStore(Mapping[str, "LazyRendered"]):
+    """Rendered Markdown by content digest; HTML stays in the cache until a page needs it."""
+
+    def __init__(self, meta: dict[str, tuple[str, tuple[Link, ...]]], fresh: dict[str, str],
+                 keys: dict[str, str], cache: Cache) -> None:
+        self._meta = meta  # digest -> (summary, links)
+        self._fresh = fresh  # digest -> html converted by this build
+        self._keys = keys  # digest -> cache key
+        self._cache = cache
+        self._pid = os.getpid()
+
+    def __getitem__(self, digest: str) -> "LazyRendered":
+        summary, links = self._meta[digest]
+        return LazyRendered(self, digest, summary, links)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._meta)
+
+    def __len__(self) -> int:
+        return len(self._meta)
+
+    def html(self, digest: str) -> str:
+        if digest in self._fresh:
+            return self._fresh[digest]
+        if os.getpid() != self._pid:  # a forked worker: SQLite connections do not survive fork
+            self._cache = Cache(self._cache.path)
+            self._pid = os.getpid()
+        html = self._cache.markdown_html(self._keys[digest])
+        if html is None:
+            raise RuntimeError("bộ nhớ đệm bị thay đổi trong khi dựng; hãy chạy lại với --clean")
+        return html
+
+
+class LazyRendered:
+    """Looks like :class:`Rendered`; ``html`` is fetched on first use."""
+
+    __slots__ = ("_store", "digest", "summary", "links")
+
+    def __init__(self, store: RenderedStore, digest: str, summary: str, links: tuple[Link, ...]) -> None:
+        self._store, self.digest, self.summary, self.links = store, digest, summary, links
+
+    @property
+    def html(self) -> str:
+        return self._store.html(self.digest)
 
 
 @dataclass(frozen=True)
@@ -38,7 +102,7 @@ class LoadedSite:
     """A validated site with its Markdown rendered: everything needed to plan pages."""
 
     site: Site
-    rendered: Mapping[str, Rendered]
+    rendered: RenderedStore
     quota: QuotaReport | None
     warnings: tuple[SiteError, ...]
 
@@ -48,7 +112,6 @@ def load_valid_config(site_dir: Path, base_url: str | None = None) -> SiteConfig
     if isinstance(config, list):
         raise BuildFailed(config)
     if base_url:
-        from .config import check_base_url
         problem = check_base_url(base_url)
         if problem:
             raise BuildFailed([SiteError("--base-url", 0, "E041", f"base_url {problem}.")])
@@ -74,112 +137,242 @@ def asset_files(site_dir: Path) -> dict[str, Path]:
     return files
 
 
-def render_documents(site: Site, options: BuildOptions) -> dict[str, Rendered]:
-    """Markdown of every document the build shows, keyed by content digest."""
-    base_path = site.config.base_path
-    docs = [*visible_posts(site.posts, options), *site.pages, *site.procedures]
-    rendered: dict[str, Rendered] = {}
+def _hash(*parts: object) -> str:
+    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def markdown_key(digest: str, base_path: str) -> str:
+    return _hash(RENDERER_VERSION, markdown_lib.__version__, base_path, digest)
+
+
+def open_cache(site_dir: Path, cache_dir: Path | None, clean: bool) -> Cache:
+    """The site's cache; ``clean`` throws it away first, so the build starts from nothing."""
+    path = (cache_dir or site_dir / CACHE_DIR) / "cache.sqlite"
+    if clean:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    return Cache(path)
+
+
+def parse_sources(site_dir: Path, config: SiteConfig, static: frozenset[str], cache: Cache) -> list[Parsed]:
+    """Every content file parsed, from the cache when its stamp and the settings match."""
+    entries = scan_sources(site_dir)
+    settings = _hash(__version__, pickle.dumps(config), sorted(static))
+    cached = cache.sources()
+    results: list[Parsed] = []
+    misses = []
+    for entry in entries:
+        hit = cached.get(entry.path)
+        value = load_blob(hit[1]) if hit and hit[0] == f"{settings}|{entry.stamp}" else None
+        if isinstance(value, Parsed):
+            results.append(value)
+        else:
+            misses.append(entry)
+    fresh = parse_all(site_dir, misses, config, static)
+    cache.put_sources([(p.path, f"{settings}|{p.stamp}", p) for p in fresh])
+    gone = set(cached) - {e.path for e in entries}
+    if gone:
+        cache.drop_sources(gone)
+    return results + fresh
+
+
+def render_markdown_all(docs: list[Document], base_path: str, cache: Cache) -> RenderedStore:
+    keys = {d.digest: markdown_key(d.digest, base_path) for d in docs}
+    meta_by_key = cache.markdown_meta(sorted(set(keys.values())))
+    todo: dict[str, str] = {}
     for doc in docs:
-        if doc.digest not in rendered:
-            rendered[doc.digest] = render_markdown(doc.body, base_path)
-    return rendered
+        if keys[doc.digest] not in meta_by_key:
+            todo.setdefault(doc.digest, doc.body)
+    converted = convert_all(sorted(todo.items()), base_path)
+    cache.put_markdown([(keys[digest], r) for digest, r in converted])
+    meta = {digest: meta_by_key[key] for digest, key in keys.items() if key in meta_by_key}
+    meta.update({digest: (r.summary, r.links) for digest, r in converted})
+    fresh = {digest: r.html for digest, r in converted}
+    return RenderedStore(meta, fresh, keys, cache)
 
 
-def load_site(site_dir: Path, options: BuildOptions, base_url: str | None = None,
-              enforce_quota: bool = True, strict: bool = False) -> LoadedSite:
+def shown_documents(site: Site, options: BuildOptions) -> list[Document]:
+    return [*visible_posts(site.posts, options), *(p for p in site.pages if options.drafts or not p.draft),
+            *(p for p in site.procedures if options.drafts or not p.draft)]
+
+
+def load_site(site_dir: Path, options: BuildOptions, base_url: str | None = None, enforce_quota: bool = True,
+              strict: bool = False, cache: Cache | None = None) -> LoadedSite:
     """Read, validate, render Markdown and apply the quota; raise BuildFailed with every problem."""
+    cache = cache or Cache(None)
     config = load_valid_config(site_dir, base_url)
-    files: SiteFiles = load_site_files(site_dir)
-    site, problems = parse_site(files, config)
-    shown = [*visible_posts(site.posts, options), *(p for p in site.pages if options.drafts or not p.draft),
-             *(p for p in site.procedures if options.drafts or not p.draft)]
-    problems += check_unsafe_html(shown, config.security == "strict")
-    rendered = render_documents(site, options)
+    static_stamps = list_static(site_dir)
+    static = frozenset(static_stamps)
+    parsed = parse_sources(site_dir, config, static, cache)
+    problems: list[SiteError] = []
+    docs: list[Document] = []
+    for item in parsed:
+        if isinstance(item.result, list):
+            problems.extend(item.result)
+        else:
+            docs.append(item.result)
+    data_files, data_errors = load_data_files(site_dir)
+    indices, index_errors = parse_data_files(data_files)
+    site, cross = assemble_site(config, docs, static, indices)
+    problems += data_errors + index_errors + cross
+    shown = shown_documents(site, options)
+    shown_paths = {d.path for d in shown}
+    problems += [w for item in parsed if item.path in shown_paths for w in item.warnings]
+    rendered = render_markdown_all(docs, config.base_path, cache)
     quota = compute_quota(site.posts, config.quota, options.now, strict) if config.quota else None
     if quota is not None and enforce_quota:
         problems += check_quota(quota, config.path)
     errors = only_errors(problems)
     if errors:
         raise BuildFailed(errors)
-    warnings = tuple(p for p in problems if p.severity == "warning")
+    warnings = tuple(sorted(set(p for p in problems if p.severity == "warning")))
     return LoadedSite(site, rendered, quota, warnings)
 
 
-def known_paths(pages: list[PlannedPage], site: Site, assets: Mapping[str, Path]) -> frozenset[str]:
+def known_paths(pages: list[PlannedPage], site: Site, assets: Mapping[str, Path],
+                extra: list[str]) -> frozenset[str]:
     paths = {p.url for p in pages}
     paths.update(f"/static/{rel}" for rel in site.static_files)
     paths.update(f"/{rel}" for rel in assets)
+    paths.update(f"/{rel}" for rel in extra)
     return frozenset(paths)
 
 
-def plan_and_check(loaded: LoadedSite, site_dir: Path, options: BuildOptions) -> tuple[list[PlannedPage], dict[str, Path]]:
+def plan_and_check(loaded: LoadedSite, site_dir: Path, options: BuildOptions,
+                   extra_files: list[str] = ()) -> tuple[list[PlannedPage], dict[str, Path]]:  # type: ignore[assignment]
     site = loaded.site
     pages = plan_site(site, loaded.rendered, options, loaded.quota)
     assets = asset_files(site_dir)
-    known = known_paths(pages, site, assets)
-    docs = [*visible_posts(site.posts, options), *(p for p in site.pages if options.drafts or not p.draft),
-            *(p for p in site.procedures if options.drafts or not p.draft)]
+    known = known_paths(pages, site, assets, list(extra_files))
+    shown = shown_documents(site, options)
     codes = frozenset(p.code for p in site.procedures if options.drafts or not p.draft)
-    errors = check_links(docs, loaded.rendered, known, codes)
+    errors = check_links(shown, loaded.rendered, known, codes)
     if errors:
         raise BuildFailed(errors)
     return pages, assets
 
 
-def render_pages(renderer: Renderer, pages: list[PlannedPage]) -> list[tuple[str, bytes]]:
-    outputs: list[tuple[str, bytes]] = []
-    errors: list[SiteError] = []
-    seen_template_errors: set[tuple[str, int, str]] = set()
-    for page in pages:
-        result = renderer.render(page)
-        if isinstance(result, SiteError):
-            key = (result.path, result.line, result.code)
-            if key not in seen_template_errors:  # one report per template problem, not per page
-                seen_template_errors.add(key)
-                errors.append(result)
-        else:
-            outputs.append((page.output_path, result))
-    if errors:
-        raise BuildFailed(errors)
-    return outputs
-
-
 def make_renderer(site_dir: Path, loaded: LoadedSite, options: BuildOptions,
                   extra_globals: dict[str, object] | None = None) -> Renderer:
     renderer = Renderer(Theme(site_dir), loaded.site.config, options,
-                        {"menu": default_menu(loaded.site), "preview_quota": "", **(extra_globals or {})})
+                        {"menu": default_menu(loaded.site), "preview_quota": "", **(extra_globals or {})},
+                        html_for=loaded.rendered.html)
     errors = renderer.check_templates()
     if errors:
         raise BuildFailed(errors)
     return renderer
 
 
+def templates_digest(theme: Theme) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for base in theme.search_path:
+        for rel in walk_files(Path(base)):
+            if rel.startswith("assets/"):
+                continue
+            h.update(rel.encode() + b"\0" + (Path(base) / rel).read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def file_stamp(path: Path) -> str:
+    st = os.stat(path)
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def _render_errors(results: list[tuple[int, bytes | SiteError | None]]) -> list[SiteError]:
+    errors: list[SiteError] = []
+    seen: set[tuple[str, int, str]] = set()
+    for _, result in results:
+        if isinstance(result, SiteError) and (result.path, result.line, result.code) not in seen:
+            seen.add((result.path, result.line, result.code))  # one report per template problem
+            errors.append(result)
+    return errors
+
+
 def build_site(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: str | None = None,
                enforce_quota: bool = True, extra_globals: dict[str, object] | None = None,
                clean: bool = False, cache_dir: Path | None = None) -> BuildResult:
-    """Build the whole site into ``output_dir``, atomically."""
+    """Build the whole site into ``output_dir``, atomically and incrementally."""
     started = time.perf_counter()
     problems = check_output_dir(output_dir, site_dir)
     if problems:
         raise BuildFailed(problems)
-    loaded = load_site(site_dir, options, base_url, enforce_quota)
+    cache = open_cache(site_dir, cache_dir, clean)
+    try:
+        return _build(site_dir, output_dir, options, base_url, enforce_quota, extra_globals, cache, started)
+    finally:
+        cache.close()
+
+
+def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: str | None, enforce_quota: bool,
+           extra_globals: dict[str, object] | None, cache: Cache, started: float) -> BuildResult:
+    loaded = load_site(site_dir, options, base_url, enforce_quota, cache=cache)
     renderer = make_renderer(site_dir, loaded, options, extra_globals)
-    pages, assets = plan_and_check(loaded, site_dir, options)
-    outputs = render_pages(renderer, pages)
-    outputs += search_outputs(loaded.site, loaded.rendered, options)
+    search_files = search_outputs(loaded.site, loaded.rendered, options)
+    pages, assets = plan_and_check(loaded, site_dir, options, [rel for rel, _ in search_files])
+    config = loaded.site.config
+
+    # What each output file is made from; equal fingerprints mean equal bytes.
+    salt = _hash(__version__, pickle.dumps(config), options.drafts, options.future, options.preview,
+                 templates_digest(renderer.theme), repr(sorted((extra_globals or {}).items())))
+    wanted: dict[str, str] = {}
+    for page, fp in zip(pages, fingerprint_pages(pages, salt)):
+        wanted[page.output_path] = fp
+    for rel, data in search_files:
+        wanted[rel] = "S:" + digest_bytes(data)
+    for rel, source in assets.items():
+        wanted[rel] = f"A:{source}:{file_stamp(source)}"
+    for rel in loaded.site.static_files:
+        wanted[f"static/{rel}"] = f"F:{file_stamp(site_dir / STATIC_DIR / rel)}"
 
     recover_output(output_dir)
+    output_key = str(output_dir.resolve())
+    previous = cache.manifest(output_key) if (output_dir / MARKER).is_file() else {}
+    reusable = {rel for rel, fp in wanted.items() if previous.get(rel) == fp and (output_dir / rel).is_file()}
+    if len(reusable) == len(wanted) == len(previous):
+        return BuildResult(0, len(wanted), time.perf_counter() - started, loaded.quota, loaded.warnings,
+                           reused=len(wanted), unchanged=True)
+
+    todo = [i for i, page in enumerate(pages) if page.output_path not in reusable]
     staging = new_staging(output_dir)
     try:
-        for rel, data in outputs:
-            write_file(staging, rel, data)
-        for rel, source in sorted(assets.items()):
-            copy_file(staging, rel, source)
-        for rel in sorted(loaded.site.static_files):
-            copy_file(staging, f"static/{rel}", site_dir / STATIC_DIR / rel)
+        results = render_all(renderer, pages, todo, staging)
+        errors = _render_errors(results)
+        if errors:
+            raise BuildFailed(errors)
+        for rel, data in search_files:
+            if rel not in reusable:
+                write_file(staging, rel, data)
+        for rel, source in assets.items():
+            if rel not in reusable:
+                copy_file(staging, rel, source)
+        for rel in loaded.site.static_files:
+            if f"static/{rel}" not in reusable:
+                copy_file(staging, f"static/{rel}", site_dir / STATIC_DIR / rel)
+        _link_unchanged(output_dir, staging, sorted(reusable))
         swap_in(staging, output_dir)
     except BaseException:
         discard(staging)
         raise
-    files = len(outputs) + len(assets) + len(loaded.site.static_files)
-    return BuildResult(len(outputs), files, time.perf_counter() - started, loaded.quota, loaded.warnings)
+    cache.put_manifest(output_key, wanted)
+    cache.prune_markdown({markdown_key(d.digest, config.base_path) for d in
+                          [*loaded.site.posts, *loaded.site.pages, *loaded.site.procedures]})
+    written = len(wanted) - len(reusable)
+    return BuildResult(written, len(wanted), time.perf_counter() - started, loaded.quota, loaded.warnings,
+                       reused=len(reusable))
+
+
+def _link_unchanged(output_dir: Path, staging: Path, rels: list[str]) -> None:
+    """Hard-link the files that did not change from the previous output (threads overlap the syscalls)."""
+    if not rels:
+        return
+    folders = sorted({str(Path(rel).parent) for rel in rels})
+    for folder in folders:
+        (staging / folder).mkdir(parents=True, exist_ok=True)
+
+    def link(part: list[str]) -> None:
+        for rel in part:
+            link_or_copy(staging, rel, output_dir / rel)
+
+    size = max(1, len(rels) // 4 + 1)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(link, [rels[i:i + size] for i in range(0, len(rels), size)]))

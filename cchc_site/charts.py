@@ -6,11 +6,20 @@ from html import escape
 from markupsafe import Markup
 
 
+def _mark_lines(mark: str) -> list[str]:
+    """A status mark on one line, or two when long ("đang diễn ra" -> "đang", "diễn ra")."""
+    if len(mark) <= 7 or " " not in mark:
+        return [mark]
+    first, rest = mark.split(" ", 1)
+    return [first, rest]
+
+
 def bar_chart(title: str, labels: list[str], values: list[int], marks: list[str], threshold: int) -> Markup:
     """Bars with their value written on top, a dashed threshold line, and a text mark
-    under each bar (e.g. "đạt"/"thiếu"), so nothing depends on colour."""
+    under each bar (e.g. "đạt"/"thiếu"), so nothing depends on colour.  Bars that are not
+    "đạt" also get a dashed outline."""
     width_per = 56
-    height, top, bottom, left = 220, 24, 56, 36
+    height, top, bottom, left = 236, 24, 72, 36
     width = left + max(len(values), 1) * width_per + 10
     peak = max([*values, threshold, 1])
     scale = (height - top - bottom) / peak
@@ -27,16 +36,18 @@ def bar_chart(title: str, labels: list[str], values: list[int], marks: list[str]
     parts.append(f'<text x="2" y="{ty + 4:.1f}" font-size="11" fill="#8a1c1c">≥{threshold}</text>')
     for i, (label, value, mark) in enumerate(zip(labels, values, marks)):
         x = left + i * width_per + 8
+        cx = x + (width_per - 16) / 2
         h = value * scale
         fill = "#1d5a8c" if mark in ("đạt", "miễn") else "#b45309"
-        pattern = ' stroke="#000" stroke-width="1" stroke-dasharray="3 2"' if mark not in ("đạt",) else ""
+        pattern = ' stroke="#000" stroke-width="1" stroke-dasharray="3 2"' if mark != "đạt" else ""
         parts.append(f'<rect x="{x}" y="{base_y - h:.1f}" width="{width_per - 16}" height="{h:.1f}" fill="{fill}"{pattern}/>')
-        parts.append(f'<text x="{x + (width_per - 16) / 2:.1f}" y="{base_y - h - 4:.1f}" font-size="12" '
+        parts.append(f'<text x="{cx:.1f}" y="{base_y - h - 4:.1f}" font-size="12" '
                      f'text-anchor="middle" fill="#111">{value}</text>')
-        parts.append(f'<text x="{x + (width_per - 16) / 2:.1f}" y="{base_y + 16}" font-size="11" '
+        parts.append(f'<text x="{cx:.1f}" y="{base_y + 16}" font-size="11" '
                      f'text-anchor="middle" fill="#111">{escape(label)}</text>')
-        parts.append(f'<text x="{x + (width_per - 16) / 2:.1f}" y="{base_y + 32}" font-size="11" '
-                     f'text-anchor="middle" fill="#111">{escape(mark)}</text>')
+        for n, line in enumerate(_mark_lines(mark)):
+            parts.append(f'<text x="{cx:.1f}" y="{base_y + 32 + 13 * n}" font-size="11" '
+                         f'text-anchor="middle" fill="#111">{escape(line)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -33,6 +33,9 @@ def _configure_stdio() -> None:
 def parse_as_of(text: str | None, tz) -> datetime:  # noqa: ANN001
     """"Now" for the build: the end of ``--as-of`` day in the site timezone, or the clock."""
     if text is None:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+        if epoch.isdigit():  # reproducible builds: "now" is the given moment
+            return datetime.fromtimestamp(int(epoch), tz)
         return datetime.now(tz)
     try:
         day = date.fromisoformat(text)
@@ -80,49 +83,56 @@ def cmd_build(args: argparse.Namespace) -> int:
     try:
         result = build_site(site, output, options, base_url=args.base_url, clean=args.clean)
     except BuildFailed as failed:
-        quota_errors = [e for e in failed.errors if e.code == "E060"]
-        if quota_errors:
-            from .build import load_site
-            try:
-                loaded = load_site(site, options, args.base_url, enforce_quota=False)
-                if loaded.quota:
-                    print(format_quota_text(loaded.quota), file=sys.stderr)
-                    print(file=sys.stderr)
-            except BuildFailed:
-                pass
-        print_errors(failed.errors)
+        shown = list(failed.errors)
+        if any(e.code == "E060" for e in failed.errors):
+            from .check import run_check
+            quota = run_check(site, now).quota  # front matter only: cheap, and works beside other errors
+            if quota is not None:
+                print(format_quota_text(quota), file=sys.stderr)
+                print(file=sys.stderr)
+                shown = [e for e in failed.errors if e.code != "E060"]  # the report above says it all
+        print_errors(shown)
         print(f"Bản dựng thất bại; thư mục {output} được giữ nguyên như trước.", file=sys.stderr)
         return EXIT_CONTENT
     for warning in result.warnings:
         print(warning.format(), file=sys.stderr)
-    print(f"Đã dựng {result.pages} trang ({result.files} tệp) vào {output} trong {result.seconds:.2f} giây.")
+    if result.unchanged:
+        print(f"Không có thay đổi: {output} đã đúng với nội dung ({result.files} tệp), {result.seconds:.2f} giây.")
+    else:
+        print(f"Đã dựng {result.pages} trang, dùng lại {result.reused} tệp không đổi ({result.files} tệp) "
+              f"vào {output} trong {result.seconds:.2f} giây.")
     return EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
     from .check import run_check
-    from .reports import format_quota_text, github_annotations, quota_json
+    from .config import load_config
+    from .reports import format_quota_text, github_annotations, no_quota_json, quota_json
 
     site = _site_dir(args)
-    config, tz = _config_tz(site)
-    now = parse_as_of(args.as_of, tz)
+    config = load_config(site)
+    tz = ZoneInfo("Asia/Ho_Chi_Minh") if isinstance(config, list) else config.tz
+    now = parse_as_of(args.as_of, tz)  # a bad --as-of is a usage error (2) even when site.yaml is broken
     outcome = run_check(site, now, strict=args.strict)
     errors = [e for e in outcome.problems if e.severity == "error"]
     if args.format == "json":
-        data = quota_json(outcome.quota, config, outcome.problems) if outcome.quota else {
-            "ok": not errors, "as_of": now.date().isoformat(), "min_posts": None, "months": [],
-            "errors": [{"path": e.path, "line": e.line, "code": e.code, "message": e.message,
-                        "severity": e.severity} for e in outcome.problems]}
+        data = (quota_json(outcome.quota, config, outcome.problems)
+                if outcome.quota and not isinstance(config, list) else no_quota_json(now, outcome.problems))
         print(json.dumps(data, ensure_ascii=False, indent=2))
     elif args.format == "github":
-        print(github_annotations(outcome.quota, outcome.problems))
+        prefix = os.path.relpath(site.resolve(), Path.cwd().resolve()).replace(os.sep, "/")
+        prefix = "" if prefix == "." or prefix.startswith("..") else prefix + "/"
+        print(github_annotations(outcome.quota, outcome.problems, prefix, quota_line=outcome.quota_line))
     else:
-        if outcome.problems:
-            print_errors(outcome.problems, sys.stdout)
+        others = [e for e in outcome.problems if e.code != "E060"]  # the quota report explains E060
+        if others:
+            print_errors(others, sys.stdout)
             print()
         if outcome.quota:
             print(format_quota_text(outcome.quota))
-        else:
+        elif not isinstance(config, list):
             print("Chưa bật chỉ tiêu số bài (thêm mục quota: start: \"YYYY-MM\" vào site.yaml).")
     failed = bool(errors) or (outcome.quota is not None and not outcome.quota.ok)
     return EXIT_CONTENT if failed else EXIT_OK
@@ -147,9 +157,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         return EXIT_CONTENT
     if outcome.quota is None:
         raise UsageError("site.yaml chưa có mục quota (start: \"YYYY-MM\"), nên chưa lập được báo cáo.")
-    report = make_monthly_report(outcome.quota, month, config, outcome.posts)
+    report = make_monthly_report(outcome.quota, month, config)
     if report is None:
-        raise UsageError(f"Tháng {args.month} nằm ngoài thời gian áp dụng chỉ tiêu hoặc chưa đến.")
+        months = outcome.quota.months
+        window = f" (từ {months[0].label.lower()} đến {months[-1].label.lower()})" if months else ""
+        raise UsageError(f"Tháng {args.month} nằm ngoài thời gian áp dụng chỉ tiêu{window} hoặc chưa đến.")
     fmt = args.format
     if fmt == "docx":
         target = Path(args.output or f"bao-cao-cchc-{month[0]}-{month[1]:02d}.docx")
@@ -160,9 +172,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.output:
         Path(args.output).write_bytes(data)
         print(f"Đã ghi báo cáo: {args.output}")
-    else:
+    elif hasattr(sys.stdout, "buffer"):
+        sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+    else:  # stdout replaced by a text stream (tests)
+        sys.stdout.write(data.decode("utf-8-sig"))
     return EXIT_OK
 
 
@@ -172,7 +187,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     site = _site_dir(args)
     config, tz = _config_tz(site)
     result = create_document(site, config, args.kind, args.title, datetime.now(tz),
-                             category=args.category, date_text=args.date, code=args.code)
+                             category=args.category, date_text=args.date, code=args.code, field=args.field)
     if isinstance(result, str):
         raise UsageError(result)
     print(result)
@@ -249,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--category", help="chuyên mục (bài viết)")
     n.add_argument("--date", help="ngày đăng, ví dụ 28/07/2021 hoặc 2021-07-28 08:30")
     n.add_argument("--code", help="mã thủ tục, ví dụ 1.013225")
+    n.add_argument("--field", help="lĩnh vực của thủ tục (mặc định: thư mục khac/, lĩnh vực đầu tiên)")
     n.set_defaults(func=cmd_new)
 
     s = sub.add_parser("serve", help="xem trước, tự dựng lại khi lưu tệp")

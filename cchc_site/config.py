@@ -15,7 +15,7 @@ import yaml
 
 from .dates import parse_month
 from .errors import SiteError
-from .frontmatter import Loader
+from .frontmatter import Loader, duplicates_errors, find_duplicate_keys, normalise_yaml, yaml_syntax_error
 from .text import is_valid_slug, slugify
 
 CONFIG_FILE = "site.yaml"
@@ -197,15 +197,18 @@ def _terms(raw: object, kind: str, line: int, path: str, errors: list[SiteError]
 
 def parse_config(text: str, path: str = CONFIG_FILE) -> SiteConfig | list[SiteError]:
     """Validate the text of ``site.yaml``; every problem is returned, none raised."""
+    text = normalise_yaml(text)
     try:
         data = yaml.load(text, Loader=Loader) if text.strip() else {}
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        return [SiteError(path, (mark.line + 1) if mark else 1, "E045", f"Lỗi cú pháp YAML trong site.yaml: {exc.problem}.")]
+    except yaml.YAMLError as exc:
+        return [yaml_syntax_error(exc, text, path, 1)]
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        return [SiteError(path, 1, "E045", "site.yaml phải là các dòng 'khóa: giá trị'.")]
+        return [SiteError(path, 1, "E045", "site.yaml phải là các dòng 'khóa: giá trị', ví dụ 'title: \"Chuyên mục CCHC\"'.")]
+    duplicates = find_duplicate_keys(text, 1, data)
+    if duplicates:
+        return duplicates_errors(duplicates, path)
     lines = _node_lines(text)
 
     def at(*key: str) -> int:
@@ -315,12 +318,13 @@ def _quota(raw: object, at: Any, path: str, errors: list[SiteError]) -> QuotaCon
             errors.append(SiteError(path, at("quota", str(key)), "E040",
                                     f"Khóa 'quota.{key}' không được hỗ trợ.{suggest(str(key), QUOTA_KEYS)}"))
 
-    def month(key: str, value: object) -> tuple[int, int] | None:
+    def month(key: str, value: object, where: tuple[str, ...] | None = None) -> tuple[int, int] | None:
         try:
             return parse_month(value)
         except ValueError:
-            errors.append(SiteError(path, at("quota", key), "E043",
-                                    f"quota.{key}: '{value}' không phải tháng hợp lệ; viết dạng \"YYYY-MM\", ví dụ \"2021-08\"."))
+            errors.append(SiteError(path, at(*(where or ("quota", key))), "E043",
+                                    f"quota.{key}: '{value}' không phải tháng hợp lệ; viết dạng \"YYYY-MM\" "
+                                    "trong ngoặc kép, ví dụ \"2021-08\" (tháng từ 01 đến 12)."))
             return None
 
     if "start" not in raw:
@@ -340,7 +344,7 @@ def _quota(raw: object, at: Any, path: str, errors: list[SiteError]) -> QuotaCon
         errors.append(SiteError(path, at("quota", "waivers"), "E044", "quota.waivers có dạng '\"2021-09\": \"Lý do ...\"'."))
     else:
         for key, reason in raw_waivers.items():
-            m = month("waivers", key)
+            m = month(f"waivers.{key}", key, ("quota", "waivers", str(key)))
             if m is None:
                 continue
             if not isinstance(reason, str) or not reason.strip():
@@ -355,12 +359,12 @@ def _quota(raw: object, at: Any, path: str, errors: list[SiteError]) -> QuotaCon
 
 def load_config(site_dir: Path) -> SiteConfig | list[SiteError]:
     """Read ``site.yaml`` (a missing file gives the defaults)."""
-    from .encoding import decode_source, NotUtf8
+    from .encoding import NotUtf8, decode_source, not_utf8_message
 
     path = site_dir / CONFIG_FILE
     if not path.exists():
         return parse_config("", CONFIG_FILE)
     decoded = decode_source(path.read_bytes())
     if isinstance(decoded, NotUtf8):
-        return [SiteError(CONFIG_FILE, decoded.line, "E011", "site.yaml không phải UTF-8; hãy lưu lại với mã UTF-8.")]
+        return [SiteError(CONFIG_FILE, decoded.line, "E011", not_utf8_message(CONFIG_FILE, decoded))]
     return parse_config(decoded.text, CONFIG_FILE)

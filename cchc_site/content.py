@@ -3,16 +3,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .encoding import NotUtf8, decode_source
+from .encoding import LEGACY_NAMES, NotUtf8, decode_source, not_utf8_message
 from .errors import SiteError
 from .models import DATA_DIR, PAGES_DIR, POSTS_DIR, PROCEDURES_DIR, STATIC_DIR, Source
 
 KIND_DIRS = ((POSTS_DIR, "post"), (PAGES_DIR, "page"), (PROCEDURES_DIR, "procedure"))
-LEGACY_NAMES = {"windows-1258": "Windows-1258 (CP1258)", "tcvn3": "TCVN3 (ABC, phông .VnTime)",
-                "vni": "VNI (phông VNI-Times)"}
 
 
 @dataclass(frozen=True)
@@ -57,14 +56,7 @@ def decode_file(data: bytes, path: str) -> str | SiteError:
         return SiteError(path, 1, "E012", "Tệp rỗng. Viết nội dung cho tệp hoặc xóa tệp đi.")
     decoded = decode_source(data)
     if isinstance(decoded, NotUtf8):
-        if decoded.guess:
-            name = LEGACY_NAMES.get(decoded.guess, decoded.guess)
-            how = (f"Tệp có vẻ dùng bảng mã cũ {name}. Chuyển sang Unicode bằng lệnh "
-                   f"'cchc-site fix-encoding {path}', hoặc dùng Unikey Toolkit (Ctrl+Shift+F6) chuyển mã "
-                   f"{name.split(' ')[0]} sang Unicode rồi lưu với mã UTF-8.")
-        else:
-            how = "Mở tệp bằng Notepad, chọn File > Save As, mục Encoding chọn UTF-8, rồi lưu lại."
-        return SiteError(path, decoded.line, "E011", f"Tệp không phải UTF-8 (byte lỗi ở dòng {decoded.line}). {how}")
+        return SiteError(path, decoded.line, "E011", not_utf8_message(path, decoded, data))
     return decoded.text
 
 
@@ -73,11 +65,13 @@ def digest_text(text: str) -> str:
 
 
 def load_source(site_dir: Path, path: str, kind: str) -> Source | SiteError:
-    """Read one Markdown file."""
-    result = decode_file((site_dir / path).read_bytes(), path)
+    """Read one Markdown file (``path`` as on disk; the Source carries its NFC form,
+    so a file named in NFD, as macOS writes names, behaves like its NFC twin)."""
+    shown = unicodedata.normalize("NFC", path)
+    result = decode_file((site_dir / path).read_bytes(), shown)
     if isinstance(result, SiteError):
         return result
-    return Source(path, kind, result, digest_text(result))
+    return Source(shown, kind, result, digest_text(result))
 
 
 def load_site_files(site_dir: Path) -> SiteFiles:
@@ -104,3 +98,49 @@ def load_site_files(site_dir: Path) -> SiteFiles:
             else:
                 data.append((rel, text))
     return SiteFiles(tuple(sources), static, tuple(data), tuple(errors))
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    """A content file found on disk, before it is read: enough to ask the cache about it."""
+
+    path: str
+    kind: str
+    stamp: str  # size and modification time; a changed file has a new stamp
+
+
+def scan_sources(site_dir: Path) -> list[SourceEntry]:
+    """Every post, page and procedure file with its stamp (stat only, no reading)."""
+    entries: list[SourceEntry] = []
+    for folder, kind in KIND_DIRS:
+        for rel in walk_files(site_dir / folder):
+            if rel.lower().endswith(".md"):
+                path = f"{folder}/{rel}"
+                st = os.stat(site_dir / path)
+                entries.append(SourceEntry(path, kind, f"{st.st_size}:{st.st_mtime_ns}"))
+    return entries
+
+
+def load_data_files(site_dir: Path) -> tuple[list[tuple[str, str]], list[SiteError]]:
+    """The YAML data files under content/data/ (e.g. chi-so.yaml)."""
+    data: list[tuple[str, str]] = []
+    errors: list[SiteError] = []
+    for rel in walk_files(site_dir / DATA_DIR):
+        if rel.endswith((".yaml", ".yml")):
+            text = decode_file((site_dir / DATA_DIR / rel).read_bytes(), f"{DATA_DIR}/{rel}")
+            if isinstance(text, SiteError):
+                if text.code != "E012":
+                    errors.append(text)
+            else:
+                data.append((rel, text))
+    return data, errors
+
+
+def list_static(site_dir: Path) -> dict[str, str]:
+    """Files under content/static/ -> their stamp."""
+    root = site_dir / STATIC_DIR
+    result: dict[str, str] = {}
+    for rel in walk_files(root):
+        st = os.stat(root / rel)
+        result[rel] = f"{st.st_size}:{st.st_mtime_ns}"
+    return result

@@ -9,20 +9,39 @@ _ISO = re.compile(
     r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?)?"
     r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?"
 )
-_VN = re.compile(
-    r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})"
-    r"(?:\s+(?P<H>\d{1,2})(?::|h)(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
-)
+_TIME = r"(?:(?:\s+|\s*,\s*|T)(?P<H>\d{1,2})(?::|h|g)(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
+# 28/07/2021, 28-07-2021, 28.07.2021 (day first, as Vietnamese write it), optional time.
+_VN = re.compile(r"(?P<d>\d{1,2})(?P<sep>[/.-])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{4})" + _TIME)
+# "ngày 28 tháng 7 năm 2021" as in official documents.
+_VN_WORDS = re.compile(r"(?:ngày\s+)?(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})" + _TIME,
+                       re.I)
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
 
 
 class DateError(ValueError):
     """``kind`` is "impossible" (2021-02-30) or "unreadable" (hôm qua)."""
 
-    def __init__(self, kind: str, text: str) -> None:
+    def __init__(self, kind: str, text: str, reason: str = "") -> None:
         super().__init__(text)
         self.kind = kind
         self.text = text
+        self.reason = reason  # for "impossible": why, in Vietnamese ("tháng 2 năm 2021 chỉ có 28 ngày")
+
+
+def impossible_reason(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> str:
+    """Why a date/time does not exist, in Vietnamese ("" when it does exist)."""
+    import calendar
+
+    if not 1 <= month <= 12:
+        return f"không có tháng {month} (tháng từ 1 đến 12)"
+    if year < 1:
+        return "năm phải lớn hơn 0"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return f"tháng {month} năm {year} chỉ có {days} ngày"
+    if hour > 23 or minute > 59 or second > 59:
+        return f"giờ {hour:02d}:{minute:02d} không tồn tại (giờ từ 00:00 đến 23:59)"
+    return ""
 
 
 def _offset(text: str | None) -> tzinfo | None:
@@ -45,19 +64,20 @@ def parse_date(value: object, site_tz: tzinfo) -> datetime:
         return value if value.tzinfo else value.replace(tzinfo=site_tz)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=site_tz)
-    text = str(value).strip()
-    match = _ISO.fullmatch(text) or _VN.fullmatch(text)
+    text = " ".join(str(value).split())
+    match = _ISO.fullmatch(text) or _VN.fullmatch(text) or _VN_WORDS.fullmatch(text)
     if not match:
         raise DateError("unreadable", text)
     parts = match.groupdict()
+    numbers = [int(parts[k] or 0) for k in ("y", "m", "d", "H", "M", "S")]
+    reason = impossible_reason(*numbers)
+    if reason:
+        raise DateError("impossible", text, reason)
+    result = datetime(*numbers)
     try:
-        result = datetime(
-            int(parts["y"]), int(parts["m"]), int(parts["d"]),
-            int(parts["H"] or 0), int(parts["M"] or 0), int(parts["S"] or 0),
-        )
-    except ValueError:
-        raise DateError("impossible", text) from None
-    tz = _offset(parts.get("tz"))
+        tz = _offset(parts.get("tz"))
+    except ValueError:  # an offset such as +25:00
+        raise DateError("impossible", text, f"múi giờ '{parts.get('tz')}' không tồn tại") from None
     return result.replace(tzinfo=tz or site_tz)
 
 

@@ -33,6 +33,8 @@ __all__ = [
     "guess_legacy_encoding",
     "convert_legacy",
     "normalize_text",
+    "LEGACY_NAMES",
+    "not_utf8_message",
 ]
 
 ENCODINGS = ("windows-1258", "tcvn3", "vni")
@@ -498,3 +500,31 @@ def guess_legacy_encoding(data: bytes) -> str | None:
     if len(scored) > 1 and scored[1][:2] == (ratio, common):
         return None  # indistinguishable
     return name
+
+
+# ---------------------------------------------------------------------------
+# What to tell the author
+# ---------------------------------------------------------------------------
+
+LEGACY_NAMES = {
+    "windows-1258": "Windows-1258 (CP1258)",
+    "tcvn3": "TCVN3 (ABC, phông .VnTime)",
+    "vni": "VNI (phông VNI-Times)",
+}
+_UNIKEY_NAMES = {"windows-1258": "Vietnamese Locale CP 1258", "tcvn3": "TCVN3 (ABC)", "vni": "VNI Windows"}
+
+
+def not_utf8_message(path: str, problem: NotUtf8, data: bytes = b"") -> str:
+    """Vietnamese explanation of a :class:`NotUtf8` file and how to convert it."""
+    where = f"Tệp không phải UTF-8 (byte lỗi đầu tiên ở dòng {problem.line})."
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return (f"{where} Tệp được lưu với mã UTF-16 (mục 'Unicode' của Notepad). Mở tệp bằng Notepad, chọn "
+                "File > Save As, mục Encoding chọn UTF-8, rồi lưu lại.")
+    if problem.guess:
+        name = LEGACY_NAMES.get(problem.guess, problem.guess)
+        return (f"{where} Tệp có vẻ dùng bảng mã cũ {name}. Chuyển sang Unicode bằng lệnh "
+                f"'cchc-site fix-encoding {path}' (bản cũ được giữ ở {path}.bak), hoặc dùng Unikey Toolkit "
+                f"(Ctrl+Shift+F6): nguồn {_UNIKEY_NAMES.get(problem.guess, name)}, đích Unicode, rồi lưu với mã UTF-8.")
+    return (f"{where} Không nhận ra bảng mã. Mở tệp bằng Notepad, chọn File > Save As, mục Encoding chọn UTF-8, "
+            f"rồi lưu lại; nếu chữ tiếng Việt bị lỗi, thử 'cchc-site fix-encoding --from tcvn3 {path}' "
+            "(hoặc --from vni, --from windows-1258).")

@@ -31,9 +31,66 @@ Loader.yaml_implicit_resolvers = {
 
 _FENCE = re.compile(r"^---[ \t]*$", re.M)
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
-# A tab right after "key:" is common from Word/Notepad; YAML rejects it there.
+# A line that looks like a mistyped closing fence: "----", "--", "—", "– – –", "___".
+_NEAR_FENCE = re.compile(r"^[ \t]*(?:-{2}|-{4,}|[—–]+|(?:[-—–][ \t]+){2,}[-—–]|_{3,}|\*{3,})[ \t]*$")
+# A tab right after "key:" or a list dash is common from Word/Notepad; YAML 1.2 allows it
+# there as separation, PyYAML does not always: make it a space.
 _TAB_AFTER_COLON = re.compile(r"^([^\s#][^:\n]*:)\t+", re.M)
+_TAB_AFTER_DASH = re.compile(r"^([ ]*(?:-[ ]+)*-)\t+", re.M)
 _TOP_KEY = re.compile(r"^([^\s#:][^:\n]*?)[ \t]*:(?:[ \t]|$)", re.M)
+# "key: “value”" or "- ‘value’" as Word's AutoCorrect types it.
+_SMART_VALUE = re.compile(
+    r"^(?P<lead>[ \t]*(?:-[ \t]+)*(?:(?:[^\s#\-'\"“”‘’][^:\n]*?|\"[^\"\n]*\"|'[^'\n]*'):[ \t]+)?(?:-[ \t]+)*)"
+    r"(?P<open>[“”„‟‘’‚‛])(?P<value>[^\n]*)(?P<close>[“”‟‘’‛])(?P<tail>[ \t]*(?:#[^\n]*)?)$"
+)
+_DOUBLE_SMART = "“”„‟"
+_SINGLE_SMART = "‘’‚‛"
+_BLOCK_SCALAR = re.compile(r"(?:^|[:\-][ \t]+)[|>][0-9+\-]*[ \t]*(?:#.*)?$")
+
+
+def _quote_smart(match: re.Match[str]) -> str:
+    """One smart-quoted YAML value -> the same value in ASCII quotes."""
+    lead, opening, value, closing, tail = match.group("lead", "open", "value", "close", "tail")
+    if not lead.strip():  # a bare line (continuation of a text): leave it alone
+        return match.group(0)
+    double = opening in _DOUBLE_SMART and closing in _DOUBLE_SMART
+    single = opening in _SINGLE_SMART and closing in _SINGLE_SMART
+    inner_smart = any(ch in value for ch in (_DOUBLE_SMART if double else _SINGLE_SMART))
+    if not (double or single) or inner_smart:
+        # “A” và “B”: the quotes are part of the text; quote the whole text so a ':' inside is harmless.
+        text = opening + value + closing
+        return lead + '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"' + tail
+    if double:
+        return lead + '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' + tail
+    return lead + "'" + value.replace("'", "''") + "'" + tail
+
+
+def normalise_yaml(yaml_text: str) -> str:
+    """Accept what Word and Notepad produce where YAML allows it, line for line.
+
+    * a tab after ``key:`` or a list ``-`` becomes a space;
+    * a value written in smart quotes (``“Tiêu đề: phụ”``, ``‘…’``) becomes an ordinary
+      quoted YAML string (outside block scalars ``|`` / ``>``).
+
+    The number of lines never changes, so error lines stay right.
+    """
+    text = _TAB_AFTER_COLON.sub(lambda m: m.group(1) + " ", yaml_text)
+    text = _TAB_AFTER_DASH.sub(lambda m: m.group(1) + " ", text)
+    if not any(ch in text for ch in _DOUBLE_SMART + _SINGLE_SMART):
+        return text
+    out: list[str] = []
+    block_indent: int | None = None  # indentation of the line that opened a block scalar
+    for line in text.split("\n"):
+        indent = len(line) - len(line.lstrip(" "))
+        if block_indent is not None:
+            if not line.strip() or indent > block_indent:
+                out.append(line)
+                continue
+            block_indent = None
+        if _BLOCK_SCALAR.search(line.rstrip()):
+            block_indent = indent
+        out.append(_SMART_VALUE.sub(_quote_smart, line))
+    return "\n".join(out)
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,9 +148,7 @@ def parse_front_matter(text: str, path: str, require: bool = True) -> FrontMatte
     try:
         parts = split_front_matter(text)
     except ValueError:
-        return [SiteError(path, 1, "E001",
-                          "Front matter mở bằng dòng '---' nhưng không có dòng '---' đóng lại. "
-                          "Thêm một dòng chỉ gồm '---' ngay sau các dòng khóa: giá trị.")]
+        return [_unclosed(text, path)]
     if parts is None:
         if not require:
             return FrontMatter({}, "", 1, text, 1, {})
@@ -101,17 +156,11 @@ def parse_front_matter(text: str, path: str, require: bool = True) -> FrontMatte
                           "Tệp không có front matter. Dòng đầu tiên phải là '---', tiếp theo là "
                           "các dòng như 'title: Tiêu đề' và 'date: 28/07/2021', rồi một dòng '---'.")]
     yaml_text, first_line, body, body_line = parts
-    cleaned = _TAB_AFTER_COLON.sub(lambda m: m.group(1) + " ", yaml_text)
+    cleaned = normalise_yaml(yaml_text)
     try:
         data = yaml.load(cleaned, Loader=Loader) if cleaned.strip() else {}
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = first_line + (mark.line if mark else 0)
-        problem = _translate_yaml_problem((exc.problem or "").strip())
-        hint = _yaml_hint(problem, cleaned, mark.line if mark else 0)
-        return [SiteError(path, line, "E002", f"Lỗi cú pháp YAML: {problem}. {hint}")]
     except yaml.YAMLError as exc:
-        return [SiteError(path, first_line, "E002", f"Lỗi cú pháp YAML: {exc}.")]
+        return [yaml_syntax_error(exc, cleaned, path, first_line)]
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -122,7 +171,59 @@ def parse_front_matter(text: str, path: str, require: bool = True) -> FrontMatte
     if bad_keys:
         return [SiteError(path, first_line, "E003",
                           f"Khóa {bad_keys[0]!r} không phải là chữ. Mỗi dòng phải có dạng 'khóa: giá trị'.")]
+    duplicates = find_duplicate_keys(cleaned, first_line, data)
+    if duplicates:
+        return duplicates_errors(duplicates, path)
     return FrontMatter(data, yaml_text, first_line, body, body_line, find_key_lines(yaml_text, first_line))
+
+
+def yaml_syntax_error(exc: yaml.YAMLError, text: str, path: str, first_line: int) -> SiteError:
+    """E002 at the line of the file (``first_line`` is the file line of the YAML's first line)."""
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return SiteError(path, first_line, "E002", f"Lỗi cú pháp YAML: {exc}.")
+    mark = exc.problem_mark or exc.context_mark
+    if mark is not None and exc.context_mark is not None and (
+            mark.line >= text.count("\n") or _OPENED_CONTEXT.search(exc.context or "")):
+        mark = exc.context_mark  # unclosed quote/bracket: point at where it was opened, not at '---'
+    line0 = mark.line if mark else 0
+    problem = _translate_yaml_problem((exc.problem or "").strip())
+    hint = _yaml_hint(f"{problem} {exc.context or ''}", text, line0)
+    return SiteError(path, first_line + line0, "E002", f"Lỗi cú pháp YAML: {problem}. {hint}")
+
+
+# Contexts in which PyYAML reports the error far from its cause (at the end of the block).
+_OPENED_CONTEXT = re.compile(r"quoted scalar|flow sequence|flow mapping")
+
+
+def _unclosed(text: str, path: str) -> SiteError:
+    """E001, pointing at a line that looks like a mistyped closing ``---`` when there is one."""
+    lines = text.lstrip("\n").split("\n")
+    skipped = len(text) - len(text.lstrip("\n"))
+    for index, line in enumerate(lines[1:], start=2):
+        if _NEAR_FENCE.match(line):
+            return SiteError(path, skipped + index, "E001",
+                             f"Front matter chưa được đóng: dòng '{line.strip()}' có vẻ là dòng đóng nhưng viết sai. "
+                             "Dòng đóng phải gồm đúng ba dấu gạch ngang '---' (gõ phím '-', không dùng dấu gạch dài).")
+    return SiteError(path, skipped + 1, "E001",
+                     "Front matter mở bằng dòng '---' nhưng không có dòng '---' đóng lại. "
+                     "Thêm một dòng chỉ gồm '---' ngay sau các dòng khóa: giá trị (trước nội dung bài).")
+
+
+def find_duplicate_keys(yaml_text: str, first_line: int, data: dict[Any, Any]) -> dict[str, list[int]]:
+    """Top-level keys written more than once (YAML keeps the last one silently)."""
+    seen: dict[str, list[int]] = {}
+    for match in _TOP_KEY.finditer(yaml_text):
+        key = match.group(1).strip().strip("'\"")
+        if key in data:
+            seen.setdefault(key, []).append(first_line + yaml_text.count("\n", 0, match.start()))
+    return {key: lines for key, lines in seen.items() if len(lines) > 1}
+
+
+def duplicates_errors(duplicates: dict[str, list[int]], path: str) -> list[SiteError]:
+    return [SiteError(path, lines[1], "E002",
+                      f"Khóa '{key}' xuất hiện {len(lines)} lần (các dòng {', '.join(map(str, lines))}). "
+                      "Mỗi khóa chỉ viết một lần; xóa các dòng thừa.")
+            for key, lines in sorted(duplicates.items())]
 
 
 def _kind(value: object) -> str:
@@ -136,9 +237,21 @@ def _kind(value: object) -> str:
 def _yaml_hint(problem: str, text: str, line0: int) -> str:
     lines = text.split("\n")
     current = lines[line0] if 0 <= line0 < len(lines) else ""
+    value = current.split(":", 1)[1].strip() if ":" in current else current.strip().lstrip("- ")
     if "\t" in current or "tab" in problem:
-        return "Dùng dấu cách thay cho phím Tab để thụt lề."
-    if ": " in current.split(":", 1)[-1]:
+        return "Dùng dấu cách thay cho phím Tab để thụt lề (YAML không cho thụt lề bằng Tab)."
+    if value[:1] in ("@", "`", "%", "*", "&", "!", "|", ">") and "cannot start" in problem or "alias" in problem:
+        return f"Giá trị không được bắt đầu bằng '{value[:1]}'; hãy đặt cả giá trị trong ngoặc kép, ví dụ \"{value}\"."
+    if current.count('"') > 2 and value.startswith('"'):
+        return ("Trong giá trị đặt giữa hai dấu \" không được có thêm dấu \"; dùng ngoặc đơn bên ngoài, "
+                "ví dụ title: 'Quyết định \"số 1\"', hoặc dùng dấu “ ” bên trong.")
+    if "end of stream" in problem or "quoted scalar" in problem:
+        return "Thêm dấu ngoặc đóng ở cuối giá trị trên dòng này (mỗi dấu \" hoặc ' mở phải có dấu đóng trên cùng dòng)."
+    if "',' or ']'" in problem:
+        return "Danh sách viết trong [ ] phải có dấu ']' đóng trên cùng dòng, ví dụ tags: [CCHC, Một cửa]."
+    if "',' or '}'" in problem:
+        return "Bảng viết trong { } phải có dấu '}' đóng trên cùng dòng."
+    if ": " in value:
         return "Giá trị có dấu ':' cần đặt trong ngoặc kép, ví dụ title: \"Tiêu đề: phần phụ\"."
     if "mapping values" in problem:
         return "Giá trị có dấu ':' cần đặt trong ngoặc kép, hoặc kiểm tra thụt lề của dòng này."
@@ -149,15 +262,18 @@ _YAML_PROBLEMS = {
     "mapping values are not allowed": "có dấu ':' ở chỗ không được phép",
     "could not find expected ':'": "thiếu dấu ':' sau tên khóa",
     "found character '\\t' that cannot start any token": "có ký tự Tab ở đầu giá trị",
-    "found unexpected end of stream": "tệp kết thúc khi chưa đóng ngoặc kép",
-    "found undefined alias": "dấu '*' ở đầu giá trị (hãy đặt giá trị trong ngoặc kép)",
+    "found character that cannot start any token": "giá trị bắt đầu bằng ký tự không được phép",
+    "that cannot start any token": "giá trị bắt đầu bằng ký tự không được phép",
+    "found unexpected end of stream": "ngoặc kép mở nhưng chưa đóng",
+    "found undefined alias": "dấu '*' ở đầu giá trị",
     "expected <block end>, but found": "thụt lề không khớp với các dòng trên",
-    "did not find expected key": "thụt lề không khớp hoặc thiếu dấu ':'",
+    "did not find expected key": "thụt lề không khớp, thiếu dấu ':' hoặc thừa dấu ngoặc kép",
     "found a tab character": "có ký tự Tab dùng để thụt lề",
     "did not find expected node content": "thiếu giá trị",
     "found unknown escape character": "có ký tự '\\' không hợp lệ trong ngoặc kép",
-    "expected ',' or ']'": "danh sách [ ... ] chưa được đóng đúng",
-    "expected ',' or '}'": "bảng { ... } chưa được đóng đúng",
+    "expected ',' or ']'": "danh sách [ ... ] chưa được đóng",
+    "expected ',' or '}'": "bảng { ... } chưa được đóng",
+    "did not find expected '-' indicator": "thụt lề của danh sách không khớp",
     "found duplicate": "khóa bị lặp",
 }
 

@@ -17,9 +17,11 @@ from markdown.treeprocessors import Treeprocessor
 
 from .text import slugify
 
-RENDERER_VERSION = "md-1"
-EXTENSIONS = ("tables", "footnotes", "attr_list", "toc", "sane_lists")
+RENDERER_VERSION = "md-2"
+EXTENSIONS = ("tables", "footnotes", "attr_list", "sane_lists")
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _STASH = re.compile("\x02wzxhzdk:\\d+\x03")
+_RAW_LINK = re.compile(r"""(?P<attr>\b(?:href|src)\s*=\s*)(?P<quote>["'])(?P<value>[^"'>]*)(?P=quote)""", re.I)
 
 
 @dataclass(frozen=True)
@@ -69,12 +71,45 @@ class _LinkProcessor(Treeprocessor):
                     element.set(attr, self.base_path + value[1:])
             if element.tag == "table" and "class" not in element.attrib:
                 element.set("class", "bang")
+        # Raw HTML written in the Markdown (e.g. <a href="/static/x.pdf">) is stashed, not in the tree.
+        stash = self.md.htmlStash.rawHtmlBlocks
+        for index, block in enumerate(stash):
+            if isinstance(block, str) and ("/" in block or "tthc:" in block):
+                stash[index] = _RAW_LINK.sub(self._rewrite_raw, block)
+        self._heading_ids(root)
         for child in root:
             if child.tag == "p":
                 text = "".join(child.itertext())
                 self.summary = " ".join(_STASH.sub("", text).split())
                 if self.summary:
                     break
+
+
+    @staticmethod
+    def _heading_ids(root: etree.Element) -> None:
+        """ASCII ids for headings (what the toc extension does, without its cost)."""
+        used: set[str] = {el.get("id", "") for el in root.iter() if el.get("id")}
+        for element in root.iter():
+            if element.tag in _HEADINGS and not element.get("id"):
+                text = _STASH.sub("", "".join(element.itertext()))
+                base = slugify(text, "muc")
+                candidate, n = base, 1
+                while candidate in used:
+                    candidate = f"{base}-{n}"
+                    n += 1
+                used.add(candidate)
+                element.set("id", candidate)
+
+
+    def _rewrite_raw(self, match: re.Match[str]) -> str:
+        value = match.group("value")
+        if value.startswith("tthc:"):
+            self.found.append(value)
+            value = self.base_path + procedure_path(value[5:].strip())
+        elif value.startswith("/") and not value.startswith("//"):
+            self.found.append(value)
+            value = self.base_path + value[1:]
+        return f"{match.group('attr')}{match.group('quote')}{value}{match.group('quote')}"
 
 
 class _SiteExtension(Extension):
@@ -95,8 +130,7 @@ class Converter:
         self.extension = _SiteExtension(base_path)
         self.md = markdown.Markdown(
             extensions=[*EXTENSIONS, self.extension],
-            extension_configs={"toc": {"slugify": toc_slug, "permalink": False},
-                               "footnotes": {"BACKLINK_TITLE": "Quay lại đoạn %d"}},
+            extension_configs={"footnotes": {"BACKLINK_TITLE": "Quay lại đoạn %d"}},
             output_format="html",
         )
 
@@ -122,3 +156,11 @@ def converter_for(base_path: str) -> Converter:
 def render_markdown(body: str, base_path: str) -> Rendered:
     """Convert one document body (pure apart from reusing a cached converter)."""
     return converter_for(base_path).convert(body)
+
+
+@dataclass(frozen=True)
+class HtmlRef:
+    """The rendered body of a document, by content digest: resolved only when a page
+    that shows it is rendered (so planning never loads HTML)."""
+
+    digest: str

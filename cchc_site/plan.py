@@ -8,7 +8,7 @@ pages whose fingerprint changed.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -17,7 +17,7 @@ from markupsafe import Markup
 from .charts import bar_chart, rank_chart
 from .config import Term
 from .dates import month_label
-from .mdrender import Rendered
+from .mdrender import HtmlRef, Rendered
 from .models import Page, Post, Procedure
 from .quota import STATUS_LABELS, QuotaReport
 from .site import Site
@@ -142,7 +142,7 @@ def plan_site(site: Site, rendered: Mapping[str, Rendered], options: BuildOption
         crumbs = (HOME, NEWS, Crumb(month_label(*post.month), f"/tin-tuc/{post.date.year}/{post.date.month:02d}/"))
         out.append(PlannedPage(post.url, "post.html", {
             "title": post.title, "post": post, "card": cards[post.path],
-            "content": Markup(rendered[post.digest].html), "crumbs": crumbs,
+            "content": HtmlRef(post.digest), "crumbs": crumbs,
             "newer": Crumb(newer.title, newer.url) if newer else None,
             "older": Crumb(older.title, older.url) if older else None,
         }, lastmod=post.date))
@@ -196,7 +196,7 @@ def plan_site(site: Site, rendered: Mapping[str, Rendered], options: BuildOption
         if page.draft and not options.drafts:
             continue
         out.append(PlannedPage(page.url, "page.html", {
-            "title": page.title, "page": page, "content": Markup(rendered[page.digest].html), "crumbs": (HOME,),
+            "title": page.title, "page": page, "content": HtmlRef(page.digest), "crumbs": (HOME,),
         }, lastmod=site_lastmod))
 
     out += plan_procedures(site, rendered, options, site_lastmod)
@@ -211,7 +211,9 @@ def plan_site(site: Site, rendered: Mapping[str, Rendered], options: BuildOption
     feed_posts = [p for p in posts if not p.draft and p.date <= options.now][:20]
     out.append(PlannedPage("/rss.xml", "rss.xml", {
         "cards": tuple(cards[p.path] for p in feed_posts), "last_build": _lastmod(feed_posts)}, in_sitemap=False))
-    sitemap = tuple((p.url, p.lastmod) for p in out if p.in_sitemap and p.url.endswith("/"))
+    # every sitemap entry has a lastmod (empty lists: the newest post, or the build time)
+    sitemap = tuple((p.url, p.lastmod or site_lastmod or options.now) for p in out
+                    if p.in_sitemap and p.url.endswith("/"))
     out.append(PlannedPage("/sitemap.xml", "sitemap.xml", {"entries": sitemap}, in_sitemap=False))
     out.append(PlannedPage("/robots.txt", "robots.txt", {}, in_sitemap=False))
     return out
@@ -239,9 +241,10 @@ def plan_procedures(site: Site, rendered: Mapping[str, Rendered], options: Build
             "groups": ((term, url, members),), "total": len(members), "single_field": True}, lastmod=site_lastmod))
     for proc in procedures:
         out.append(PlannedPage(proc.url, "procedure.html", {
-            "title": proc.title, "proc": proc, "content": Markup(rendered[proc.digest].html),
+            "title": proc.title, "proc": proc, "content": HtmlRef(proc.digest),
             "crumbs": (HOME, PROCS, Crumb(proc.field.name, f"/thu-tuc-hanh-chinh/{proc.field.slug}/")),
-        }, lastmod=None))
+        }, lastmod=(datetime(proc.updated.year, proc.updated.month, proc.updated.day, tzinfo=site.config.tz)
+                    if proc.updated else site_lastmod)))
     ordered = procedure_order(procedures)
     out.append(PlannedPage("/thu-tuc-hanh-chinh/index.json", "procedures.json", {"procedures": tuple(ordered)},
                            in_sitemap=False))
@@ -251,6 +254,8 @@ def plan_procedures(site: Site, rendered: Mapping[str, Rendered], options: Build
 
 
 def plan_statistics(quota: QuotaReport, lastmod: datetime | None) -> PlannedPage:
+    # The page shows the day only: the same content built twice that day gives the same bytes.
+    quota = replace(quota, as_of=quota.as_of.replace(hour=0, minute=0, second=0, microsecond=0))
     months = quota.months
     chart = bar_chart("Số bài mỗi tháng so với mức tối thiểu", [f"{m.month[1]:02d}/{m.month[0] % 100:02d}" for m in months],
                       [m.count for m in months], [m.status_label for m in months], quota.min_posts)

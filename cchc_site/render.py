@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 import jinja2
+from markupsafe import Markup
 
 from .config import SiteConfig
 from .dates import format_vn_date, format_vn_short
 from .errors import SiteError
+from .mdrender import HtmlRef
 from .plan import BuildOptions, PlannedPage
 
 THEME_DIR = Path(__file__).parent / "theme"
@@ -98,8 +100,10 @@ class Renderer:
     """Renders planned pages; template problems come back as SiteErrors."""
 
     def __init__(self, theme: Theme, config: SiteConfig, options: BuildOptions,
-                 extra_globals: dict[str, Any] | None = None) -> None:
+                 extra_globals: dict[str, Any] | None = None,
+                 html_for: Callable[[str], str] | None = None) -> None:
         self.theme = theme
+        self.html_for = html_for or (lambda digest: "")
         self.config = config
         self.env = make_environment(theme, config, options)
         if extra_globals:
@@ -122,7 +126,9 @@ class Renderer:
             return producer(dict(page.context), self.config)
         try:
             template = self.env.get_template(page.template)
-            text = template.render({**page.context, "page_url": page.url})
+            context = {key: Markup(self.html_for(value.digest)) if isinstance(value, HtmlRef) else value
+                       for key, value in page.context.items()}
+            text = template.render({**context, "page_url": page.url})
         except jinja2.TemplateSyntaxError as exc:
             return SiteError(self.theme.display_path(exc.filename or page.template), exc.lineno or 1, "E030",
                              f"Lỗi cú pháp trong mẫu: {exc.message}.")

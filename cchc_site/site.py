@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 from .config import SiteConfig
 from .content import SiteFiles
 from .errors import SiteError
 from .frontmatter import parse_front_matter
 from .indices import IndexEntry, parse_indices
-from .models import Page, Post, Procedure
+from .models import Page, Post, Procedure, Source
 from .validate import parse_page, parse_post, parse_procedure
 
 # URLs the generator makes itself; a page may not take them.
@@ -28,44 +29,55 @@ class Site:
     indices: tuple[IndexEntry, ...]
 
 
-def parse_site(files: SiteFiles, config: SiteConfig) -> tuple[Site, list[SiteError]]:
-    """Parse every source; the site holds what parsed, the list every problem found."""
-    errors: list[SiteError] = list(files.errors)
-    posts: list[Post] = []
-    pages: list[Page] = []
-    procedures: list[Procedure] = []
-    for source in files.sources:
-        fm = parse_front_matter(source.text, source.path)
-        if isinstance(fm, list):
-            errors.extend(fm)
-            continue
-        if source.kind == "post":
-            doc = parse_post(fm, source.path, source.digest, config, files.static_files)
-        elif source.kind == "page":
-            doc = parse_page(fm, source.path, source.digest)
-        else:
-            doc = parse_procedure(fm, source.path, source.digest, config, files.static_files)
-        if isinstance(doc, list):
-            errors.extend(doc)
-        elif isinstance(doc, Post):
-            posts.append(doc)
-        elif isinstance(doc, Page):
-            pages.append(doc)
-        else:
-            procedures.append(doc)
+Document = Post | Page | Procedure
+
+
+def parse_source(source: Source, config: SiteConfig, static_files: frozenset[str]) -> Document | list[SiteError]:
+    """One Markdown file -> its typed document, or every problem found in it."""
+    fm = parse_front_matter(source.text, source.path)
+    if isinstance(fm, list):
+        return fm
+    if source.kind == "post":
+        return parse_post(fm, source.path, source.digest, config, static_files)
+    if source.kind == "page":
+        return parse_page(fm, source.path, source.digest)
+    return parse_procedure(fm, source.path, source.digest, config, static_files)
+
+
+def parse_data_files(data_files: Iterable[tuple[str, str]]) -> tuple[list[IndexEntry], list[SiteError]]:
     indices: list[IndexEntry] = []
-    for rel, text in files.data_files:
+    errors: list[SiteError] = []
+    for rel, text in data_files:
         if rel in ("chi-so.yaml", "chi-so.yml"):
             parsed, problems = parse_indices(text, f"content/data/{rel}")
             indices.extend(parsed)
             errors.extend(problems)
-    errors.extend(check_unique_urls(posts, pages, procedures))
-    errors.extend(check_unique_codes(procedures))
-    posts.sort(key=lambda p: (p.date, p.path), reverse=True)
-    pages.sort(key=lambda p: p.path)
-    procedures.sort(key=lambda p: p.code)
-    site = Site(config, tuple(posts), tuple(pages), tuple(procedures), files.static_files, tuple(indices))
-    return site, errors
+    return indices, errors
+
+
+def assemble_site(config: SiteConfig, docs: Iterable[Document], static_files: frozenset[str],
+                  indices: Iterable[IndexEntry]) -> tuple[Site, list[SiteError]]:
+    """Sort the documents and run the checks that span files (duplicate URLs and codes)."""
+    posts = sorted((d for d in docs if isinstance(d, Post)), key=lambda p: (p.date, p.path), reverse=True)
+    pages = sorted((d for d in docs if isinstance(d, Page)), key=lambda p: p.path)
+    procedures = sorted((d for d in docs if isinstance(d, Procedure)), key=lambda p: (p.code, p.path))
+    errors = check_unique_urls(posts, pages, procedures) + check_unique_codes(procedures)
+    return Site(config, tuple(posts), tuple(pages), tuple(procedures), static_files, tuple(indices)), errors
+
+
+def parse_site(files: SiteFiles, config: SiteConfig) -> tuple[Site, list[SiteError]]:
+    """Parse every source; the site holds what parsed, the list every problem found."""
+    errors: list[SiteError] = list(files.errors)
+    docs: list[Document] = []
+    for source in files.sources:
+        doc = parse_source(source, config, files.static_files)
+        if isinstance(doc, list):
+            errors.extend(doc)
+        else:
+            docs.append(doc)
+    indices, data_errors = parse_data_files(files.data_files)
+    site, cross = assemble_site(config, docs, files.static_files, indices)
+    return site, errors + data_errors + cross
 
 
 def check_unique_urls(posts: list[Post], pages: list[Page], procedures: list[Procedure]) -> list[SiteError]:

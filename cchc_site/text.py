@@ -28,7 +28,8 @@ def fold(text: str) -> str:
     >>> fold("Đà Nẵng")
     'da nang'
     """
-    decomposed = unicodedata.normalize("NFD", text.lower())
+    # NFC first, so NFC and NFD input give the same result even for rare case mappings.
+    decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text).lower())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return stripped.replace("đ", "d").replace("Đ", "d")
 
@@ -41,7 +42,8 @@ def slugify(text: str, fallback_prefix: str = "bai") -> str:
     >>> slugify("Đẩy mạnh cải cách hành chính năm 2021")
     'day-manh-cai-cach-hanh-chinh-nam-2021'
     """
-    ascii_text = fold(text).encode("ascii", "ignore").decode("ascii")
+    # NFKD on top of the fold: compatibility forms (ﬁ, ², full-width Ａ) become plain ASCII.
+    ascii_text = unicodedata.normalize("NFKD", fold(text)).encode("ascii", "ignore").decode("ascii").lower()
     slug = _NON_ALNUM.sub("-", ascii_text).strip("-")
     if slug:
         return slug

@@ -1,8 +1,11 @@
 """Front matter -> typed documents, with every problem reported (pure)."""
 from __future__ import annotations
 
+import difflib
 import posixpath
 import re
+import unicodedata
+from functools import lru_cache
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any, Callable
@@ -12,7 +15,7 @@ from .dates import DateError, parse_date
 from .errors import SiteError
 from .frontmatter import FrontMatter
 from .models import Channel, Decision, DossierItem, Page, Post, Procedure
-from .text import slugify
+from .text import fold, slugify
 
 POST_KEYS = ("title", "date", "category", "tags", "summary", "author", "image",
              "attachments", "slug", "draft", "sample")
@@ -38,8 +41,21 @@ class _Checker:
         self.path = path
         self.errors: list[SiteError] = []
 
-    def error(self, key: str, code: str, message: str) -> None:
-        self.errors.append(SiteError(self.path, self.fm.line_of(key), code, message))
+    def error(self, key: str, code: str, message: str, line: int | None = None) -> None:
+        self.errors.append(SiteError(self.path, line or self.fm.line_of(key), code, message))
+
+    def value_line(self, key: str, value: str) -> int:
+        """File line of one item of a list value (the key's line when not found below it)."""
+        start = self.fm.line_of(key)
+        lines = self.fm.yaml_text.split("\n")
+        first = self.fm.first_yaml_line
+        for index in range(start - first + 1, len(lines)):
+            line = lines[index]
+            if line[:1] not in (" ", "\t", "-", "") and not line.startswith("#"):
+                break  # the next top-level key
+            if value in line:
+                return first + index
+        return start
 
     def unknown_keys(self, allowed: tuple[str, ...]) -> None:
         for key in self.fm.data:
@@ -88,10 +104,12 @@ class _Checker:
             return parse_date(value, config.tz).astimezone(config.tz)
         except DateError as exc:
             if exc.kind == "impossible":
-                self.error(key, "E005", f"Ngày '{exc.text}' không tồn tại. Kiểm tra lại ngày và tháng.")
+                why = f" ({exc.reason})" if exc.reason else ""
+                self.error(key, "E005", f"Ngày '{exc.text}' không tồn tại{why}. Kiểm tra lại ngày và tháng; "
+                                        "viết ngày trước, tháng sau, ví dụ 28/07/2021 hoặc 2021-07-28.")
             else:
                 self.error(key, "E006", f"Không đọc được ngày '{exc.text}'. Viết theo dạng 28/07/2021, "
-                                        "28/07/2021 08:30 hoặc 2021-07-28.")
+                                        "28/07/2021 08:30 hoặc 2021-07-28 (ngày/tháng/năm bằng số).")
             return None
 
     def slug(self, fallback: str) -> str:
@@ -103,10 +121,15 @@ class _Checker:
             self.error("slug", "E013", f"slug '{raw}' chứa '/', '\\' hoặc '..', sẽ trỏ ra ngoài thư mục trang. "
                                        "Chỉ dùng chữ thường không dấu, số và dấu '-'.")
             return slugify(fallback)
+        if not re.search(r"[a-z0-9]", unicodedata.normalize("NFKD", fold(raw))):
+            self.error("slug", "E020", f"slug '{raw}' không có chữ hay số nào. Chỉ dùng chữ thường không dấu, số "
+                                       "và dấu '-', ví dụ slug: ket-qua-cchc-2021.")
+            return slugify(fallback)
         return slugify(raw)
 
     def site_file(self, key: str, value: str, static_files: frozenset[str]) -> str:
         """A file under content/static/ as its site path (``/static/...``)."""
+        line = self.value_line(key, value)
         raw = value.strip().replace("\\", "/")
         rel = raw
         for prefix in ("/static/", "static/", "content/static/", "/content/static/"):
@@ -116,13 +139,21 @@ class _Checker:
         normal = posixpath.normpath(rel) if rel else ""
         if (not normal or normal.startswith("../") or normal == ".." or rel.startswith("/")
                 or PurePosixPath(rel).is_absolute() or re.match(r"^[a-zA-Z]:", rel)):
-            self.error(key, "E013", f"'{key}': '{value}' trỏ ra ngoài thư mục content/static/. "
+            self.error(key, "E013", line=line, message=f"'{key}': '{value}' trỏ ra ngoài thư mục content/static/. "
                                     "Đặt tệp vào content/static/ và ghi đường dẫn tính từ đó, ví dụ 'van-ban/ke-hoach.pdf'.")
             return ""
         if "://" in raw:
+            if key == "image":
+                self.error(key, "E013", line=line, message=f"'image': '{value}' là ảnh ở trang khác; trang chỉ hiện ảnh của chính nó "
+                                        "(chính sách an toàn CSP). Tải ảnh về, chép vào content/static/ và ghi tên tệp.")
+                return ""
             return raw
         if normal not in static_files:
-            self.error(key, "E014", f"'{key}': không tìm thấy tệp content/static/{normal}. Kiểm tra tên tệp "
+            on_disk = _static_lookup(static_files).get(unicodedata.normalize("NFC", normal).casefold())
+            if on_disk is not None and unicodedata.normalize("NFC", on_disk) == unicodedata.normalize("NFC", normal):
+                return "/static/" + on_disk  # same name, other Unicode form (NFD from macOS)
+            hint = f" Có phải là '{on_disk}'?" if on_disk else ""
+            self.error(key, "E014", line=line, message=f"'{key}': không tìm thấy tệp content/static/{normal}.{hint} Kiểm tra tên tệp "
                                     "(chữ hoa, chữ thường, phần mở rộng) hoặc chép tệp vào content/static/.")
             return ""
         return "/static/" + normal
@@ -133,10 +164,19 @@ class _Checker:
         if found is None:
             names = [t.name for t in terms]
             close = [n for n in names if slugify(n).startswith(slugify(value)[:6])][:1]
+            if not close:
+                by_slug = {slugify(n): n for n in names}
+                close = [by_slug[m] for m in difflib.get_close_matches(slugify(value), list(by_slug), n=1, cutoff=0.6)]
             hint = f" Có phải ý bạn là '{close[0]}'?" if close else ""
             self.error(key, code, f"{what} '{value}' không có trong site.yaml.{hint} Các giá trị hợp lệ: "
                                   + "; ".join(names) + ".")
         return found
+
+
+@lru_cache(maxsize=8)
+def _static_lookup(static_files: frozenset[str]) -> dict[str, str]:
+    """NFC, case-folded name -> name on disk, to explain near misses."""
+    return {unicodedata.normalize("NFC", name).casefold(): name for name in sorted(static_files)}
 
 
 def _kind(value: object) -> str:

@@ -1,0 +1,156 @@
+"""The build cache (``<site>/.cchc-cache/``): parsed sources, rendered Markdown and the
+manifest of the last output, in one SQLite file.
+
+The cache is an optimisation only: every entry is keyed by what produced it (tool
+version, settings, file size and mtime, content digest), and a corrupt, stale or
+foreign cache is thrown away and rebuilt, never trusted.
+"""
+from __future__ import annotations
+
+import json
+import pickle
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterable
+
+from .mdrender import Link, Rendered
+
+SCHEMA_VERSION = "cchc-cache-3"
+CACHE_DIR = ".cchc-cache"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (path TEXT PRIMARY KEY, stamp TEXT NOT NULL, blob BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS markdown (key TEXT PRIMARY KEY, summary TEXT NOT NULL, links TEXT NOT NULL, html TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS manifest (output TEXT NOT NULL, rel TEXT NOT NULL, fingerprint TEXT NOT NULL,
+                                     PRIMARY KEY (output, rel));
+"""
+
+
+class Cache:
+    """A SQLite-backed cache; ``Cache(None)`` keeps nothing (``--clean`` and tests)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.db: sqlite3.Connection | None = None
+        if path is not None:
+            self.db = self._open(path)
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(_SCHEMA)
+        row = db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+        if row is None:
+            db.execute("INSERT INTO meta VALUES ('version', ?)", (SCHEMA_VERSION,))
+        elif row[0] != SCHEMA_VERSION:
+            raise sqlite3.DatabaseError("other version")
+        db.execute("PRAGMA quick_check").fetchone()
+        return db
+
+    def _open(self, path: Path) -> sqlite3.Connection | None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return self._connect(path)
+        except (sqlite3.DatabaseError, OSError):
+            for suffix in ("", "-wal", "-shm"):
+                try:
+                    Path(str(path) + suffix).unlink()
+                except OSError:
+                    pass
+            try:
+                return self._connect(path)
+            except (sqlite3.DatabaseError, OSError):
+                return None  # a cache we cannot use is no cache
+
+    def _safe(self, query: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        if self.db is None:
+            return []
+        try:
+            return self.db.execute(query, tuple(params)).fetchall()
+        except sqlite3.DatabaseError:
+            self.db = None
+            return []
+
+    def _write_many(self, query: str, rows: list[tuple[Any, ...]]) -> None:
+        if self.db is None or not rows:
+            return
+        try:
+            self.db.execute("BEGIN")
+            self.db.executemany(query, rows)
+            self.db.execute("COMMIT")
+        except sqlite3.DatabaseError:
+            self.db = None
+
+    # --- parsed sources ------------------------------------------------------------------------
+    def sources(self) -> dict[str, tuple[str, bytes]]:
+        """path -> (stamp, pickled parse result)."""
+        return {path: (stamp, blob) for path, stamp, blob in self._safe("SELECT path, stamp, blob FROM sources")}
+
+    def put_sources(self, rows: list[tuple[str, str, Any]]) -> None:
+        self._write_many("INSERT OR REPLACE INTO sources VALUES (?, ?, ?)",
+                         [(path, stamp, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)) for path, stamp, value in rows])
+
+    def drop_sources(self, paths: Iterable[str]) -> None:
+        self._write_many("DELETE FROM sources WHERE path = ?", [(p,) for p in paths])
+
+    # --- rendered Markdown ---------------------------------------------------------------------
+    def markdown_meta(self, keys: list[str]) -> dict[str, tuple[str, tuple[Link, ...]]]:
+        """key -> (summary, links) for the keys present (HTML is loaded on demand)."""
+        found: dict[str, tuple[str, tuple[Link, ...]]] = {}
+        for start in range(0, len(keys), 900):
+            chunk = keys[start:start + 900]
+            marks = ",".join("?" * len(chunk))
+            for key, summary, links in self._safe(f"SELECT key, summary, links FROM markdown WHERE key IN ({marks})", chunk):
+                found[key] = (summary, tuple(Link(t, n) for t, n in json.loads(links)))
+        return found
+
+    def markdown_html(self, key: str) -> str | None:
+        rows = self._safe("SELECT html FROM markdown WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def put_markdown(self, rows: list[tuple[str, Rendered]]) -> None:
+        self._write_many("INSERT OR REPLACE INTO markdown VALUES (?, ?, ?, ?)",
+                         [(key, r.summary, json.dumps([(l.target, l.line) for l in r.links], ensure_ascii=False), r.html)
+                          for key, r in rows])
+
+    def prune_markdown(self, keep: set[str]) -> None:
+        """Forget Markdown no document uses any more (keeps the file from growing forever)."""
+        stale = [k for (k,) in self._safe("SELECT key FROM markdown") if k not in keep]
+        self._write_many("DELETE FROM markdown WHERE key = ?", [(k,) for k in stale])
+
+    # --- the manifest of the last output --------------------------------------------------------
+    def manifest(self, output: str) -> dict[str, str]:
+        return dict(self._safe("SELECT rel, fingerprint FROM manifest WHERE output = ?", (output,)))
+
+    def put_manifest(self, output: str, entries: dict[str, str]) -> None:
+        if self.db is None:
+            return
+        try:
+            self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM manifest WHERE output = ?", (output,))
+            self.db.executemany("INSERT INTO manifest VALUES (?, ?, ?)", [(output, k, v) for k, v in entries.items()])
+            self.db.execute("COMMIT")
+        except sqlite3.DatabaseError:
+            self.db = None
+
+    def forget_manifest(self, output: str) -> None:
+        self._write_many("DELETE FROM manifest WHERE output = ?", [(output,)])
+
+    def close(self) -> None:
+        if self.db is not None:
+            try:
+                self.db.close()
+            except sqlite3.DatabaseError:
+                pass
+            self.db = None
+
+
+def load_blob(blob: bytes) -> Any | None:
+    """Unpickle a cached parse result; None when the entry is unreadable."""
+    try:
+        return pickle.loads(blob)
+    except Exception:  # noqa: BLE001 - any broken entry is simply a cache miss
+        return None

@@ -1,0 +1,117 @@
+"""Work that runs in a process pool: reading + parsing + Markdown, and rendering + writing.
+
+On Linux the pool forks, so workers inherit the build's state (set in ``_STATE`` just
+before the pool starts) and tasks carry only small lists.  Elsewhere (Windows) the same
+functions run in the main process.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence, TypeVar
+
+from .config import SiteConfig
+from .content import SourceEntry, decode_file, digest_text
+from .errors import SiteError
+from .links import check_unsafe_html
+from .mdrender import Rendered, render_markdown
+from .models import Source
+from .output import write_file
+from .site import Document, parse_source
+
+T = TypeVar("T")
+R = TypeVar("R")
+_STATE: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What one content file gave: a document or its errors, its warnings, its Markdown."""
+
+    path: str
+    stamp: str
+    result: Document | list[SiteError]
+    warnings: tuple[SiteError, ...]
+
+
+def parse_entry(site_dir: Path, entry: SourceEntry, config: SiteConfig, static_files: frozenset[str]) -> Parsed:
+    text = decode_file((site_dir / entry.path).read_bytes(), entry.path)
+    if isinstance(text, SiteError):
+        return Parsed(entry.path, entry.stamp, [text], ())
+    source = Source(entry.path, entry.kind, text, digest_text(text))
+    result = parse_source(source, config, static_files)
+    warnings: tuple[SiteError, ...] = ()
+    if not isinstance(result, list):
+        warnings = tuple(check_unsafe_html([result], config.security == "strict"))
+    return Parsed(entry.path, entry.stamp, result, warnings)
+
+
+def _parse_chunk(entries: list[SourceEntry]) -> list[Parsed]:
+    return [parse_entry(_STATE["site_dir"], e, _STATE["config"], _STATE["static"]) for e in entries]
+
+
+def _convert_chunk(items: list[tuple[str, str]]) -> list[tuple[str, Rendered]]:
+    base_path = _STATE["base_path"]
+    return [(key, render_markdown(body, base_path)) for key, body in items]
+
+
+def _render_chunk(indices: list[int]) -> list[tuple[int, bytes | SiteError | None]]:
+    """Render pages and write them into the staging folder; only errors travel back."""
+    renderer, pages, staging = _STATE["renderer"], _STATE["pages"], _STATE["staging"]
+    out: list[tuple[int, bytes | SiteError | None]] = []
+    for i in indices:
+        result = renderer.render(pages[i])
+        if isinstance(result, SiteError):
+            out.append((i, result))
+        else:
+            write_file(staging, pages[i].output_path, result)
+            out.append((i, None))
+    return out
+
+
+def pool_size() -> int:
+    return min(os.cpu_count() or 1, 8)
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() and pool_size() > 1
+
+
+def chunks(items: Sequence[T], size: int) -> list[list[T]]:
+    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+
+
+def run_parallel(func: Callable[[list[T]], list[R]], items: Sequence[T], state: dict[str, Any],
+                 min_items: int, chunk_size: int) -> list[R]:
+    """``func`` over ``items`` in a forked pool when there is enough work, else inline."""
+    _STATE.clear()
+    _STATE.update(state)
+    try:
+        if len(items) < min_items or not can_fork():
+            return func(list(items))
+        context = multiprocessing.get_context("fork")
+        results: list[R] = []
+        with ProcessPoolExecutor(max_workers=pool_size(), mp_context=context) as pool:
+            for part in pool.map(func, chunks(items, chunk_size)):
+                results.extend(part)
+        return results
+    finally:
+        _STATE.clear()
+
+
+def parse_all(site_dir: Path, entries: list[SourceEntry], config: SiteConfig, static: frozenset[str]) -> list[Parsed]:
+    return run_parallel(_parse_chunk, entries, {"site_dir": site_dir, "config": config, "static": static},
+                        min_items=400, chunk_size=100)
+
+
+def convert_all(items: list[tuple[str, str]], base_path: str) -> list[tuple[str, Rendered]]:
+    return run_parallel(_convert_chunk, items, {"base_path": base_path}, min_items=60, chunk_size=40)
+
+
+def render_all(renderer: Any, pages: Sequence[Any], indices: list[int],
+               staging: Path) -> list[tuple[int, bytes | SiteError | None]]:
+    return run_parallel(_render_chunk, indices, {"renderer": renderer, "pages": pages, "staging": staging},
+                        min_items=400, chunk_size=200)
