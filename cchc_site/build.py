@@ -124,7 +124,9 @@ def default_menu(site: Site) -> tuple[MenuItem, ...]:
         return site.config.menu
     items = [MenuItem("Trang chủ", "/"), MenuItem("Tin tức", "/tin-tuc/"),
              MenuItem("Thủ tục hành chính", "/thu-tuc-hanh-chinh/"), MenuItem("Chuyên mục", "/chuyen-muc/"),
-             MenuItem("Chỉ số CCHC", "/chi-so-cchc/"), MenuItem("Thống kê", "/thong-ke/")]
+             MenuItem("Chỉ số CCHC", "/chi-so-cchc/")]
+    if site.config.quota:  # /thong-ke/ exists only with a quota
+        items.append(MenuItem("Thống kê", "/thong-ke/"))
     items += [MenuItem(p.title, p.url) for p in site.pages if not p.draft]
     return tuple(items)
 

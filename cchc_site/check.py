@@ -1,7 +1,10 @@
 """``cchc-site check``: content validation and the quota, without rendering.
 
-It reads and validates front matter only: no Markdown is rendered here (that is what keeps
-``check`` fast on large sites; the speed is measured by benchmarks, not by tests).
+It reads and validates front matter only: no Markdown is rendered here.  Parsing goes
+through the build's source cache (``<site>/.cchc-cache/``, shared with ``build``) and
+its worker pool, so a check after a build, or a second check, re-reads only the files
+that changed.  That is what keeps ``check`` fast on large sites; the speed is measured
+by benchmarks, not by tests.
 """
 from __future__ import annotations
 
@@ -10,14 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .build import load_valid_config
+from .build import load_valid_config, open_cache, parse_sources
+from .cache import Cache
 from .config import CONFIG_FILE
-from .content import load_site_files
+from .content import list_static, load_data_files
 from .errors import BuildFailed, SiteError
-from .links import check_unsafe_html
-from .models import Post
+from .models import Page, Post, Procedure
 from .quota import QuotaReport, check_quota, compute_quota
-from .site import parse_site
+from .site import Document, assemble_site, parse_data_files
 
 _QUOTA_KEY = re.compile(r"^quota[ \t]*:", re.M)
 
@@ -43,15 +46,39 @@ def _read_quota_line(site_dir: Path) -> int:
         return 0
 
 
-def run_check(site_dir: Path, now: datetime, strict: bool = False) -> CheckOutcome:
+def _shown(doc: Document, now: datetime) -> bool:
+    """What a normal build publishes (the unsafe-HTML warnings concern only these)."""
+    if isinstance(doc, Post):
+        return doc.is_published(now)
+    assert isinstance(doc, (Page, Procedure))
+    return not doc.draft
+
+
+def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bool = True) -> CheckOutcome:
     """Validate every document and compute the quota as of ``now`` (site timezone)."""
     try:
         config = load_valid_config(site_dir)
     except BuildFailed as failed:
         return CheckOutcome(failed.errors, None, ())
-    site, problems = parse_site(load_site_files(site_dir), config)
-    published = [p for p in site.posts if p.is_published(now)]
-    problems += check_unsafe_html([*published, *site.pages, *site.procedures], config.security == "strict")
+    cache = open_cache(site_dir, None, clean=False) if use_cache else Cache(None)
+    try:
+        static = frozenset(list_static(site_dir))
+        parsed = parse_sources(site_dir, config, static, cache)
+    finally:
+        cache.close()
+    problems: list[SiteError] = []
+    docs: list[Document] = []
+    for item in parsed:
+        if isinstance(item.result, list):
+            problems.extend(item.result)
+        else:
+            docs.append(item.result)
+    data_files, data_errors = load_data_files(site_dir)
+    indices, index_errors = parse_data_files(data_files)
+    site, cross = assemble_site(config, docs, static, indices)
+    problems += data_errors + index_errors + cross
+    shown = {d.path for d in docs if _shown(d, now)}
+    problems += [w for item in parsed if item.path in shown for w in item.warnings]
     quota = compute_quota(site.posts, config.quota, now, strict) if config.quota else None
     line = _read_quota_line(site_dir) if config.quota else 0
     if quota is not None:

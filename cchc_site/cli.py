@@ -198,7 +198,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .devserver import serve
 
     site = _site_dir(args)
-    return serve(site, host=args.host, port=args.port, open_browser=args.open)
+
+    def log(message: str, error: bool = False) -> None:
+        print(message, file=sys.stderr if error else sys.stdout, flush=True)
+
+    return serve(site, host=args.host, port=args.port, open_browser=args.open, log=log)
 
 
 def cmd_fix_encoding(args: argparse.Namespace) -> int:

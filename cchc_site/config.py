@@ -201,7 +201,8 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> SiteConfig | list[SiteEr
     try:
         data = yaml.load(text, Loader=Loader) if text.strip() else {}
     except yaml.YAMLError as exc:
-        return [yaml_syntax_error(exc, text, path, 1)]
+        problem = yaml_syntax_error(exc, text, path, 1)
+        return [SiteError(path, problem.line, "E045", problem.message.replace("Lỗi cú pháp YAML", "Lỗi cú pháp YAML trong site.yaml", 1))]
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -10,8 +10,8 @@ _ISO = re.compile(
     r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?"
 )
 _TIME = r"(?:(?:\s+|\s*,\s*|T)(?P<H>\d{1,2})(?::|h|g)(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
-# 28/07/2021, 28-07-2021, 28.07.2021 (day first, as Vietnamese write it), optional time.
-_VN = re.compile(r"(?P<d>\d{1,2})(?P<sep>[/.-])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{4})" + _TIME)
+# 28/07/2021 (day first, as Vietnamese write it), optional time.
+_VN = re.compile(r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})" + _TIME)
 # "ngày 28 tháng 7 năm 2021" as in official documents.
 _VN_WORDS = re.compile(r"(?:ngày\s+)?(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})" + _TIME,
                        re.I)

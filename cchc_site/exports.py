@@ -45,8 +45,10 @@ def procedures_csv(procedures: Iterable[Procedure], config: SiteConfig) -> bytes
     writer.writerow(CSV_COLUMNS)
     for p in procedures:
         writer.writerow([
-            p.code, p.title, p.field.name, p.level, p.online, p.processing_time,
-            "; ".join(c.fee for c in p.channels if c.fee), p.agency, str(p.decision) if p.decision else "",
+            p.code, p.title, p.field.name, p.level,
+            f"{p.online} ({p.online_legacy})" if p.online and p.online_legacy else p.online, p.processing_time,
+            "; ".join(dict.fromkeys(c.fee for c in p.channels if c.fee)),  # same fee on every channel: once
+            p.agency, str(p.decision) if p.decision else "",
             config.base_url + p.url.lstrip("/"),
         ])
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")

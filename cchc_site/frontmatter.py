@@ -43,6 +43,9 @@ _SMART_VALUE = re.compile(
     r"^(?P<lead>[ \t]*(?:-[ \t]+)*(?:(?:[^\s#\-'\"“”‘’][^:\n]*?|\"[^\"\n]*\"|'[^'\n]*'):[ \t]+)?(?:-[ \t]+)*)"
     r"(?P<open>[“”„‟‘’‚‛])(?P<value>[^\n]*)(?P<close>[“”‟‘’‛])(?P<tail>[ \t]*(?:#[^\n]*)?)$"
 )
+# "key: “Triển khai” và “Kết quả”: tổng hợp": a text that starts with a smart quote.
+_SMART_START = re.compile(_SMART_VALUE.pattern.split("(?P<open>")[0]
+                          + r"(?P<open>[“”„‟‘’‚‛])(?P<value>[^\n]*?)(?P<close>)(?P<tail>[ \t]*)$")
 _DOUBLE_SMART = "“”„‟"
 _SINGLE_SMART = "‘’‚‛"
 _BLOCK_SCALAR = re.compile(r"(?:^|[:\-][ \t]+)[|>][0-9+\-]*[ \t]*(?:#.*)?$")
@@ -56,7 +59,7 @@ def _quote_smart(match: re.Match[str]) -> str:
     double = opening in _DOUBLE_SMART and closing in _DOUBLE_SMART
     single = opening in _SINGLE_SMART and closing in _SINGLE_SMART
     inner_smart = any(ch in value for ch in (_DOUBLE_SMART if double else _SINGLE_SMART))
-    if not (double or single) or inner_smart:
+    if not closing or not (double or single) or inner_smart:
         # “A” và “B”: the quotes are part of the text; quote the whole text so a ':' inside is harmless.
         text = opening + value + closing
         return lead + '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"' + tail
@@ -89,7 +92,10 @@ def normalise_yaml(yaml_text: str) -> str:
             block_indent = None
         if _BLOCK_SCALAR.search(line.rstrip()):
             block_indent = indent
-        out.append(_SMART_VALUE.sub(_quote_smart, line))
+        converted, count = _SMART_VALUE.subn(_quote_smart, line)
+        if not count:
+            converted = _SMART_START.sub(_quote_smart, line)
+        out.append(converted)
     return "\n".join(out)
 
 
@@ -186,9 +192,27 @@ def yaml_syntax_error(exc: yaml.YAMLError, text: str, path: str, first_line: int
             mark.line >= text.count("\n") or _OPENED_CONTEXT.search(exc.context or "")):
         mark = exc.context_mark  # unclosed quote/bracket: point at where it was opened, not at '---'
     line0 = mark.line if mark else 0
+    unbalanced = _unbalanced_quote_line(text, line0)
+    if unbalanced is not None and unbalanced < line0:
+        return SiteError(path, first_line + unbalanced, "E002",
+                         "Lỗi cú pháp YAML: ngoặc kép mở nhưng chưa đóng trên dòng này, nên các dòng sau bị đọc "
+                         "nhầm vào giá trị. Thêm dấu \" ở cuối giá trị (mỗi dấu \" mở phải có dấu đóng trên cùng dòng).")
     problem = _translate_yaml_problem((exc.problem or "").strip())
     hint = _yaml_hint(f"{problem} {exc.context or ''}", text, line0)
     return SiteError(path, first_line + line0, "E002", f"Lỗi cú pháp YAML: {problem}. {hint}")
+
+
+def _unbalanced_quote_line(text: str, upto: int) -> int | None:
+    """Index of the first line up to ``upto`` whose value opens a double quote it never closes."""
+    for index, line in enumerate(text.split("\n")[: upto + 1]):
+        if line.lstrip().startswith("#"):
+            continue
+        value = line.split(":", 1)[1] if ":" in line and not line.lstrip().startswith('"') else line
+        if value.lstrip(" -\t").startswith("'"):
+            continue  # single-quoted: a " inside is just a character
+        if len(re.findall(r'(?<!\\)"', value)) % 2 == 1:
+            return index
+    return None
 
 
 # Contexts in which PyYAML reports the error far from its cause (at the end of the block).

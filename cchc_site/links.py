@@ -10,9 +10,13 @@ from .mdrender import Rendered
 from .models import Page, Post, Procedure
 
 _SCRIPT = re.compile(r"<\s*script\b", re.I)
-_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.I)
-_JS_URL = re.compile(r"javascript\s*:", re.I)
-
+# An attribute named on...= inside a tag: onclick=, onerror=, onload= ...
+_HANDLER = re.compile(r"<[a-z][^>]*?[\s/\"']on[a-z]+\s*=", re.I)
+# A javascript: (or vbscript:) URL in an attribute, a Markdown link or an autolink.  Browsers
+# ignore tabs, newlines and entities inside the scheme, so those are removed first.
+_JS_URL = re.compile(r"(?:=\s*[\"']?|\]\(\s*<?|<|\]:\s*)\s*(?:java|vb)script:", re.I)
+_FENCE_LINE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1")
 
 def resolves(target: str, known: frozenset[str]) -> bool:
     """Whether a site path (as written by an author) names a page or file of the site."""
@@ -46,16 +50,49 @@ def check_links(docs: Iterable[Post | Page | Procedure], rendered: Mapping[str, 
     return errors
 
 
+def _unsafe_in(line: str) -> list[str]:
+    """What kinds of script a line of Markdown/HTML carries ("" parts in code spans excluded)."""
+    import html as html_lib
+
+    text = _CODE_SPAN.sub("", line)
+    if "<" not in text and ":" not in text:
+        return []
+    plain = html_lib.unescape(text)
+    squeezed = re.sub(r"[\t\n\r\x00]", "", plain)
+    found = []
+    if _SCRIPT.search(plain):
+        found.append("thẻ <script>")
+    if _HANDLER.search(plain):
+        found.append("thuộc tính sự kiện (onclick=, onerror=, ...)")
+    if _JS_URL.search(squeezed):
+        found.append("địa chỉ javascript:")
+    return found
+
+
 def check_unsafe_html(docs: Iterable[Post | Page | Procedure], strict: bool) -> list[SiteError]:
-    """``<script>``, inline event handlers and ``javascript:`` URLs in content."""
+    """``<script>``, inline event handlers (``onclick=``) and ``javascript:`` URLs in content.
+
+    Warnings (W070) by default; errors with ``security: strict`` in site.yaml.  Code shown
+    as code (fenced blocks, `code spans`) is not flagged: it is displayed, not run.
+    """
     problems: list[SiteError] = []
     severity = "error" if strict else "warning"
     for doc in docs:
+        fence: str | None = None
         for offset, line in enumerate(doc.body.split("\n")):
-            found = [label for pattern, label in ((_SCRIPT, "<script>"), (_HANDLER, "thuộc tính on...="),
-                                                  (_JS_URL, "javascript:")) if pattern.search(line)]
+            opening = _FENCE_LINE.match(line)
+            if fence is not None:
+                if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+                    fence = None
+                continue
+            if opening:
+                fence = opening.group(1)
+                continue
+            found = _unsafe_in(line)
             if found:
+                fix = ("Trang đang đặt 'security: strict' nên đây là lỗi. " if strict else "") + (
+                    "Hãy xóa đoạn mã này (trình duyệt sẽ chặn mã JavaScript trong bài); muốn nhúng nội dung, "
+                    "dùng liên kết hoặc ảnh thông thường. Muốn hiện mã để minh họa, đặt nó trong cặp ``` ```.")
                 problems.append(SiteError(doc.path, doc.body_line + offset, "W070",
-                                          f"Nội dung có {', '.join(found)}: mã JavaScript trong bài có thể gây mất an toàn "
-                                          "và sẽ bị trình duyệt chặn. Hãy xóa đoạn mã này.", severity))  # type: ignore[arg-type]
+                                          f"Nội dung có {', '.join(found)}. {fix}", severity))  # type: ignore[arg-type]
     return problems

@@ -17,7 +17,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from .text import slugify
 
-RENDERER_VERSION = "md-2"
+RENDERER_VERSION = "md-3"  # bump when the HTML produced for the same Markdown changes
 EXTENSIONS = ("tables", "footnotes", "attr_list", "sane_lists")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _STASH = re.compile("\x02wzxhzdk:\\d+\x03")

@@ -66,20 +66,22 @@ def clean_title(title: str) -> str:
     return " ".join(nfc(title).split())
 
 
-def _others(terms: tuple[Term, ...], chosen: Term) -> str:
-    return "; ".join(t.name for t in terms if t != chosen)
+def _others(terms: tuple[Term, ...], chosen: Term, label: str) -> list[str]:
+    """Comment lines listing the other names, one a line, ready to copy."""
+    others = [t.name for t in terms if t != chosen]
+    if not others:
+        return []
+    return [f"# {label} khác (chép một tên vào thay):"] + [f"#   {quote(name)}" for name in others]
 
 
 def post_text(title: str, moment: datetime, category: Term, config: SiteConfig) -> str:
-    others = _others(config.categories, category)
     lines = [
         "---",
         f"title: {quote(title)}",
         f"date: {quote(format_datetime(moment))}  # ngày giờ đăng, dạng DD/MM/YYYY HH:MM; ngày sau hôm nay = bài hẹn giờ",
         f"category: {quote(category.name)}  # chuyên mục, phải có trong site.yaml",
+        *_others(config.categories, category, "Các chuyên mục"),
     ]
-    if others:
-        lines.append(f"# Các chuyên mục khác: {others}")
     lines += [
         "# tags:  # thẻ (từ khóa) của bài, mỗi dòng một thẻ; bỏ dấu # ở đầu các dòng để dùng",
         '#   - "Tuyên truyền cải cách hành chính"',
@@ -103,15 +105,13 @@ def post_text(title: str, moment: datetime, category: Term, config: SiteConfig) 
 
 
 def procedure_text(code: str, title: str, field: Term, config: SiteConfig, today: datetime) -> str:
-    others = _others(config.fields, field)
     lines = [
         "---",
         f"code: {quote(code)}  # mã thủ tục trên Cơ sở dữ liệu quốc gia, luôn đặt trong ngoặc kép",
         f"title: {quote(title)}",
         f"field: {quote(field.name)}  # lĩnh vực, phải có trong site.yaml",
+        *_others(config.fields, field, "Các lĩnh vực"),
     ]
-    if others:
-        lines.append(f"# Các lĩnh vực khác: {others}")
     lines += [
         "# Bỏ dấu # ở đầu dòng của các mục dưới đây để dùng (giữ nguyên thụt lề bằng dấu cách).",
         "# decision:  # quyết định công bố thủ tục",

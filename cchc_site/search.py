@@ -6,7 +6,8 @@ build and it adds an outside binary.  This index is plain JSON made at build tim
 ``tim-kiem/chi-muc/meta.json``
     ``{"v": 1, "id": <content hash>, "docs": D, "shards": S, "chunk": C, "batch": B, "words": W}``
 ``tim-kiem/chi-muc/t/<n>.json`` (``n < S``)
-    postings: ``{"<folded word>": [p, p, ...]}``, the words whose FNV-1a hash is ``n`` mod ``S``.
+    postings of the folded words whose FNV-1a hash is ``n`` mod ``S``, split by the form
+    the word was written in: ``{"duong": {"dương": [p, ...], "đường": [p, ...]}}``.
     Each posting is one integer ``(doc - previous doc) * 8 + flags`` (documents in rising
     order), ``flags = 4 * in_title + tf`` where ``tf`` is the quantised count (0: once,
     1: 2-3 times, 2: 4-7, 3: 8 or more).
@@ -14,9 +15,9 @@ build and it adds an outside binary.  This index is plain JSON made at build tim
     metadata of documents ``k*C .. k*C+C-1``: ``[[title, url, kind, date, summary], ...]``.
 
 A query folds its words, loads only the shards of those words, ranks the documents
-(every word must match, else any word; title matches first; rarer words weigh more),
-then loads the metadata chunks of the first ``B`` results only and moves up those whose
-title or summary contain the query words with the exact diacritics typed.
+(every word must match, else any word; words written with the exact diacritics typed
+first; title matches next; rarer words weigh more), then loads the metadata chunks of
+the first ``B`` results only.
 
 :func:`query_index` is the reference implementation of that algorithm (the tests check
 the browser gives the same order) and :func:`bytes_for_query` says how many index bytes a
@@ -28,6 +29,7 @@ import hashlib
 import json
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
@@ -41,17 +43,17 @@ INDEX_DIR = "tim-kiem/chi-muc"
 FORMAT_VERSION = 1
 TARGET_SHARD_BYTES = 16_000  # average shard size the shard count aims at
 MAX_SHARDS = 4096
-DOCS_PER_CHUNK = 32  # documents per metadata file
-BATCH = 20  # results shown (and metadata fetched) at a time
+DOCS_PER_CHUNK = 16  # documents per metadata file
+BATCH = 10  # results shown (and metadata fetched) at a time
 MAX_QUERY_WORDS = 8  # further words of a query are ignored
 SUMMARY_CHARS = 180
 
 KIND_POST, KIND_PAGE, KIND_PROCEDURE = "tin", "trang", "thu-tuc"
 
-# Words: runs of letters/digits (with any stray combining mark); a number with inner
+# Words: runs of letters, digits, "_" (and any stray combining mark); a number with inner
 # dots or commas (a procedure code 1.013225, 30.000, 92,7) stays one word.
-# search.js uses the same expression: /[0-9]+(?:[.,][0-9]+)+|[\p{L}\p{N}\u0300-\u036f]+/gu
-WORD = re.compile(r"[0-9]+(?:[.,][0-9]+)+|(?:[^\W_]|[\u0300-\u036f])+")
+# search.js uses the same expression: /[0-9]+(?:[.,][0-9]+)+|[\p{L}\p{N}_\u0300-\u036f]+/gu
+WORD = re.compile(r"[0-9]+(?:[.,][0-9]+)+|[\w\u0300-\u036f]+")
 
 
 @dataclass(frozen=True)
@@ -144,10 +146,6 @@ def documents(site: Site, rendered: Mapping[str, Rendered], options: BuildOption
 # building the index
 # ---------------------------------------------------------------------------
 
-def _tf_bucket(count: int) -> int:
-    return 0 if count <= 1 else 1 if count <= 3 else 2 if count <= 7 else 3
-
-
 def _dumps(data: object) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
 
@@ -162,34 +160,35 @@ def _next_pow2(n: int) -> int:
 def build_index(docs: Iterable[SearchDoc]) -> dict[str, bytes]:
     """The index files (output-relative path -> bytes) for ``docs`` (ids in the given order)."""
     docs = list(docs)
-    folded: dict[str, str] = {}  # word as written -> key (the vocabulary is small)
+    number_of: dict[str, int] = {}  # word as written -> its number (the vocabulary is small)
+    forms: list[str] = []
+    postings: list[list[int]] = []
+    last: list[int] = []
 
-    def keys(text: str) -> list[str]:
-        out = []
-        for w in WORD.findall(nfc(text).lower()):
-            k = folded.get(w)
-            if k is None:
-                k = folded[w] = fold(w)
-            out.append(k)
-        return out
+    def counted(text: str) -> Counter[int]:
+        found = WORD.findall(nfc(text).lower())
+        for w in set(found).difference(number_of):
+            number_of[w] = len(forms)
+            forms.append(w)
+            postings.append([])
+            last.append(0)
+        return Counter(map(number_of.__getitem__, found))
 
-    postings: dict[str, list[int]] = {}
-    last: dict[str, int] = {}
     for doc_id, doc in enumerate(docs):
-        strong = keys(doc.strong)
-        counts: dict[str, int] = {}
-        for k in strong:
-            counts[k] = counts.get(k, 0) + 1
-        for k in keys(doc.body):
-            counts[k] = counts.get(k, 0) + 1
-        in_title = set(strong)
+        strong = counted(doc.strong)
+        counts = counted(doc.body)
+        counts.update(strong)
         for k, count in counts.items():
-            flags = (4 if k in in_title else 0) + _tf_bucket(count)
-            prev = last.get(k, 0)
-            postings.setdefault(k, []).append((doc_id - prev) * 8 + flags)
+            flags = (4 if k in strong else 0) + (0 if count <= 1 else 1 if count <= 3 else 2 if count <= 7 else 3)
+            postings[k].append((doc_id - last[k]) * 8 + flags)
             last[k] = doc_id
 
-    encoded = {k: _dumps(v) for k, v in postings.items()}
+    by_key: dict[str, list[int]] = {}  # folded key -> numbers of its written forms
+    for n, form in enumerate(forms):
+        by_key.setdefault(fold(form), []).append(n)
+    encoded = {key: b"{" + b",".join(_dumps(forms[n]) + b":" + _dumps(postings[n])
+                                     for n in sorted(numbers, key=forms.__getitem__)) + b"}"
+               for key, numbers in by_key.items()}
     total = sum(len(k.encode("utf-8")) + len(v) + 4 for k, v in encoded.items())
     shard_count = min(MAX_SHARDS, _next_pow2(max(1, math.ceil(total / TARGET_SHARD_BYTES))))
     shards: list[list[str]] = [[] for _ in range(shard_count)]
@@ -229,63 +228,76 @@ class Hit:
     kind: str
     date: str
     summary: str
-    exact: int  # 2 per query word written exactly in the title, 1 in the summary
 
 
 @dataclass(frozen=True)
 class QueryOutcome:
-    hits: tuple[Hit, ...]  # the first batch, in display order
+    hits: tuple[Hit, ...]  # the requested batch, in display order
     total: int  # documents found
     all_words: bool  # False when no document had every word (any word then)
     loaded: tuple[str, ...]  # index files fetched, in order (output-relative paths)
 
 
 def query_words(query: str, limit: int = MAX_QUERY_WORDS) -> tuple[list[str], list[str]]:
-    """(keys, words as typed): distinct folded keys, at most ``limit``, and the distinct
-    NFC lower-case words typed (for the exact-diacritic boost)."""
+    """(keys, typed): the distinct folded keys of the query's words (at most ``limit``)
+    and the distinct words as typed (NFC, lower case) whose key is among them."""
     typed = list(dict.fromkeys(words(query)))
     keys = list(dict.fromkeys(fold(w) for w in typed))[:limit]
-    return keys, typed
+    return keys, [w for w in typed if fold(w) in keys]
 
 
-def decode_postings(values: list[int]) -> list[tuple[int, int]]:
-    """[(doc id, flags)] from the delta-coded integers."""
-    out = []
-    doc = 0
-    for value in values:
-        doc += value >> 3
-        out.append((doc, value & 7))
+Postings = dict[str, list[tuple[int, int]]]  # written form -> [(doc id, flags)]
+
+
+def decode_postings(entry: Mapping[str, list[int]]) -> Postings:
+    """{written form: [(doc id, flags)]} from a shard entry's delta-coded integers."""
+    out: Postings = {}
+    for form, values in entry.items():
+        doc = 0
+        plist = []
+        for value in values:
+            doc += value >> 3
+            plist.append((doc, value & 7))
+        out[form] = plist
     return out
 
 
-def rank(postings: Mapping[str, list[tuple[int, int]]], keys: list[str], docs: int) -> tuple[list[int], bool]:
-    """Document ids in rank order, and whether every word matched (else any word)."""
-    stats: dict[int, list[int]] = {}  # doc -> [matched, in_title, score]
+def rank(postings: Mapping[str, Postings], keys: list[str], typed: list[str], docs: int) -> tuple[list[int], bool]:
+    """Document ids in rank order, and whether they hold every word (else any word).
+
+    Order: more query words matched; then more words written exactly as typed (2 in the
+    title, 1 in the text); then more words in the title; then the score (rarer words and
+    title words weigh more); then index order (newer posts first).
+    """
+    stats: dict[int, list[int]] = {}  # doc -> [matched, exact, in_title, score]
     for key in keys:
-        plist = postings.get(key, [])
-        if not plist:
+        forms = postings.get(key, {})
+        merged: dict[int, int] = {}  # doc -> flags, written forms merged (title: any; count: most)
+        for plist in forms.values():
+            for doc, flags in plist:
+                old = merged.get(doc)
+                merged[doc] = flags if old is None else ((old | flags) & 4) | max(old & 3, flags & 3)
+        if not merged:
             continue
-        idf = round(100 * math.log(1 + docs / len(plist)))
-        for doc, flags in plist:
+        idf = math.floor(100 * math.log(1 + docs / len(merged)) + 0.5)
+        for doc, flags in merged.items():
             s = stats.get(doc)
             if s is None:
-                s = stats[doc] = [0, 0, 0]
-            s[0] += 1
+                s = stats[doc] = [0, 0, 0, 0]
             title = flags >> 2
-            s[1] += title
-            s[2] += idf * (4 * title + 1 + (flags & 3))
+            s[0] += 1
+            s[2] += title
+            s[3] += idf * (4 * title + 1 + (flags & 3))
+        for word in typed:
+            if fold(word) == key:
+                for doc, flags in forms.get(word, ()):
+                    stats[doc][1] += 2 if flags & 4 else 1
     needed = len(keys)
     every = [d for d, s in stats.items() if s[0] == needed]
     all_words = bool(every) or not stats
     pool = every if every else list(stats)
-    pool.sort(key=lambda d: (-stats[d][0], -stats[d][1], -stats[d][2], d))
+    pool.sort(key=lambda d: (-stats[d][0], -stats[d][1], -stats[d][2], -stats[d][3], d))
     return pool, all_words
-
-
-def exact_score(typed: list[str], title: str, summary: str) -> int:
-    title_words = set(words(title))
-    summary_words = set(words(summary))
-    return sum(2 if w in title_words else 1 if w in summary_words else 0 for w in typed)
 
 
 def _json(files: Mapping[str, bytes], path: str, loaded: list[str]) -> object:
@@ -294,35 +306,30 @@ def _json(files: Mapping[str, bytes], path: str, loaded: list[str]) -> object:
 
 
 def query_index(files: Mapping[str, bytes], query: str, batch: int = 0) -> QueryOutcome:
-    """Run ``query`` against the index files the way search.js does (``batch`` 0 = first
-    results; 1 = after one "more results" click, ...)."""
+    """Run ``query`` against the index files the way search.js does; ``batch`` 0 is the
+    first results, 1 what "more results" shows next, ..."""
     loaded: list[str] = []
     meta = _json(files, f"{INDEX_DIR}/meta.json", loaded)
     assert isinstance(meta, dict)
     keys, typed = query_words(query, meta["words"])
     if not keys:
         return QueryOutcome((), 0, True, tuple(loaded))
-    shards: dict[int, dict[str, list[int]]] = {}
+    shards: dict[int, dict[str, dict[str, list[int]]]] = {}
     for key in keys:
         n = shard_of(key, meta["shards"])
         if n not in shards:
             shards[n] = _json(files, f"{INDEX_DIR}/t/{n}.json", loaded)  # type: ignore[assignment]
-    postings = {k: decode_postings(shards[shard_of(k, meta["shards"])].get(k, [])) for k in keys}
-    order, all_words = rank(postings, keys, meta["docs"])
-    size = meta["batch"]
-    chunk_size = meta["chunk"]
-    hits: list[Hit] = []
+    postings = {k: decode_postings(shards[shard_of(k, meta["shards"])].get(k, {})) for k in keys}
+    order, all_words = rank(postings, keys, typed, meta["docs"])
+    size, chunk_size = meta["batch"], meta["chunk"]
     chunks: dict[int, list[list[str]]] = {}
-    for b in range(batch + 1):
-        hits = []
-        for doc in order[b * size:(b + 1) * size]:
-            c = doc // chunk_size
-            if c not in chunks:
-                chunks[c] = _json(files, f"{INDEX_DIR}/d/{c}.json", loaded)  # type: ignore[assignment]
-            title, url, kind, date, summary = chunks[c][doc % chunk_size]
-            hits.append(Hit(doc, title, url, kind, date, summary, exact_score(typed, title, summary)))
-    positions = {h.doc: i for i, h in enumerate(hits)}
-    hits.sort(key=lambda h: (-h.exact, positions[h.doc]))
+    hits: list[Hit] = []
+    for doc in order[batch * size:(batch + 1) * size]:
+        c = doc // chunk_size
+        if c not in chunks:
+            chunks[c] = _json(files, f"{INDEX_DIR}/d/{c}.json", loaded)  # type: ignore[assignment]
+        title, url, kind, date, summary = chunks[c][doc % chunk_size]
+        hits.append(Hit(doc, title, url, kind, date, summary))
     return QueryOutcome(tuple(hits), len(order), all_words, tuple(loaded))
 
 

@@ -246,7 +246,9 @@ def parse_procedure(fm: FrontMatter, path: str, digest: str, config: SiteConfig,
     if isinstance(raw_decision, dict):
         unknown = set(raw_decision) - {"number", "date", "issuer"}
         if unknown:
-            c.error("decision", "E007", f"decision chỉ có các khóa number, date, issuer (thừa: {', '.join(map(str, unknown))}).")
+            for key in sorted(map(str, unknown)):
+                c.error("decision", "E007", f"decision: khóa '{key}' không được hỗ trợ; decision chỉ có number, date, "
+                                            f"issuer.{suggest(key, ('number', 'date', 'issuer'))}")
         decision = Decision(*(str(raw_decision.get(k) or "").strip() for k in ("number", "date", "issuer")))
     elif isinstance(raw_decision, (str, int)) and str(raw_decision).strip():
         decision = Decision(str(raw_decision).strip(), "", "")
@@ -254,6 +256,8 @@ def parse_procedure(fm: FrontMatter, path: str, digest: str, config: SiteConfig,
         c.error("decision", "E015", "decision có dạng: number: \"...\", date: \"...\", issuer: \"...\".")
 
     level = c.text("level").lower()
+    if level.startswith("cấp "):  # "Cấp tỉnh", as the national database writes it
+        level = level[4:].strip()
     if level and level not in LEVELS:
         c.error("level", "E021", f"Cấp thực hiện '{level}' không hợp lệ; dùng: tỉnh, xã hoặc bộ.")
 
@@ -281,9 +285,9 @@ def parse_procedure(fm: FrontMatter, path: str, digest: str, config: SiteConfig,
                 c.error("channels", "E015", "Mỗi mục của channels có dạng '- method: trực tiếp' kèm time, fee, note.")
                 continue
             unknown = set(item) - {"method", "time", "fee", "note"}
-            if unknown:
-                c.error("channels", "E007", f"channels: khóa không được hỗ trợ {', '.join(sorted(map(str, unknown)))}; "
-                                            "dùng method, time, fee, note.")
+            for key in sorted(map(str, unknown)):
+                c.error("channels", "E007", f"channels: khóa '{key}' không được hỗ trợ; dùng method, time, fee, note."
+                                            f"{suggest(key, ('method', 'time', 'fee', 'note'))}")
             method = str(item.get("method") or "").strip()
             if method and method.lower() not in METHODS:
                 c.error("channels", "E021", f"Hình thức nộp '{method}' không hợp lệ; dùng: " + ", ".join(METHODS) + ".")
@@ -299,9 +303,9 @@ def parse_procedure(fm: FrontMatter, path: str, digest: str, config: SiteConfig,
                 dossier.append(DossierItem(item.strip(), "", ""))
             elif isinstance(item, dict) and item.get("name"):
                 unknown = set(item) - {"name", "copies", "form"}
-                if unknown:
-                    c.error("dossier", "E007", f"dossier: khóa không được hỗ trợ {', '.join(sorted(map(str, unknown)))}; "
-                                               "dùng name, copies, form.")
+                for key in sorted(map(str, unknown)):
+                    c.error("dossier", "E007", f"dossier: khóa '{key}' không được hỗ trợ; dùng name, copies, form."
+                                               f"{suggest(key, ('name', 'copies', 'form'))}")
                 form = str(item.get("form") or "").strip()
                 form_path = c.site_file("dossier", form, static_files) if form else ""
                 dossier.append(DossierItem(str(item["name"]).strip(), str(item.get("copies") or "").strip(), form_path))

@@ -146,7 +146,13 @@ def feed(pending: Pending, site_root: str, change: Change, now: float) -> Pendin
     if found is None:
         return pending
     area, rel = found
-    return pending.add(now, area, rel)
+    pending = pending.add(now, area, rel)
+    if change.event_type == "moved" and rel != relative_path(site_root, change.src_path):
+        # temp file renamed over the real one: report the real file, not the temp name
+        src = relative_path(site_root, change.src_path)
+        if src in pending.paths:
+            pending = Pending(pending.first, pending.last, pending.paths - {src}, pending.areas)
+    return pending
 
 
 def describe(batch: Batch, limit: int = 3) -> str:

@@ -1,0 +1,243 @@
+"""Nothing is lost: builds are atomic, refuse dangerous output folders and never touch content.
+
+The kill test starts real ``python -m cchc_site build`` processes on a site with 3000 posts and
+kills them with SIGKILL at several moments; the output folder must always be one complete build
+(the previous one, or the new one if the swap had already happened), never a mix.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+import cchc_site.build
+import cchc_site.output
+from sitekit import MINIMAL_CONFIG, post, run_cli, write_site
+
+AS_OF = "2022-01-01"
+N_POSTS = 3000
+
+
+def tree_hashes(root: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
+    """Relative path -> sha256 of every file under ``root``."""
+    hashes: dict[str, str] = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if any(rel == s or rel.startswith(s + "/") for s in skip):
+            continue
+        if path.is_file():
+            hashes[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashes
+
+
+def cli(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cchc_site", *map(str, args)], capture_output=True, text=True,
+                          encoding="utf-8", timeout=600, env={**os.environ, **(env or {})})
+
+
+def big_site(root: Path) -> Path:
+    files: dict[str, str | bytes] = {}
+    for i in range(N_POSTS):
+        month, day = 1 + i % 12, 1 + i % 28
+        files[f"content/posts/2020/{month:02d}/bai-{i:04d}.md"] = post(
+            f"Bài viết số {i} về cải cách hành chính", f"2020-{month:02d}-{day:02d}",
+            f"Nội dung **bài {i}**.\n\n## Kết quả\n\nĐoạn thứ hai của bài {i}, có [liên kết](/tin-tuc/).",
+            category="Hoạt động cải cách hành chính", tags=["CCHC", f"thẻ {i % 40}"])
+    return write_site(root, files)
+
+
+def change_everything(site: Path) -> None:
+    """A change that makes every page different (the site title is on every page) plus a new post."""
+    config = (site / "site.yaml").read_text(encoding="utf-8")
+    (site / "site.yaml").write_text(config.replace("Chuyên mục CCHC thử nghiệm", "Chuyên mục CCHC (bản mới)"),
+                                    encoding="utf-8")
+    (site / "content/posts/2021/06/bai-moi.md").parent.mkdir(parents=True, exist_ok=True)
+    (site / "content/posts/2021/06/bai-moi.md").write_text(post("Bài mới", "2021-06-01"), encoding="utf-8")
+
+
+def siblings(output: Path) -> set[str]:
+    return {p.name for p in output.parent.iterdir()} - {output.name}
+
+
+@pytest.mark.slow
+def test_kill_9_during_a_build_never_damages_the_output(tmp_path: Path) -> None:
+    site = big_site(tmp_path / "site")
+    output = site / "output"
+    first = cli("build", "--site", site, "--as-of", AS_OF)
+    assert first.returncode == 0, first.stderr
+    before = tree_hashes(output)
+    assert len(before) > N_POSTS
+
+    # What a complete build of the changed content gives (built in a copy of the site).
+    change_everything(site)
+    copy = tmp_path / "copy"
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("output", ".cchc-cache"))
+    assert cli("build", "--site", copy, "--as-of", AS_OF).returncode == 0
+    after = tree_hashes(copy / "output")
+    assert after != before
+    baseline_siblings = siblings(output)
+
+    moments: list[tuple[str, float]] = [("time", 0.5), ("time", 0.9), ("time", 1.3), ("staging", 0.0),
+                                        ("staging", 0.15), ("parent-only", 1.0)]
+    landed_mid_write = 0
+    for kind, delay in moments:
+        process = subprocess.Popen([sys.executable, "-m", "cchc_site", "build", "--site", str(site),
+                                    "--as-of", AS_OF], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
+        try:
+            if kind == "staging":  # wait until the build starts writing its new folder
+                deadline = time.monotonic() + 120
+                while not (siblings(output) - baseline_siblings) and process.poll() is None:
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(0.005)
+            time.sleep(delay)
+            still_running = process.poll() is None
+            if kind == "parent-only":
+                os.kill(process.pid, signal.SIGKILL)  # the pool workers survive their parent a moment
+                process.wait(timeout=60)
+                time.sleep(0.3)
+            else:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=60)
+        finally:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if still_running and siblings(output) - baseline_siblings:
+            landed_mid_write += 1
+        now = tree_hashes(output)
+        assert now in (before, after), f"kill ({kind}, {delay}s) left a mixed output folder"
+        if now == after:
+            before = after  # the swap had happened: that is now the previous build
+    assert landed_mid_write >= 1, "no kill landed while the new folder was being written"
+
+    final = cli("build", "--site", site, "--as-of", AS_OF)
+    assert final.returncode == 0, final.stderr
+    assert tree_hashes(output) == after
+    leftovers = {n for n in siblings(output) - baseline_siblings if n.startswith(".output.")}
+    assert not leftovers, f"staging folders left beside output/: {leftovers}"
+
+
+def test_a_failed_render_keeps_the_previous_output(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", {"content/posts/2021/07/a.md": post("Bài A", "2021-07-28")})
+    assert run_cli("build", "--site", site, "--as-of", AS_OF).code == 0
+    before = tree_hashes(site / "output")
+    (site / "content/posts/2021/07/b.md").write_text(post("Bài B", "2021-07-29"), encoding="utf-8")
+    (site / "templates").mkdir()
+    (site / "templates/post.html").write_text(
+        '{% extends "base.html" %}\n{% block content %}\n{{ khong_co_bien_nay }}\n{% endblock %}\n', encoding="utf-8")
+    result = run_cli("build", "--site", site, "--as-of", AS_OF)
+    assert result.code == 1 and "templates/post.html:3: E031" in result.err
+    assert tree_hashes(site / "output") == before
+    assert sorted(p.name for p in site.iterdir()) == sorted(["content", "output", "site.yaml", "templates",
+                                                             *[p.name for p in site.iterdir()
+                                                               if p.name == ".cchc-cache"]])
+
+
+def test_files_of_deleted_posts_disappear(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", {
+        "content/posts/2021/07/a.md": post("Bài A", "2021-07-28", tags=["Thẻ riêng"]),
+        "content/posts/2021/08/b.md": post("Bài B", "2021-08-02"),
+    })
+    assert run_cli("build", "--site", site, "--as-of", AS_OF).code == 0
+    out = site / "output"
+    assert (out / "tin-tuc/2021/07/a/index.html").is_file()
+    assert (out / "tin-tuc/2021/07/index.html").is_file()
+    assert (out / "the/the-rieng/index.html").is_file()
+    (site / "content/posts/2021/07/a.md").unlink()
+    assert run_cli("build", "--site", site, "--as-of", AS_OF).code == 0
+    assert not (out / "tin-tuc/2021/07/a").exists()
+    assert not (out / "tin-tuc/2021/07").exists()  # the month had only that post
+    assert not (out / "the/the-rieng").exists()
+    assert (out / "tin-tuc/2021/08/b/index.html").is_file()
+    sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
+    assert "/tin-tuc/2021/07/a/" not in sitemap and "/tin-tuc/2021/08/b/" in sitemap
+    assert all("tin-tuc/2021/07/a" not in p.read_text(encoding="utf-8", errors="replace")
+               for p in out.rglob("*") if p.is_file() and p.suffix in (".html", ".xml", ".json"))
+
+
+@pytest.fixture
+def no_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any attempt to write an output fail loudly, so a refused folder is never touched
+    even if the check regressed (these tests point --output at / and the home folder)."""
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"the build tried to write: {args}")
+    for module in (cchc_site.output, cchc_site.build):
+        for name in ("new_staging", "swap_in", "recover_output", "write_file", "copy_file", "link_or_copy"):
+            monkeypatch.setattr(module, name, refuse, raising=False)
+
+
+@pytest.mark.parametrize("target", ["site", "content", "templates", "content/posts", "home", "root", "parent",
+                                    "foreign", "file"])
+def test_dangerous_output_is_refused(target: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     no_writes: None) -> None:
+    site = write_site(tmp_path / "site", {"content/posts/2021/07/a.md": post("Bài A", "2021-07-28"),
+                                          "templates/ghi-chu.txt": "mẫu của đơn vị"})
+    home = tmp_path / "nha"
+    home.mkdir()
+    (home / "tai-lieu.docx").write_bytes(b"quan trong")
+    monkeypatch.setenv("HOME", str(home))
+    foreign = tmp_path / "du-lieu"
+    foreign.mkdir()
+    (foreign / "bao-cao.xlsx").write_bytes(b"du lieu khac")
+    a_file = tmp_path / "mot-tep.txt"
+    a_file.write_text("x", encoding="utf-8")
+    output = {"site": site, "content": site / "content", "templates": site / "templates",
+              "content/posts": site / "content/posts", "home": home, "root": Path("/"), "parent": tmp_path,
+              "foreign": foreign, "file": a_file}[target]
+    watched = [site, home, foreign]
+    before = [tree_hashes(p) for p in watched]
+    result = run_cli("build", "--site", site, "--output", output, "--as-of", AS_OF)
+    assert result.code in (1, 2), result
+    assert "E050" in result.err + result.out
+    assert "Traceback" not in result.err + result.out
+    assert [tree_hashes(p) for p in watched] == before
+    assert a_file.read_text(encoding="utf-8") == "x"
+
+
+def test_an_empty_or_own_output_folder_is_accepted(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", {"content/posts/2021/07/a.md": post("Bài A", "2021-07-28")})
+    empty = tmp_path / "trong"
+    empty.mkdir()
+    assert run_cli("build", "--site", site, "--output", empty, "--as-of", AS_OF).code == 0
+    assert (empty / "index.html").is_file() and (empty / cchc_site.output.MARKER).is_file()
+    # the folder is now ours: building into it again is fine
+    assert run_cli("build", "--site", site, "--output", empty, "--as-of", AS_OF).code == 0
+
+
+def test_build_and_check_never_modify_content(tmp_path: Path) -> None:
+    text = post("Đẩy mạnh cải cách hành chính", "2021-07-28", "Nội dung có **chữ đậm**.\n\n---\n\nĐoạn sau.")
+    site = write_site(tmp_path / "site", {
+        "content/posts/2021/07/bom.md": b"\xef\xbb\xbf" + text.encode("utf-8"),
+        "content/posts/2021/07/crlf.md": text.replace("Đẩy", "Một").replace("\n", "\r\n").encode("utf-8"),
+        "content/posts/2021/07/cr.md": text.replace("Đẩy", "Hai").replace("\n", "\r").encode("utf-8"),
+        "content/posts/2021/07/nfd.md": unicodedata.normalize("NFD", text.replace("Đẩy", "Ba")).encode("utf-8"),
+        unicodedata.normalize("NFD", "content/posts/2021/07/tên-tệp-nfd.md"):
+            unicodedata.normalize("NFD", text.replace("Đẩy", "Bốn")).encode("utf-8"),
+        "content/posts/2021/07/tab.md": text.replace('title: "', 'title:\t"').encode("utf-8"),
+        "content/static/van-ban.pdf": b"%PDF-1.4 thu nghiem",
+        "content/pages/gioi-thieu.md": "---\ntitle: Giới thiệu\n---\n\nTrang giới thiệu.\n",
+        "content/data/chi-so.yaml": "# trống\n",
+    })
+    skip = ("output", ".cchc-cache")
+    before = tree_hashes(site, skip)
+    names_before = sorted(p.relative_to(site).as_posix() for p in site.rglob("*"))
+    for args in (("build",), ("build",), ("build", "--clean"), ("check",)):
+        result = run_cli(*args, "--site", site, "--as-of", AS_OF)
+        assert result.code == 0, result.err + result.out
+    assert (site / "output/tin-tuc/2021/07/ten-tep-nfd/index.html").is_file()
+    assert tree_hashes(site, skip) == before
+    names_after = sorted(p.relative_to(site).as_posix() for p in site.rglob("*")
+                         if not any(p.relative_to(site).as_posix().startswith(s) for s in skip))
+    assert names_after == names_before
+    assert MINIMAL_CONFIG.encode("utf-8") == (site / "site.yaml").read_bytes()
