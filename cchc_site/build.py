@@ -13,9 +13,11 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterator, Mapping
 
@@ -31,7 +33,7 @@ from .links import check_links
 from .mdrender import RENDERER_VERSION, Link, Rendered
 from .models import STATIC_DIR
 from .output import (MARKER, check_output_dir, copy_file, discard, link_or_copy, new_staging, recover_output,
-                     swap_in, write_file)
+                     remove_file, spare_dir, swap_in, write_file)
 from .plan import BuildOptions, PlannedPage, plan_site, visible_posts
 from .quota import QuotaReport, check_quota, compute_quota
 from .render import SITE_TEMPLATES, THEME_DIR, Renderer, Theme
@@ -49,6 +51,7 @@ class BuildResult:
     warnings: tuple[SiteError, ...] = ()
     reused: int = 0  # files taken unchanged from the previous output
     unchanged: bool = False  # nothing changed: the output was left as it was
+    next_event: datetime | None = None  # when the first future post becomes visible
 
 
 class RenderedStore(Mapping[str, "LazyRendered"]):
@@ -300,9 +303,50 @@ def build_site(site_dir: Path, output_dir: Path, options: BuildOptions, base_url
         raise BuildFailed(problems)
     cache = open_cache(site_dir, cache_dir, clean)
     try:
-        return _build(site_dir, output_dir, options, base_url, enforce_quota, extra_globals, cache, started)
+        output_key = str(output_dir.resolve())
+        stamp = input_stamp(site_dir, options, base_url, enforce_quota, extra_globals)
+        last = cache.record("last-build:" + output_key)
+        if (isinstance(last, LastBuild) and last.stamp == stamp and options.now < last.valid_until
+                and options.now.date() == last.day and (output_dir / MARKER).is_file()):
+            return BuildResult(0, last.files, time.perf_counter() - started, last.quota, last.warnings,
+                               reused=last.files, unchanged=True)
+        result = _build(site_dir, output_dir, options, base_url, enforce_quota, extra_globals, cache, started)
+        cache.put_record("last-build:" + output_key, LastBuild(stamp, result.next_event or _FAR_FUTURE,
+                                                                options.now.date(), result.files, result.quota,
+                                                                result.warnings))
+        return result
     finally:
         cache.close()
+
+
+_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class LastBuild:
+    """What a successful build saw, so an identical later build can stop at once."""
+
+    stamp: str  # input_stamp() of that build
+    valid_until: datetime  # the first future post's date: it becomes visible then
+    day: date  # pages show the day (statistics), so a new day means a new build
+    files: int
+    quota: QuotaReport | None
+    warnings: tuple[SiteError, ...]
+
+
+def input_stamp(site_dir: Path, options: BuildOptions, base_url: str | None, enforce_quota: bool,
+                extra_globals: dict[str, object] | None) -> str:
+    """Every input of a build, by name, size and modification time (stat only: cheap)."""
+    theme = Theme(site_dir)
+    parts: list[object] = [__version__, options.drafts, options.future, options.preview, base_url, enforce_quota,
+                           repr(sorted((extra_globals or {}).items()))]
+    config = site_dir / "site.yaml"
+    parts.append(file_stamp(config) if config.exists() else "-")
+    parts += [(e.path, e.stamp) for e in scan_sources(site_dir)]
+    parts += sorted(list_static(site_dir).items())
+    for folder in (site_dir / "content" / "data", *map(Path, theme.search_path)):
+        parts += [(str(folder), rel, file_stamp(folder / rel)) for rel in walk_files(folder)]
+    return _hash(*parts)
 
 
 def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: str | None, enforce_quota: bool,
@@ -328,47 +372,71 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
 
     recover_output(output_dir)
     output_key = str(output_dir.resolve())
-    previous = cache.manifest(output_key) if (output_dir / MARKER).is_file() else {}
-    reusable = {rel for rel, fp in wanted.items() if previous.get(rel) == fp and (output_dir / rel).is_file()}
-    if len(reusable) == len(wanted) == len(previous):
+    spare_key = output_key + "#spare"
+    live = cache.manifest(output_key) if (output_dir / MARKER).is_file() else {}
+    reusable = {rel for rel, fp in wanted.items() if live.get(rel) == fp and (output_dir / rel).is_file()}
+    if len(reusable) == len(wanted) == len(live):
         return BuildResult(0, len(wanted), time.perf_counter() - started, loaded.quota, loaded.warnings,
-                           reused=len(wanted), unchanged=True)
+                           reused=len(wanted), unchanged=True, next_event=next_event(loaded.site, options))
 
-    todo = [i for i, page in enumerate(pages) if page.output_path not in reusable]
-    staging = new_staging(output_dir)
+    spare = spare_dir(output_dir)
+    previous = cache.manifest(spare_key) if live and (spare / MARKER).is_file() else None
+    cache.forget_manifest(spare_key)  # from here on the spare folder is being changed
+    if previous is None:
+        # First build, or no trustworthy spare: a fresh folder, unchanged files linked from the live output.
+        if spare.exists():
+            shutil.rmtree(spare)
+        work = new_staging(output_dir)
+        have: dict[str, str] = {}
+    else:
+        # Update the spare (the output before the live one) to the wanted state, then swap.
+        work = spare
+        have = previous
+        for rel in sorted(set(have) - set(wanted)):
+            remove_file(work, rel)
+    stale = [rel for rel, fp in wanted.items() if have.get(rel) != fp]
+    from_live = sorted(rel for rel in stale if rel in reusable)
+    make = {rel for rel in stale if rel not in reusable}
     try:
-        results = render_all(renderer, pages, todo, staging)
-        errors = _render_errors(results)
+        todo = [i for i, page in enumerate(pages) if page.output_path in make]
+        errors = _render_errors(render_all(renderer, pages, todo, work))
         if errors:
             raise BuildFailed(errors)
         for rel, data in search_files:
-            if rel not in reusable:
-                write_file(staging, rel, data)
+            if rel in make:
+                write_file(work, rel, data)
         for rel, source in assets.items():
-            if rel not in reusable:
-                copy_file(staging, rel, source)
+            if rel in make:
+                copy_file(work, rel, source)
         for rel in loaded.site.static_files:
-            if f"static/{rel}" not in reusable:
-                copy_file(staging, f"static/{rel}", site_dir / STATIC_DIR / rel)
-        _link_unchanged(output_dir, staging, sorted(reusable))
-        swap_in(staging, output_dir)
+            if f"static/{rel}" in make:
+                copy_file(work, f"static/{rel}", site_dir / STATIC_DIR / rel)
+        _link_unchanged(output_dir, work, from_live)
+        swap_in(work, output_dir, keep_old_as=spare if live else None)
     except BaseException:
-        discard(staging)
+        if work != spare:
+            discard(work)
         raise
     cache.put_manifest(output_key, wanted)
+    if live:
+        cache.put_manifest(spare_key, live)
     cache.prune_markdown({markdown_key(d.digest, config.base_path) for d in
                           [*loaded.site.posts, *loaded.site.pages, *loaded.site.procedures]})
-    written = len(wanted) - len(reusable)
-    return BuildResult(written, len(wanted), time.perf_counter() - started, loaded.quota, loaded.warnings,
-                       reused=len(reusable))
+    return BuildResult(len(make), len(wanted), time.perf_counter() - started, loaded.quota, loaded.warnings,
+                       reused=len(wanted) - len(make), next_event=next_event(loaded.site, options))
+
+
+def next_event(site: Site, options: BuildOptions) -> datetime | None:
+    """The date of the first post still in the future (it will appear then)."""
+    future = [p.date for p in site.posts if p.date > options.now]
+    return min(future) if future else None
 
 
 def _link_unchanged(output_dir: Path, staging: Path, rels: list[str]) -> None:
     """Hard-link the files that did not change from the previous output (threads overlap the syscalls)."""
     if not rels:
         return
-    folders = sorted({str(Path(rel).parent) for rel in rels})
-    for folder in folders:
+    for folder in sorted({str(Path(rel).parent) for rel in rels}):
         (staging / folder).mkdir(parents=True, exist_ok=True)
 
     def link(part: list[str]) -> None:

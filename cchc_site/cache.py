@@ -139,6 +139,15 @@ class Cache:
     def forget_manifest(self, output: str) -> None:
         self._write_many("DELETE FROM manifest WHERE output = ?", [(output,)])
 
+    # --- small records (the input stamp of the last build of an output) ------------------------
+    def record(self, key: str) -> Any | None:
+        rows = self._safe("SELECT value FROM meta WHERE key = ?", (key,))
+        return load_blob(bytes.fromhex(rows[0][0])) if rows else None
+
+    def put_record(self, key: str, value: Any) -> None:
+        self._write_many("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                         [(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL).hex())])
+
     def close(self) -> None:
         if self.db is not None:
             try:

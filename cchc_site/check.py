@@ -1,10 +1,11 @@
 """``cchc-site check``: content validation and the quota, without rendering.
 
 It reads and validates front matter only: no Markdown is rendered here.  Parsing goes
-through the build's source cache (``<site>/.cchc-cache/``, shared with ``build``) and
-its worker pool, so a check after a build, or a second check, re-reads only the files
-that changed.  That is what keeps ``check`` fast on large sites; the speed is measured
-by benchmarks, not by tests.
+through the build's worker pool and, when the site already has one (a build or an
+earlier check made it), the build's source cache ``<site>/.cchc-cache/``, so only the
+files that changed are parsed again.  A fresh clone (CI) gets no cache written: that
+would cost more than it saves for a single run.  The speed is measured by benchmarks,
+not by tests.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .build import load_valid_config, open_cache, parse_sources
-from .cache import Cache
+from .cache import CACHE_DIR, Cache
 from .config import CONFIG_FILE
 from .content import list_static, load_data_files
 from .errors import BuildFailed, SiteError
@@ -60,7 +61,7 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
         config = load_valid_config(site_dir)
     except BuildFailed as failed:
         return CheckOutcome(failed.errors, None, ())
-    cache = open_cache(site_dir, None, clean=False) if use_cache else Cache(None)
+    cache = open_cache(site_dir, None, clean=False) if use_cache and (site_dir / CACHE_DIR).is_dir() else Cache(None)
     try:
         static = frozenset(list_static(site_dir))
         parsed = parse_sources(site_dir, config, static, cache)

@@ -375,6 +375,7 @@ def error_page(errors: tuple[SiteError, ...], tag: str, site_dir: Path, url_path
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
 <title>Lỗi khi dựng trang — bản xem trước</title>
 <link rel="stylesheet" href="{STYLE_PATH}">
+<link rel="icon" href="data:,">
 <script src="{esc(livereload_src(tag))}" defer></script>
 </head>
 <body>

@@ -49,6 +49,12 @@ def check_output_dir(output: Path, site_dir: Path) -> list[SiteError]:
     return []
 
 
+def spare_dir(output: Path) -> Path:
+    """The previous output, kept beside the live one so the next build only updates what
+    changed in it and then swaps it in (hidden, never deployed)."""
+    return output.parent / f".{output.name}.cchc-spare"
+
+
 def recover_output(output: Path) -> None:
     """Finish or undo a swap that a killed build left half done; drop stale staging folders."""
     parent = output.parent
@@ -81,30 +87,59 @@ def _exchange(a: Path, b: Path) -> bool:
     return result == 0
 
 
-def swap_in(staging: Path, output: Path) -> None:
-    """Make ``staging`` the output folder; the previous output is removed afterwards."""
+def swap_in(work: Path, output: Path, keep_old_as: Path | None = None) -> None:
+    """Make the complete folder ``work`` the output.  The previous output is moved to
+    ``keep_old_as`` (the spare) when given, else removed."""
     if output.exists():
-        if _exchange(staging, output):
-            shutil.rmtree(staging, ignore_errors=True)
-            return
-        old = output.parent / f".{output.name}.cchc-old-{os.getpid()}"
-        os.replace(output, old)
-        os.replace(staging, output)
-        shutil.rmtree(old, ignore_errors=True)
+        if _exchange(work, output):
+            old = work
+        else:
+            old = output.parent / f".{output.name}.cchc-old-{os.getpid()}"
+            os.replace(output, old)
+            os.replace(work, output)
+        if keep_old_as is not None and old != keep_old_as:
+            if keep_old_as.exists():
+                shutil.rmtree(keep_old_as)
+            os.replace(old, keep_old_as)
+        elif keep_old_as is None:
+            shutil.rmtree(old, ignore_errors=True)
     else:
-        os.replace(staging, output)
+        os.replace(work, output)
+
+
+def remove_file(root: Path, rel: str) -> None:
+    """Delete a file and the folders it leaves empty (up to ``root``)."""
+    path = root / rel
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return
+    folder = path.parent
+    while folder != root:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+        folder = folder.parent
 
 
 def write_file(root: Path, rel: str, data: bytes) -> None:
+    """Write a new file.  An existing one is unlinked first: it may be a hard link shared
+    with the live output, which must never change under its readers."""
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as handle:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    with open(path, "xb") as handle:
         handle.write(data)
 
 
 def copy_file(root: Path, rel: str, source: Path) -> None:
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
     shutil.copyfile(source, path)
 
 
@@ -112,6 +147,7 @@ def link_or_copy(root: Path, rel: str, source: Path) -> None:
     """Reuse an unchanged file of the previous output (a hard link costs no copy)."""
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
     try:
         os.link(source, path)
     except OSError:

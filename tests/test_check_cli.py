@@ -341,3 +341,19 @@ def test_quota_workflow_runs_check_on_push_and_on_the_first_of_the_month() -> No
     runs = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
     assert any(re.search(r"pip install \.(\s|$)", run) for run in runs)
     assert "cchc-site check --format github" in runs
+
+
+def test_check_reuses_the_build_cache_without_going_stale(tmp_path: Path) -> None:
+    site = site_with(tmp_path, {"a": post("A", "2021-08-02"), "b": post("B", "2021-08-03")}, end="2021-09",
+                     waivers={"2021-09": REASON})
+    assert run_cli("check", "--site", site, "--as-of", "2021-10-01").code == 0
+    assert not (site / ".cchc-cache").exists()  # a lone check (fresh clone, CI) writes no cache
+    assert run_cli("build", "--site", site, "--as-of", "2021-10-01").code == 0
+    assert (site / ".cchc-cache").is_dir()
+    # Move post B to September after the build: the cached parse must not be used for it.
+    (site / "content/posts/b.md").write_text(post("B đã sửa ngày", "2021-09-15 10:30"), encoding="utf-8")
+    code, data = check_json("--site", site, "--as-of", "2021-10-01")
+    assert code == 1
+    assert [(m["month"], m["count"], m["status"]) for m in data["months"]] == [
+        ("2021-08", 1, "short"), ("2021-09", 1, "waived")]
+    assert data["months"][1]["posts"][0]["title"] == "B đã sửa ngày"

@@ -1,7 +1,6 @@
 """``cchc-site serve``: the preview server, in process and end to end (a real subprocess)."""
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
 import os
@@ -491,7 +490,3 @@ def test_serve_on_a_busy_port_says_so(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert f"Không mở được cổng {port}" in result.stderr.decode("utf-8")
     assert not (site / PREVIEW_DIR).exists()  # nothing built for nothing
-
-
-with contextlib.suppress(Exception):  # keep pytest from collecting the helper class as a test
-    ServeProcess.__test__ = False  # type: ignore[attr-defined]

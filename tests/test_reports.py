@@ -360,3 +360,34 @@ def test_quota_json_and_text_survive_a_site_without_posts() -> None:
     report = compute_quota([], config, datetime(2021, 12, 1, tzinfo=VN))
     text = format_quota_text(report)
     assert [r[:4] for r in table_rows(text)] == [["08/2021", "0", "2", "thiếu"], ["09/2021", "0", "2", "thiếu"]]
+
+
+def test_statistics_page_is_valid_html(tmp_path: Path) -> None:
+    from tools import format_vnu, run_vnu
+
+    site = office_site(tmp_path / "site")
+    assert run_cli("build", "--site", site, "--as-of", "2021-11-10").code == 0
+    errors = run_vnu([site / "output" / "thong-ke" / "index.html"])
+    assert errors == [], format_vnu(errors)
+
+
+@pytest.mark.browser
+def test_statistics_page_passes_axe(tmp_path: Path, browser, serve_dir, artifacts_dir) -> None:  # noqa: ANN001
+    from tools import format_axe, run_axe
+
+    site = office_site(tmp_path / "site")
+    assert run_cli("build", "--site", site, "--as-of", "2021-11-10").code == 0
+    base = serve_dir(site / "output", "/cchc/")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="vi-VN", bypass_csp=True)
+    try:
+        page = context.new_page()
+        response = page.goto(base + "thong-ke/")
+        assert response is not None and response.status == 200
+        chart = page.get_by_role("img", name="Số bài mỗi tháng so với mức tối thiểu")
+        assert chart.count() == 1
+        assert page.get_by_role("table", name="Số tin, bài theo tháng").count() == 1
+        violations = run_axe(page)
+        assert violations == [], format_axe(violations)
+        page.screenshot(path=str(artifacts_dir / "thong-ke.png"), full_page=True)
+    finally:
+        context.close()

@@ -57,8 +57,36 @@
     if (q) { input.value = q; run(); }
   }
 
+  /* Wide tables written in Markdown scroll inside their own box, reachable by keyboard. */
+  function wrapTables() {
+    var tables = document.querySelectorAll("main .prose table");
+    Array.prototype.forEach.call(tables, function (table, i) {
+      if (table.parentNode.classList.contains("table-scroll")) return;
+      var box = document.createElement("div");
+      box.className = "table-scroll";
+      box.setAttribute("role", "region");
+      box.setAttribute("tabindex", "0");
+      var caption = table.querySelector("caption");
+      box.setAttribute("aria-label", caption ? caption.textContent : "Bảng " + (i + 1));
+      table.parentNode.insertBefore(box, table);
+      box.appendChild(table);
+    });
+  }
+
+  /* Printed pages show each link's full address (print.css reads data-print-url). */
+  function markLinksForPrint() {
+    var links = document.querySelectorAll("main a[href]");
+    Array.prototype.forEach.call(links, function (a) {
+      var raw = a.getAttribute("href");
+      if (!raw || raw.charAt(0) === "#" || /^(mailto|tel|javascript):/i.test(raw)) return;
+      a.setAttribute("data-print-url", a.href);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupMenu();
     setupFilter();
+    wrapTables();
+    markLinksForPrint();
   });
 })();

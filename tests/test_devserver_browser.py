@@ -1,0 +1,60 @@
+"""``cchc-site serve`` in a real browser (headless Debian Chromium through Playwright).
+
+The test opens a post, edits its file on disk and waits, without navigating, until the
+open tab shows the new text: the live-reload script (same origin, CSP 'self') did it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import tools
+from sitekit import post
+from test_devserver import POST_PATH, POST_URL, ServeProcess, sample_site
+
+pytestmark = pytest.mark.browser
+
+LONG_BODY = "\n\n".join(f"Đoạn {i}: nội dung dài để trang cuộn được." for i in range(1, 80))
+
+
+def test_open_tab_reloads_after_save_keeps_scroll_and_shows_errors(tmp_path: Path, page) -> None:  # noqa: ANN001
+    expect = tools.require_module("playwright.sync_api").expect
+    site = sample_site(tmp_path / "site", body="Câu mở đầu ban đầu.\n\n" + LONG_BODY)
+    post_file = site / POST_PATH
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+
+    with ServeProcess(site, tmp_path) as server:
+        page.goto(server.base + POST_URL)
+        main = page.locator("main")
+        expect(main).to_contain_text("Câu mở đầu ban đầu.")
+        page.evaluate("window.scrollTo(0, 600)")
+        page.wait_for_function("window.scrollY === 600")
+        page.evaluate("window.__cchcMarker = 'chua-tai-lai'")  # gone once the tab reloads
+
+        post_file.write_text(post("Bài thử nghiệm", "2021-08-02 08:00", "Câu mở đầu đã sửa.\n\n" + LONG_BODY),
+                             encoding="utf-8")
+        expect(main).to_contain_text("Câu mở đầu đã sửa.", timeout=15_000)
+        assert page.evaluate("window.__cchcMarker") is None  # the page reloaded by itself
+        assert page.url == server.base + POST_URL
+        page.wait_for_function("window.scrollY === 600")  # scroll position kept
+
+        post_file.write_text("---\ndate: 2021-08-02\ntitle: Bài: lỗi\n---\n\nx\n", encoding="utf-8")
+        expect(page.locator("h1")).to_contain_text("Chưa dựng được trang", timeout=15_000)
+        expect(page.locator("body")).to_contain_text(POST_PATH)
+        expect(page.locator("body")).to_contain_text("E002")
+
+        post_file.write_text(post("Bài thử nghiệm", "2021-08-02 08:00", "Đã sửa xong lỗi.\n\n" + LONG_BODY),
+                             encoding="utf-8")
+        expect(main).to_contain_text("Đã sửa xong lỗi.", timeout=15_000)
+        page.wait_for_function("window.scrollY === 600")  # kept across the error page too
+        assert page.url == server.base + POST_URL
+        assert server.stop() == 0
+
+    # the error page answers 500 (Chromium logs it); anything else (a CSP refusal, a 404) is a bug
+    expected = {f"500 {server.base}{POST_URL}", "Failed to load resource: the server responded with a status of 500 "
+                "(Internal Server Error)"}
+    unexpected = [p for p in problems if p not in expected]
+    assert unexpected == [], unexpected
