@@ -34,7 +34,7 @@ import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -42,7 +42,10 @@ from typing import Callable, Protocol
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
+from .config import SiteConfig
+from .content import load_source, walk_files
 from .errors import BuildFailed, SiteError
+from .models import POSTS_DIR, STATIC_DIR, Post
 from .quota import QuotaReport, previous_month
 from .watch import Batch, Change, Pending, describe, feed
 
@@ -127,31 +130,74 @@ def quota_banner(report: QuotaReport | None, now: datetime) -> tuple[str, bool]:
     return text, warn
 
 
-def preview_quota(site_dir: Path, now: datetime) -> tuple[str, bool]:
-    """The quota banner, from the posts' front matter only (a broken file is simply not counted)."""
-    from .build import load_valid_config
-    from .content import load_site_files
-    from .quota import compute_quota
-    from .site import parse_site
+class QuotaTracker:
+    """The quota banner from the posts' front matter, re-reading only the files that changed.
+
+    Parsing every post again at each save would cost as much as an incremental build;
+    posts are kept by (size, mtime) stamp, and all of them are dropped when site.yaml or
+    the static files change.  A file with an error is simply not counted (the build
+    reports it).
+    """
+
+    def __init__(self) -> None:
+        self._key: object = None
+        self._posts: dict[str, tuple[tuple[int, int], Post | None]] = {}
+
+    def banner(self, site_dir: Path, now: datetime) -> tuple[str, bool]:
+        from .build import load_valid_config
+        from .quota import compute_quota
+
+        try:
+            config = load_valid_config(site_dir)
+        except BuildFailed:
+            return "", False
+        if config.quota is None:
+            return "", False
+        static = frozenset(walk_files(site_dir / STATIC_DIR))
+        if (config, static) != self._key:
+            self._key, self._posts = (config, static), {}
+        current: dict[str, tuple[tuple[int, int], Post | None]] = {}
+        for rel in walk_files(site_dir / POSTS_DIR):
+            if not rel.lower().endswith(".md"):
+                continue
+            path = f"{POSTS_DIR}/{rel}"
+            try:
+                st = os.stat(site_dir / path)
+            except OSError:
+                continue
+            stamp = (st.st_size, st.st_mtime_ns)
+            known = self._posts.get(path)
+            current[path] = known if known is not None and known[0] == stamp else (
+                stamp, _parse_post_file(site_dir, path, config, static))
+        self._posts = current
+        posts = [post for _, post in current.values() if post is not None]
+        return quota_banner(compute_quota(posts, config.quota, now), now)
+
+
+def _parse_post_file(site_dir: Path, path: str, config: SiteConfig, static: frozenset[str]) -> Post | None:
+    from .frontmatter import parse_front_matter
+    from .validate import parse_post
 
     try:
-        config = load_valid_config(site_dir)
-    except BuildFailed:
-        return "", False
-    if config.quota is None:
-        return "", False
-    files = load_site_files(site_dir)
-    posts_only = replace(files, sources=tuple(s for s in files.sources if s.kind == "post"))
-    site, _ = parse_site(posts_only, config)
-    return quota_banner(compute_quota(site.posts, config.quota, now), now)
+        source = load_source(site_dir, path, "post")
+    except OSError:
+        return None
+    if isinstance(source, SiteError):
+        return None
+    fm = parse_front_matter(source.text, source.path)
+    if isinstance(fm, list):
+        return None
+    post = parse_post(fm, source.path, source.digest, config, static)
+    return post if isinstance(post, Post) else None
 
 
-def build_preview(site_dir: Path, output_dir: Path, base_url: str, now: datetime) -> BuildReport:
+def build_preview(site_dir: Path, output_dir: Path, base_url: str, now: datetime,
+                  quota: QuotaTracker | None = None) -> BuildReport:
     """Build the preview (drafts, future posts, banners, live reload); errors are returned, not raised."""
     from .build import build_site
     from .plan import BuildOptions
 
-    quota_text, quota_warning = preview_quota(site_dir, now)
+    quota_text, quota_warning = (quota or QuotaTracker()).banner(site_dir, now)
     options = BuildOptions(now=now, drafts=True, future=True, preview=True)
     try:
         result = build_site(site_dir, output_dir, options, base_url=base_url, enforce_quota=False,
@@ -618,6 +664,11 @@ class PreviewServer(ThreadingHTTPServer):
         self.state = state
         super().__init__(address, PreviewHandler)
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return  # a tab closed or a reload cut a response short: normal during a preview
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
     def server_bind(self) -> None:
         # HTTPServer.server_bind asks DNS for the host name (getfqdn), which can hang offline.
         socketserver.TCPServer.server_bind(self)
@@ -762,8 +813,10 @@ def serve(site_dir: Path, host: str = "127.0.0.1", port: int = 8000, open_browse
     url = f"http://{display_host(host)}:{bound_port}/"
     clock = clock or (lambda: datetime.now(timezone.utc))
     if build is None:
+        tracker = QuotaTracker()
+
         def build(now: datetime) -> BuildReport:
-            return build_preview(site_dir, output, url, now)
+            return build_preview(site_dir, output, url, now, tracker)
     builder = Builder(build, state, lambda: site_now(site_dir, clock), log)
 
     restore: list[tuple[int, object]] = []

@@ -26,6 +26,7 @@ from cchc_site.devserver import (
     Builder,
     PreviewServer,
     PreviewState,
+    QuotaTracker,
     build_preview,
     inject_livereload,
     quota_banner,
@@ -252,6 +253,24 @@ def test_preview_build_has_banners_quota_and_its_own_folder(tmp_path: Path) -> N
     assert "Bài hẹn giờ: chưa đến ngày đăng" in future.main_text
     assert LIVERELOAD_PATH in future.sources
     assert any(link.startswith("http://127.0.0.1:8123/tin-tuc/2021/09/hen/") for link in future.links)
+
+
+def test_quota_tracker_follows_edits(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", {"content/posts/2021/09/a.md": post("Bài một", "2021-09-02")},
+                      config=QUOTA_CONFIG)
+    now = datetime(2021, 9, 10, 9, 0, tzinfo=VN)
+    tracker = QuotaTracker()
+    assert "Tháng 09/2021: 1/2 bài, còn thiếu 1 bài" in tracker.banner(site, now)[0]
+    second = site / "content/posts/2021/09/b.md"
+    second.write_text(post("Bài hai", "2021-09-05"), encoding="utf-8")
+    assert "Tháng 09/2021: 2/2 bài, đạt." in tracker.banner(site, now)[0]
+    second.write_text(post("Bài hai", "2021-09-05", draft=True), encoding="utf-8")
+    assert "Tháng 09/2021: 1/2 bài" in tracker.banner(site, now)[0]  # a draft does not count
+    second.unlink()
+    (site / "content/posts/2021/09/c.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
+    assert "Tháng 09/2021: 1/2 bài" in tracker.banner(site, now)[0]  # a broken file is not counted
+    (site / "site.yaml").write_text(MINIMAL_CONFIG, encoding="utf-8")
+    assert tracker.banner(site, now) == ("", False)  # no quota configured: no banner
 
 
 def test_preview_build_returns_errors(tmp_path: Path) -> None:

@@ -1,0 +1,145 @@
+"""Incremental builds give exactly the output of a full build (issue 6), after every kind of change."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sitekit import post, run_cli, write_site
+
+CONFIG = """\
+title: "CCHC thử"
+organization: "Sở Thử"
+base_url: "https://example.gov.vn/cchc/"
+posts_per_page: 3
+categories:
+  - name: "Hoạt động"
+    slug: hoat-dong
+  - name: "Văn bản"
+    slug: van-ban
+"""
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Every file under ``root`` with the hash of its bytes (hidden marker included)."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def empty_dirs(root: Path) -> list[str]:
+    return [str(p) for p in root.rglob("*") if p.is_dir() and not any(p.iterdir())]
+
+
+def make_site(root: Path) -> Path:
+    files = {}
+    for month in range(1, 5):
+        for day in (3, 17):
+            files[f"content/posts/2021/{month:02d}/bai-{month}-{day}.md"] = post(
+                f"Bài {day}/{month} về cải cách hành chính", f"{day:02d}/{month:02d}/2021",
+                f"Nội dung **tháng {month}**, ngày {day}.\n\n## Mục {day}\n\nThêm chữ.",
+                category="Hoạt động" if day == 3 else "Văn bản", tags=["Một cửa", f"Tháng {month}"])
+    files["content/pages/gioi-thieu.md"] = "---\ntitle: Giới thiệu\n---\n\nTrang giới thiệu.\n"
+    return write_site(root, files, CONFIG)
+
+
+def build(site: Path, output: Path, *extra: str) -> None:
+    result = run_cli("build", "--site", site, "--output", output, "--as-of", "2021-12-31", *extra)
+    assert result.code == 0, result.err
+
+
+def assert_same_as_full(site: Path, tmp: Path) -> None:
+    """The incremental output equals a clean build made from nothing."""
+    full = tmp / "full-output"
+    if full.exists():
+        shutil.rmtree(full)
+    build(site, full, "--clean")
+    assert tree(site / "output") == tree(full)
+    assert empty_dirs(site / "output") == []
+    # the --clean build threw the cache away: the next normal build starts over and agrees too
+    build(site, site / "output")
+    assert tree(site / "output") == tree(full)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # a new stamp even on coarse clocks
+
+
+CHANGES = {
+    "post edited": lambda s: edit(s / "content/posts/2021/02/bai-2-3.md", "Thêm chữ.", "Đoạn đã sửa."),
+    "title edited": lambda s: edit(s / "content/posts/2021/02/bai-2-3.md", "Bài 3/2", "Bài đổi tên 3/2"),
+    "post added": lambda s: (s / "content/posts/2021/04/moi.md").write_text(
+        post("Bài mới", "20/04/2021", "Mới."), encoding="utf-8"),
+    "post deleted": lambda s: (s / "content/posts/2021/03/bai-3-17.md").unlink(),
+    "post renamed": lambda s: (s / "content/posts/2021/03/bai-3-17.md").rename(s / "content/posts/2021/03/ten-moi.md"),
+    "moved to another month": lambda s: edit(s / "content/posts/2021/01/bai-1-3.md", "03/01/2021", "03/04/2021"),
+    "moved to another category": lambda s: edit(s / "content/posts/2021/01/bai-1-3.md", '"Hoạt động"', '"Văn bản"'),
+    "made a draft": lambda s: edit(s / "content/posts/2021/01/bai-1-17.md", "---\n\n", "draft: true\n---\n\n"),
+    "template edited": lambda s: (s / "templates").mkdir() or (s / "templates/_footer_contact.html").write_text(
+        "<p>Chân trang riêng của Sở</p>\n", encoding="utf-8"),
+    "site.yaml edited": lambda s: edit(s / "site.yaml", "posts_per_page: 3", "posts_per_page: 2"),
+    "base_url edited": lambda s: edit(s / "site.yaml", "https://example.gov.vn/cchc/", "https://example.gov.vn/"),
+    "static file added": lambda s: (s / "content/static").mkdir(parents=True, exist_ok=True) or (
+        s / "content/static/a.txt").write_text("tệp", encoding="utf-8"),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_incremental_equals_full_build(tmp_path: Path, change: str) -> None:
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    before = tree(site / "output")
+    CHANGES[change](site)
+    build(site, site / "output")
+    assert tree(site / "output") != before  # the change is visible in the output
+    assert_same_as_full(site, tmp_path)
+
+
+def test_two_changes_in_a_row_use_the_spare_and_stay_exact(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    for name in ("post edited", "post added", "title edited", "post deleted"):
+        CHANGES[name](site)
+        build(site, site / "output")
+    assert (site / ".output.cchc-spare").is_dir()  # the previous output, kept to update next time
+    assert_same_as_full(site, tmp_path)
+
+
+def test_no_change_writes_nothing(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    stamps = {p: p.stat().st_mtime_ns for p in (site / "output").rglob("*") if p.is_file()}
+    result = run_cli("build", "--site", site, "--as-of", "2021-12-31")
+    assert result.code == 0
+    assert "Không có thay đổi" in result.out
+    assert {p: p.stat().st_mtime_ns for p in (site / "output").rglob("*") if p.is_file()} == stamps
+
+
+def test_corrupt_cache_is_ignored(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    cache_file = site / ".cchc-cache" / "cache.sqlite"
+    assert cache_file.exists()
+    cache_file.write_bytes(b"this is not a database" * 100)
+    for suffix in ("-wal", "-shm"):
+        Path(str(cache_file) + suffix).unlink(missing_ok=True)
+    CHANGES["post edited"](site)
+    build(site, site / "output")
+    assert_same_as_full(site, tmp_path)
+
+
+def test_hand_deleted_output_file_comes_back(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    victim = site / "output" / "tin-tuc" / "2021" / "02" / "bai-2-3" / "index.html"
+    victim.unlink()
+    CHANGES["post edited"](site)  # any change makes the build look at the output again
+    build(site, site / "output")
+    assert victim.is_file()
+    assert_same_as_full(site, tmp_path)
