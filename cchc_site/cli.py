@@ -78,6 +78,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     site = _site_dir(args)
     config, tz = _config_tz(site)
     now = parse_as_of(args.as_of, tz)
+    if args.base_url:
+        from .config import check_base_url
+        problem = check_base_url(args.base_url)
+        if problem:  # a wrong option is a usage error (exit 2), not a content error
+            raise UsageError(f"--base-url {problem}.")
     output = Path(args.output) if args.output else site / "output"
     options = BuildOptions(now=now, drafts=args.drafts, future=args.future)
     try:

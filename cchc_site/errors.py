@@ -39,10 +39,10 @@ def only_errors(problems: Iterable[SiteError]) -> list[SiteError]:
     return [p for p in problems if p.severity == "error"]
 
 
-# Stable error codes.  Keep in sync with README.md ("Mã lỗi").
+# Stable error codes.  Keep in sync with docs/errors.md (merged into README.md, "Mã lỗi").
 CODES: dict[str, str] = {
     "E001": "front matter không được đóng bằng dòng ---",
-    "E002": "lỗi cú pháp YAML",
+    "E002": "lỗi cú pháp YAML (kể cả khóa bị lặp)",
     "E003": "front matter không phải là bảng khóa: giá trị",
     "E004": "thiếu hoặc để trống khóa bắt buộc",
     "E005": "ngày không tồn tại",
@@ -70,7 +70,7 @@ CODES: dict[str, str] = {
     "E042": "site.yaml: múi giờ không tồn tại",
     "E043": "site.yaml: tháng của quota không hợp lệ",
     "E044": "site.yaml: giá trị không hợp lệ",
-    "E045": "site.yaml: không tìm thấy hoặc không đọc được",
+    "E045": "site.yaml: lỗi cú pháp YAML hoặc không đọc được",
     "E050": "thư mục đầu ra không an toàn",
     "E060": "tháng không đủ số bài theo quy định",
     "W070": "nội dung có mã JavaScript (<script>, onclick=, javascript:)",

@@ -211,8 +211,10 @@ def plan_site(site: Site, rendered: Mapping[str, Rendered], options: BuildOption
     feed_posts = [p for p in posts if not p.draft and p.date <= options.now][:20]
     out.append(PlannedPage("/rss.xml", "rss.xml", {
         "cards": tuple(cards[p.path] for p in feed_posts), "last_build": _lastmod(feed_posts)}, in_sitemap=False))
-    # every sitemap entry has a lastmod (empty lists: the newest post, or the build time)
-    sitemap = tuple((p.url, p.lastmod or site_lastmod or options.now) for p in out
+    # every sitemap entry has a lastmod (empty lists: the newest post, else the newest procedure
+    # update); never the clock, so that two builds of the same content are byte-identical
+    fallback = site_lastmod or max((p.updated for p in site.procedures if p.updated), default=None)
+    sitemap = tuple((p.url, p.lastmod or fallback) for p in out
                     if p.in_sitemap and p.url.endswith("/"))
     out.append(PlannedPage("/sitemap.xml", "sitemap.xml", {"entries": sitemap}, in_sitemap=False))
     out.append(PlannedPage("/robots.txt", "robots.txt", {}, in_sitemap=False))

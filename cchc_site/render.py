@@ -96,6 +96,20 @@ PRODUCERS: dict[str, Callable[[dict[str, Any], SiteConfig], bytes]] = {
 }
 
 
+def _undefined_vi(message: str | None) -> str:
+    """Jinja's "'x' is undefined" / "'Post object' has no attribute 'y'" in Vietnamese."""
+    import re
+
+    text = message or ""
+    match = re.fullmatch(r"'(.+)' is undefined", text)
+    if match:
+        return f"biến '{match.group(1)}' không có"
+    match = re.fullmatch(r"'(.+)' has no attribute '(.+)'", text)
+    if match:
+        return f"'{match.group(1)}' không có thuộc tính '{match.group(2)}'"
+    return text
+
+
 class Renderer:
     """Renders planned pages; template problems come back as SiteErrors."""
 
@@ -134,8 +148,9 @@ class Renderer:
                              f"Lỗi cú pháp trong mẫu: {exc.message}.")
         except jinja2.UndefinedError as exc:
             where, line = self._template_frame(exc, page.template)
-            return SiteError(where, line, "E031", f"Biến không xác định trong mẫu: {exc.message}. "
-                                                  f"(khi dựng trang {page.url}) Kiểm tra tên biến trong mẫu.")
+            return SiteError(where, line, "E031", f"Biến không xác định trong mẫu: {_undefined_vi(exc.message)} "
+                                                  f"(khi dựng trang {page.url}). Kiểm tra tên biến trong mẫu, hoặc "
+                                                  "dùng {% if ten_bien is defined %}...{% endif %}.")
         except jinja2.TemplateNotFound as exc:
             return SiteError(page.template, 1, "E032", f"Không tìm thấy mẫu '{exc.name}'.")
         except Exception as exc:  # a template error of any other kind: still file and line

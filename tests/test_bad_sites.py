@@ -116,3 +116,15 @@ def test_messages_say_how_to_fix_in_vietnamese(tmp_path: Path) -> None:
             if match:
                 assert vietnamese.search(match["text"] or ""), line
                 assert len(match["text"] or "") > 30, line
+
+
+def test_error_table_documents_every_code() -> None:
+    from cchc_site.errors import CODES
+
+    table = (Path(__file__).parent.parent / "docs" / "errors.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| ([EW]\d{3}) \|", table, re.M))
+    assert documented == set(CODES), (sorted(set(CODES) - documented), sorted(documented - set(CODES)))
+    used = set()
+    for path in (Path(__file__).parent.parent / "cchc_site").glob("*.py"):
+        used.update(re.findall(r"\"([EW]\d{3})\"", path.read_text(encoding="utf-8")))
+    assert used <= set(CODES), sorted(used - set(CODES))

@@ -357,3 +357,15 @@ def test_check_reuses_the_build_cache_without_going_stale(tmp_path: Path) -> Non
     assert [(m["month"], m["count"], m["status"]) for m in data["months"]] == [
         ("2021-08", 1, "short"), ("2021-09", 1, "waived")]
     assert data["months"][1]["posts"][0]["title"] == "B đã sửa ngày"
+
+
+def test_quota_gate_applies_even_when_no_content_changed(tmp_path: Path) -> None:
+    # Only the date moves on: an unchanged-input short-cut must not skip the gate.
+    site = site_with(tmp_path, {"a": post("A", "2021-08-02"), "b": post("B", "2021-08-20"),
+                                "c": post("C", "2021-09-03")})
+    assert run_cli("build", "--site", site, "--as-of", "2021-09-10").code == 0
+    before = snapshot(site / "output")
+    again = run_cli("build", "--site", site, "--as-of", "2021-10-01")
+    assert again.code == 1
+    assert "Tháng 09/2021: 1/2 bài — thiếu 1 bài" in again.err.splitlines()
+    assert snapshot(site / "output") == before

@@ -641,7 +641,7 @@ def test_python_dash_m(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("args", [
     [], ["build", "--khong-co"], ["lam-gi-do"], ["build", "--as-of", "31/12/2021"],
-    ["build", "--site", "/khong/co/thu/muc/nay"],
+    ["build", "--site", "/khong/co/thu/muc/nay"], ["build", "--base-url", "sxd.binhthuan.gov.vn/cchc"],
 ])
 def test_usage_errors_exit_2(tmp_path: Path, args: list[str]) -> None:
     site = write_site(tmp_path / "s", {"content/posts/x.md": post("Bài X", "2021-08-02")})

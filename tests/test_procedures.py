@@ -73,6 +73,10 @@ draft: false
 ---
 
 Ghi chú thêm về thủ tục.
+
+## Nguồn
+
+Cơ sở dữ liệu quốc gia về thủ tục hành chính.
 """
 
 
@@ -138,7 +142,7 @@ def test_every_key_parsed() -> None:
     assert p.keywords == ("giấy phép xây dựng", "xây nhà")
     assert p.updated == date(2025, 1, 20)
     assert p.draft is False
-    assert p.body.strip() == "Ghi chú thêm về thủ tục."
+    assert p.body.strip().startswith("Ghi chú thêm về thủ tục.")
 
 
 def test_procedure_keys_cover_the_issue_table() -> None:
@@ -436,7 +440,7 @@ def test_record_page(out: Path) -> None:
     assert "Cấp xã" in text
     assert "Trực tuyến toàn trình" in text and "mức độ 4" in text  # old level shown
     # channels as a table
-    table = re.search(r"<table class=\"bang\">.*?</table>", html, re.S)
+    table = re.search(r"<table class=\"bang channels\">.*?</table>", html, re.S)
     assert table
     rows = re.findall(r"<tr>(.*?)</tr>", table.group(0), re.S)
     assert len(rows) == 4  # header + 3 channels
@@ -452,7 +456,11 @@ def test_record_page(out: Path) -> None:
     national = [link for link in doc.links if "dichvucong.gov.vn" in link]
     assert national and all("1.013225" in link for link in national)
     assert "https://dichvucong.binhthuan.gov.vn/" in doc.links
-    assert "Ghi chú thêm về thủ tục." in text and "Cập nhật: 20/01/2025" in text
+    assert "Cập nhật: 20/01/2025" in text
+    # the body: its opening paragraph before the record, its own sections after it
+    assert text.index("Ghi chú thêm về thủ tục.") < text.index("Trình tự thực hiện")
+    assert text.index("Căn cứ pháp lý") < text.index("Nguồn") < text.index("Cơ sở dữ liệu quốc gia về thủ tục")
+    assert "nguon" in doc.ids
     # breadcrumb: home, procedures, field
     assert "/cchc/thu-tuc-hanh-chinh/hoat-dong-xay-dung/" in doc.links
     assert "Mô tả" not in re.sub(r"<[^>]+>", " ", rows[0]) or "Ghi chú" in rows[0]

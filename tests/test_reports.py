@@ -391,3 +391,11 @@ def test_statistics_page_passes_axe(tmp_path: Path, browser, serve_dir, artifact
         page.screenshot(path=str(artifacts_dir / "thong-ke.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_statistics_page_follows_the_date_even_when_content_is_unchanged(tmp_path: Path) -> None:
+    site = office_site(tmp_path / "site")
+    assert run_cli("build", "--site", site, "--as-of", "2021-11-10").code == 0
+    assert run_cli("build", "--site", site, "--as-of", "2021-11-25").code == 0
+    text = parse_html(site / "output" / "thong-ke" / "index.html").main_text
+    assert "Số liệu tính đến 25/11/2021." in text and "Còn 6 ngày, cần thêm 2 bài" in text

@@ -1,0 +1,750 @@
+#!/usr/bin/env python3
+"""Time cchc-site builds on the deterministic Vietnamese benchmark corpus (standard library only, Linux).
+
+    python bench/run.py                                   # 1,000 and 10,000 posts, 3 runs each
+    python bench/run.py --sizes 1000,10000,50000 --runs 3 --peers --json results.json --markdown-table
+
+For every size the site is generated once (bench/make_site.py, cached in the work folder) and
+these scenarios are timed, each as a whole process (`python -m cchc_site ...`), one warm-up run
+not counted, then --runs counted runs:
+
+  full        `build --site S --clean`, the previous output, its spare and the cache moved away
+              first (cold: no cache, no output; the OS page cache is warm)
+  noop        `build --site S` right after a build
+  edit        append "\\nCập nhật lần <n>.\\n" to one post, then `build --site S`; afterwards the
+              edit must show in the post's page and the output must be byte-identical (sha256 of
+              every file) to a `--clean` build of the same content into another folder
+  check       `check --site S` (exit 0 or 1 both accepted: the corpus has no quota)
+  check-cold  the same with the site's cache moved away first (a fresh clone in CI)
+
+Per run: wall time (monotonic clock, start to reap), CPU time of the process tree (wait4
+rusage: user + sys of the process and the children it waited for, i.e. the pool workers) and
+peak RSS (ru_maxrss: the largest single process among them).  Medians are reported with min-max.
+
+With --peers, Hugo (`hugo` on PATH) and Pelican (`pelican` on PATH, in <work>/venv, or
+importable by --python) are timed on the same corpus with the exact commands of the shared
+harness (../shared/bench/run_peers.sh): cold, noop and edit.
+
+All builds of cchc-site get SOURCE_DATE_EPOCH (the benchmark's start, unless already set) so
+"today" cannot change in the middle of a run.  Exit status: 0 when every run succeeded, every
+edit verification matched and every search query stayed within 1 MB; 1 otherwise.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from make_site import make_site  # noqa: E402  (standard library only)
+
+SCENARIOS = ("full", "noop", "edit", "check", "check-cold")
+PEER_SYSTEMS = ("hugo", "pelican", "pelican-cache")
+SEARCH_QUERIES = ("thu tuc hanh chinh", "cải cách hành chính", "Đà Nẵng", "1.013225")
+SEARCH_LIMIT = 1_000_000
+INDEX_DIR = "tim-kiem/chi-muc"
+
+BUILT = re.compile(r"Đã dựng (\d+) trang, dùng lại (\d+) tệp không đổi \((\d+) tệp\)")
+UNCHANGED = re.compile(r"Không có thay đổi: .* \((\d+) tệp\)")
+
+
+# --------------------------------------------------------------------------- timing
+
+
+@dataclass
+class Run:
+    rc: int | str  # exit code, or "timeout"
+    wall: float
+    cpu: float
+    user: float
+    sys: float
+    peak_mib: float
+
+
+def run_once(cmd: list[str], cwd: Path, env: dict[str, str] | None, timeout: float,
+             log: Path | None = None) -> Run:
+    """Start ``cmd`` as a new session, wait for it with wait4() and return its costs.
+    Output goes to ``log`` (or is discarded); stdin is empty; no shell."""
+    sink = open(log, "wb") if log else subprocess.DEVNULL
+    fired = threading.Event()
+
+    def kill(pid: int) -> None:
+        fired.set()
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    try:
+        t0 = time.monotonic()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=sink,
+                                stderr=subprocess.STDOUT if log else subprocess.DEVNULL, start_new_session=True)
+        timer = threading.Timer(timeout, kill, (proc.pid,))
+        timer.start()
+        try:
+            while True:
+                try:
+                    _, status, ru = os.wait4(proc.pid, 0)
+                    break
+                except InterruptedError:
+                    continue
+        finally:
+            timer.cancel()
+        wall = time.monotonic() - t0
+    finally:
+        if log:
+            sink.close()  # type: ignore[union-attr]
+    rc = os.waitstatus_to_exitcode(status)
+    proc.returncode = rc  # reaped by wait4; tell Popen so it does not wait again
+    try:  # leftovers of the process group (none expected) are ended: a clean slate for the next run
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    return Run("timeout" if fired.is_set() else rc, wall, ru.ru_utime + ru.ru_stime, ru.ru_utime, ru.ru_stime,
+               ru.ru_maxrss / 1024.0)
+
+
+@dataclass
+class Row:
+    system: str
+    n: int
+    scenario: str
+    command: str
+    runs: list[Run] = field(default_factory=list)
+    warmup: list[Run] = field(default_factory=list)
+    ok_codes: tuple[int, ...] = (0,)
+    rendered: int | None = None  # pages the last counted run rendered (cchc-site's own message)
+    files: int | None = None  # files in the output after the last run
+    html_xml: int | None = None  # .html + .xml files in the output after the last run
+    load_before: float = 0.0  # 1-minute load average when the scenario started
+    note: str = ""
+
+    def col(self, name: str) -> list[float]:
+        return [getattr(r, name) for r in self.runs]
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.runs) and all(r.rc in self.ok_codes for r in self.runs + self.warmup)
+
+    def median(self, name: str) -> float | None:
+        return statistics.median(self.col(name)) if self.runs else None
+
+    def summary(self) -> dict:
+        out = {k: v for k, v in asdict(self).items() if k not in ("runs", "warmup", "ok_codes")}
+        for name in ("wall", "cpu", "peak_mib"):
+            values = self.col(name)
+            out[name] = ({"median": round(statistics.median(values), 4), "min": round(min(values), 4),
+                          "max": round(max(values), 4)} if values else None)
+        out["exit_codes"] = [r.rc for r in self.runs]
+        out["warmup_exit_codes"] = [r.rc for r in self.warmup]
+        out["ok"] = self.ok
+        out["runs_counted"] = len(self.runs)
+        out["us_per_post"] = self.us_per_post()
+        out["runs_raw"] = [asdict(r) for r in self.runs]
+        return out
+
+    def us_per_post(self) -> float | None:
+        if self.scenario not in ("full", "cold") or not self.runs:
+            return None
+        return round(statistics.median(self.col("wall")) / self.n * 1e6, 1)
+
+
+def measure(row: Row, cmd: list[str], cwd: Path, env: dict[str, str] | None, runs: int, warmup: int,
+            timeout: float, log: Path | None, before=None) -> Row:  # noqa: ANN001
+    """One scenario: ``before(i)`` (not timed) then the command, ``warmup`` + ``runs`` times."""
+    row.load_before = round(os.getloadavg()[0], 2)
+    for i in range(warmup + runs):
+        if before:
+            before(i)
+        run = run_once(cmd, cwd, env, timeout, log)
+        (row.warmup if i < warmup else row.runs).append(run)
+        status = "" if run.rc in row.ok_codes else f"  EXIT {run.rc}" + (f" (see {log})" if log else "")
+        kind = "warm-up" if i < warmup else f"run {i - warmup + 1}/{runs}"
+        progress(f"  {row.system} {row.n} {row.scenario} {kind}: {run.wall:.3f} s wall, {run.cpu:.3f} s cpu, "
+                 f"{run.peak_mib:.0f} MiB{status}")
+    if log and log.exists():
+        text = log.read_text(encoding="utf-8", errors="replace")
+        m = BUILT.search(text)
+        if m:
+            row.rendered = int(m.group(1))
+        elif UNCHANGED.search(text):
+            row.rendered = 0
+    return row
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def file_hashes(root: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for dirpath, _dirs, names in os.walk(root):
+        for name in names:
+            path = Path(dirpath) / name
+            out[path.relative_to(root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def count_files(root: Path) -> tuple[int, int]:
+    """(all files, .html + .xml files) under ``root``."""
+    total = pages = 0
+    for _dirpath, _dirs, names in os.walk(root):
+        total += len(names)
+        pages += sum(1 for n in names if n.endswith((".html", ".xml")))
+    return total, pages
+
+
+class Trash:
+    """A folder on the work filesystem: moving things into it is a rename (instant)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.count = 0
+        root.mkdir(parents=True, exist_ok=True)
+
+    def move(self, path: Path) -> None:
+        if path.exists() or path.is_symlink():
+            self.count += 1
+            os.replace(path, self.root / f"{self.count}-{path.name}")
+
+    def empty(self) -> None:
+        for child in self.root.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
+
+
+def digest_files(*paths: Path) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------- sites
+
+
+def ensure_site(n: int, base: Path) -> dict:
+    """The cchc-site site for ``n`` posts, generated once and cached; its edit target restored."""
+    site = base / "site"
+    stamp_file = base / "site.stamp"
+    stamp = f"{n}:{digest_files(HERE / 'gen_corpus.py', HERE / 'make_site.py')}"
+    meta_file = site / "bench-meta.json"
+    pristine = base / "edit-target.orig"
+    if not (meta_file.is_file() and pristine.is_file() and stamp_file.is_file()
+            and stamp_file.read_text() == stamp):
+        progress(f"generating the cchc-site corpus, {n} posts: {site}")
+        base.mkdir(parents=True, exist_ok=True)
+        with open(base / "generate.log", "wb") as log:  # gen_corpus.py reports on stderr: keep it out of ours
+            saved = os.dup(2)
+            os.dup2(log.fileno(), 2)
+            try:
+                info = make_site(n, site)
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+        shutil.copyfile(site / info["edit_target"], pristine)
+        stamp_file.write_text(stamp)
+    info = json.loads(meta_file.read_text(encoding="utf-8"))
+    (site / info["edit_target"]).write_bytes(pristine.read_bytes())
+    return info
+
+
+def ensure_peer_site(n: int, fmt: str, base: Path) -> dict:
+    """The Hugo or Pelican site, made with gen_corpus.py exactly like run_peers.sh."""
+    site = base / fmt
+    stamp_file = base / f"{fmt}.stamp"
+    stamp = f"{n}:{digest_files(HERE / 'gen_corpus.py')}"
+    pristine = base / f"{fmt}-edit-target.orig"
+    if not ((site / "bench-meta.json").is_file() and pristine.is_file() and stamp_file.is_file()
+            and stamp_file.read_text() == stamp):
+        progress(f"generating the {fmt} corpus, {n} posts: {site}")
+        base.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, str(HERE / "gen_corpus.py"), "--n", str(n), "--format", fmt,
+                        "--out", str(site)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        meta = json.loads((site / "bench-meta.json").read_text(encoding="utf-8"))
+        shutil.copyfile(site / meta["edit_target"], pristine)
+        stamp_file.write_text(stamp)
+    meta = json.loads((site / "bench-meta.json").read_text(encoding="utf-8"))
+    (site / meta["edit_target"]).write_bytes(pristine.read_bytes())
+    return {"site": site, "edit_target": meta["edit_target"]}
+
+
+def post_output_path(post: Path) -> str:
+    """Output path of a post: /tin-tuc/YYYY/MM/<slug>/ from its front matter (slug, date)."""
+    text = post.read_text(encoding="utf-8")
+    front = text.split("\n---", 1)[0]
+    date = re.search(r"^date:\s*\"?(\d{4})-(\d{2})", front, re.M)
+    slug = re.search(r"^slug:\s*\"?([^\"\n]+?)\"?\s*$", front, re.M)
+    name = slug.group(1) if slug else post.stem
+    assert date, f"no date in {post}"
+    return f"tin-tuc/{date.group(1)}/{date.group(2)}/{name}/index.html"
+
+
+# --------------------------------------------------------------------------- cchc-site
+
+
+def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: dict[str, str],
+               result: dict) -> list[Row]:
+    base = work / f"n{n}"
+    info = ensure_site(n, base)
+    site = base / "site"
+    output = site / "output"
+    edit_target = site / info["edit_target"]
+    logs = work / "logs"
+    logs.mkdir(exist_ok=True)
+    py = [args.python, "-m", "cchc_site"]
+    rows: list[Row] = []
+    scenarios = args.scenarios
+
+    def cold(_i: int) -> None:
+        trash.empty()
+        for leftover in site.iterdir():  # stale staging folders of an interrupted build
+            if leftover.name.startswith((".output.cchc-tmp-", ".output.cchc-old-")):
+                trash.move(leftover)
+        for path in (output, site / ".output.cchc-spare", site / ".cchc-cache"):
+            trash.move(path)
+
+    def timed(scenario: str, argv: list[str], before=None, ok=(0,), note="") -> Row:  # noqa: ANN001
+        row = Row("cchc-site", n, scenario, "python -m cchc_site " + shlex.join(argv), ok_codes=ok, note=note)
+        progress(f"cchc-site {n} {scenario}: {row.command}")
+        measure(row, py + argv, site, env, args.runs, args.warmup, args.timeout, logs / f"cchc-{n}-{scenario}.log",
+                before)
+        if output.is_dir() and argv[0] == "build":
+            row.files, row.html_xml = count_files(output)
+        rows.append(row)
+        return row
+
+    if "full" in scenarios:
+        timed("full", ["build", "--site", str(site), "--clean"], before=cold,
+              note="output, spare and .cchc-cache moved away first")
+        trash.empty()
+    if not (output / ".cchc-site").is_file() and ({"noop", "edit"} & set(scenarios)):
+        progress(f"cchc-site {n}: a first build for the no-change and edit scenarios")
+        run_once(py + ["build", "--site", str(site)], site, env, args.timeout, logs / f"cchc-{n}-prepare.log")
+    if "noop" in scenarios:
+        timed("noop", ["build", "--site", str(site)], note="right after a build")
+    if "edit" in scenarios:
+        counter = {"n": 0}
+
+        def append(_i: int) -> None:
+            counter["n"] += 1
+            with open(edit_target, "a", encoding="utf-8", newline="\n") as f:
+                f.write(f"\nCập nhật lần {counter['n']}.\n")
+
+        row = timed("edit", ["build", "--site", str(site)], before=append,
+                    note=f"append 1 paragraph to {info['edit_target']}")
+        if row.rendered is not None:
+            row.note += f"; re-rendered {row.rendered} pages"
+        result.setdefault("verify", {})[str(n)] = verify_edit(n, site, output, edit_target, counter["n"], base,
+                                                              trash, env, args)
+    if output.is_dir():
+        result.setdefault("search", {})[str(n)] = search_bytes(output, args.python, env)
+    if "check" in scenarios:
+        timed("check", ["check", "--site", str(site)], ok=(0, 1), note="front matter only; exit 0 or 1 accepted")
+    if "check-cold" in scenarios:
+        timed("check-cold", ["check", "--site", str(site)], ok=(0, 1),
+              before=lambda _i: (trash.empty(), trash.move(site / ".cchc-cache")),
+              note="no .cchc-cache (a fresh clone)")
+        trash.empty()
+    return rows
+
+
+def verify_edit(n: int, site: Path, output: Path, edit_target: Path, last: int, base: Path, trash: Trash,
+                env: dict[str, str], args: argparse.Namespace) -> dict:
+    """The edit shows in the post's page, and the incremental output equals a --clean build."""
+    page = post_output_path(edit_target)
+    needle = f"Cập nhật lần {last}."
+    html = (output / page).read_text(encoding="utf-8", errors="replace") if (output / page).is_file() else ""
+    shown = needle in html
+    ref = base / "ref-output"
+    trash.move(ref)
+    trash.empty()
+    cmd = [args.python, "-m", "cchc_site", "build", "--site", str(site), "--clean", "--output", str(ref)]
+    progress(f"cchc-site {n} verify: {shlex.join(cmd[1:])}")
+    log = work_log(args, f"cchc-{n}-reference.log")
+    run = run_once(cmd, site, env, args.timeout, log)
+    got, want = file_hashes(output), (file_hashes(ref) if ref.is_dir() else {})
+    missing = sorted(set(want) - set(got))
+    extra = sorted(set(got) - set(want))
+    differ = sorted(k for k in set(got) & set(want) if got[k] != want[k])
+    identical = run.rc == 0 and bool(want) and not (missing or extra or differ)
+    out = {"page": page, "paragraph": needle, "edit_shown": shown, "identical": identical,
+           "files_compared": len(want), "missing_in_incremental": missing[:20], "extra_in_incremental": extra[:20],
+           "different": differ[:20], "counts": [len(missing), len(extra), len(differ)],
+           "reference_build": {"command": shlex.join(cmd[1:]), "exit": run.rc, "wall": round(run.wall, 3)},
+           "reference_output": str(ref)}
+    progress(f"cchc-site {n} verify: edit shown in {page}: {'yes' if shown else 'NO'}; identical to a --clean "
+             f"build: {'yes' if identical else 'NO'} ({len(want)} files; missing {len(missing)}, extra {len(extra)}, "
+             f"different {len(differ)})")
+    return out
+
+
+def work_log(args: argparse.Namespace, name: str) -> Path:
+    return Path(args.work) / "logs" / name
+
+
+SEARCH_CODE = r"""
+import json, sys
+from pathlib import Path
+from cchc_site.search import INDEX_DIR, bytes_for_query, query_index
+out = Path(sys.argv[1])
+files = {p.relative_to(out).as_posix(): p.read_bytes() for p in (out / INDEX_DIR).rglob("*") if p.is_file()}
+rows = []
+for q in sys.argv[2:]:
+    o = query_index(files, q)
+    rows.append({"query": q, "bytes": bytes_for_query(files, q), "files": len(o.loaded), "found": o.total})
+print(json.dumps({"index_files": len(files), "index_bytes": sum(map(len, files.values())), "queries": rows}))
+"""
+
+
+def search_bytes(output: Path, python: str, env: dict[str, str]) -> dict:
+    proc = subprocess.run([python, "-c", SEARCH_CODE, str(output), *SEARCH_QUERIES], env=env, cwd=REPO,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip()[-2000:], "ok": False}
+    data = json.loads(proc.stdout)
+    data["limit"] = SEARCH_LIMIT
+    data["ok"] = all(q["bytes"] <= SEARCH_LIMIT for q in data["queries"])
+    return data
+
+
+# --------------------------------------------------------------------------- peers
+
+
+def find_peers(args: argparse.Namespace, work: Path) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    hugo = args.hugo or shutil.which("hugo")
+    if hugo:
+        found["hugo"] = [hugo]
+    if args.pelican:
+        found["pelican"] = shlex.split(args.pelican)
+    elif shutil.which("pelican"):
+        found["pelican"] = [shutil.which("pelican")]  # type: ignore[list-item]
+    elif (work / "venv" / "bin" / "pelican").is_file():
+        found["pelican"] = [str(work / "venv" / "bin" / "pelican")]
+    elif subprocess.run([args.python, "-c", "import pelican"], capture_output=True).returncode == 0:
+        found["pelican"] = [args.python, "-m", "pelican"]
+    return found
+
+
+def peer_version(cmd: list[str]) -> str:
+    try:
+        proc = subprocess.run(cmd + ["version" if cmd[-1].endswith("hugo") else "--version"], capture_output=True,
+                              text=True, timeout=60)
+        return (proc.stdout or proc.stderr).strip().splitlines()[0]
+    except (OSError, subprocess.SubprocessError, IndexError):
+        return "unknown"
+
+
+def bench_peers(n: int, args: argparse.Namespace, work: Path, trash: Trash, peers: dict[str, list[str]]) -> list[Row]:
+    """Hugo and Pelican with the exact commands of ../shared/bench/run_peers.sh."""
+    base = work / f"n{n}"
+    rows: list[Row] = []
+    t = str(trash.root)
+
+    def go(system: str, scenario: str, site: Path, outdir: str, cmd: list[str], note: str) -> None:
+        row = Row(system, n, scenario, shlex.join(cmd), note=note)
+        progress(f"{system} {n} {scenario}: {row.command}")
+        measure(row, cmd, site, None, args.runs, args.warmup, args.timeout, None, before=lambda _i: trash.empty())
+        trash.empty()
+        if (site / outdir).is_dir():
+            row.files, row.html_xml = count_files(site / outdir)
+        rows.append(row)
+
+    for system in args.peer_systems:
+        exe = peers.get("hugo" if system == "hugo" else "pelican")
+        if not exe:
+            progress(f"{system}: not installed, skipped")
+            continue
+        if system == "hugo":
+            p = ensure_peer_site(n, "hugo", base)
+            site, edit = p["site"], p["edit_target"]
+            go("hugo", "cold", site, "public",
+               ["sh", "-c", '[ ! -e public ] || mv public "$0/public.$$"; exec "$@"', t, *exe, "--quiet"],
+               "clean public/")
+            go("hugo", "noop", site, "public", [*exe, "--quiet"], "")
+            go("hugo", "edit", site, "public",
+               ["sh", "-c", 'printf "\\nCập nhật lần %s.\\n" "$$" >>"$0"; exec "$@"', edit, *exe, "--quiet"],
+               "append 1 paragraph to 1 post")
+        else:
+            p = ensure_peer_site(n, "pelican", base)
+            site, edit = p["site"], p["edit_target"]
+            extra = ["-e", "CACHE_CONTENT=true", "LOAD_CONTENT_CACHE=true"] if system == "pelican-cache" else []
+            run = [*exe, "content", "-s", "pelicanconf.py", "-q", *extra]
+            go(system, "cold", site, "output",
+               ["sh", "-c", 'for d in output cache; do [ ! -e $d ] || mv $d "$0/$d.$$"; done; exec "$@"', t, *run],
+               "clean output/ and cache/")
+            go(system, "noop", site, "output", run, "")
+            go(system, "edit", site, "output",
+               ["sh", "-c", 'printf "\\nCập nhật lần %s.\\n" "$$" >>"$0"; exec "$@"', edit, *run],
+               "append 1 paragraph to 1 post")
+    return rows
+
+
+# --------------------------------------------------------------------------- report
+
+
+def machine_info(args: argparse.Namespace, peers: dict[str, list[str]]) -> dict:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = 0.0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem = int(line.split()[1]) / 1048576
+    except OSError:
+        pass
+    probe = subprocess.run([args.python, "-c", (
+        "import sys, importlib.metadata as m\n"
+        "v = {'python': sys.version.split()[0]}\n"
+        "for p in ('markdown', 'jinja2', 'pyyaml'):\n"
+        "    try: v[p] = m.version(p)\n"
+        "    except Exception: v[p] = 'not installed'\n"
+        "try:\n    import yaml; v['libyaml'] = bool(getattr(yaml, '__with_libyaml__', False))\n"
+        "except Exception: pass\n"
+        "import json; print(json.dumps(v))")], capture_output=True, text=True, cwd=REPO)
+    libs = json.loads(probe.stdout) if probe.returncode == 0 else {"python": "unknown"}
+
+    def git(*a: str) -> str:
+        p = subprocess.run(["git", "-C", str(REPO), *a], capture_output=True, text=True)
+        return p.stdout.strip() if p.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    info = {
+        "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "cpu_model": model, "cpu_count": os.cpu_count(), "cpus_usable": len(os.sched_getaffinity(0)),
+        "mem_gib": round(mem, 1), "kernel": f"{platform.system()} {platform.release()}",
+        "python_exe": args.python, **libs,
+        "git_commit": commit + (" (with uncommitted changes)" if dirty else ""),
+        "loadavg_start": [round(x, 2) for x in os.getloadavg()],
+    }
+    for name, cmd in peers.items():
+        info[name] = peer_version(cmd)
+    return info
+
+
+def fmt_wall(row: Row) -> str:
+    if not row.runs:
+        return "–"
+    w = row.col("wall")
+    return f"{statistics.median(w):.3f} ({min(w):.3f}–{max(w):.3f})"
+
+
+def table_rows(rows: list[Row]) -> list[list[str]]:
+    out = []
+    for r in rows:
+        status = "" if r.ok else " FAILED (exit " + ",".join(str(x.rc) for x in r.warmup + r.runs) + ")"
+        cpu, peak = r.median("cpu"), r.median("peak_mib")
+        out.append([r.system, str(r.n), r.scenario, fmt_wall(r), "–" if cpu is None else f"{cpu:.3f}",
+                    "–" if peak is None else f"{peak:.0f}",
+                    "–" if r.rendered is None else str(r.rendered),
+                    "–" if r.html_xml is None else f"{r.html_xml}/{r.files}",
+                    "–" if r.us_per_post() is None else f"{r.us_per_post():,.0f}",
+                    (r.note + status).strip()])
+    return out
+
+
+HEADER = ["system", "N", "scenario", "wall median s (min–max)", "cpu s", "peak MiB", "pages rendered",
+          "html+xml/files", "µs/post", "note"]
+
+
+def print_text_table(rows: list[Row]) -> None:
+    data = [HEADER] + table_rows(rows)
+    widths = [max(len(r[i]) for r in data) for i in range(len(HEADER) - 1)]
+    for i, r in enumerate(data):
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1])
+        if i == 0:
+            print("  ".join("-" * w for w in widths) + "  ----")
+
+
+def print_markdown_table(rows: list[Row]) -> None:
+    print("| " + " | ".join(HEADER) + " |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---|")
+    for r in table_rows(rows):
+        print("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |")
+
+
+def find(rows: list[Row], system: str, n: int, scenario: str) -> Row | None:
+    for r in rows:
+        if r.system == system and r.n == n and r.scenario == scenario and r.ok:
+            return r
+    return None
+
+
+def comparisons(rows: list[Row], sizes: list[int]) -> list[dict]:
+    """Ratios of medians: ours against Pelican and Hugo, and the issue's targets."""
+    out = []
+    for n in sizes:
+        ours = {s: find(rows, "cchc-site", n, s) for s in SCENARIOS}
+        full = ours["full"]
+        for system in ("pelican", "hugo"):
+            peer = find(rows, system, n, "cold")
+            if full and peer:
+                if system == "pelican":
+                    ratio = peer.median("wall") / full.median("wall")
+                    text = f"Pelican full / cchc-site full = {ratio:.2f}× (target ≥ 4)"
+                else:
+                    ratio = full.median("wall") / peer.median("wall")
+                    text = f"cchc-site full / Hugo full = {ratio:.2f} (target ≤ 1.25)"
+                out.append({"n": n, "what": f"full vs {system}", "ratio": round(ratio, 3), "text": text,
+                            "met": ratio >= 4 if system == "pelican" else ratio <= 1.25})
+            for scen in ("noop", "edit"):
+                peer_s = find(rows, system, n, scen)
+                mine = ours[scen]
+                if mine and peer_s:
+                    ratio = peer_s.median("wall") / mine.median("wall")
+                    out.append({"n": n, "what": f"{scen} vs {system}", "ratio": round(ratio, 3),
+                                "text": f"{system} {scen} / cchc-site {scen} = {ratio:.1f}×", "met": None})
+        limits = (("noop", "wall", 0.5, "s"), ("edit", "wall", 1.0, "s"), ("check", "wall", 0.5, "s"),
+                  ("check-cold", "wall", 0.5, "s"))
+        for scen, col, limit, unit in limits:
+            r = ours.get(scen)
+            if r:
+                v = r.median(col)
+                out.append({"n": n, "what": f"{scen} < {limit} {unit}", "ratio": round(v, 3),
+                            "text": f"{scen} median {v:.3f} {unit} (target < {limit} {unit})", "met": v < limit})
+        peaks = [r.median("peak_mib") for r in ours.values() if r]
+        if peaks:
+            top = max(peaks)  # type: ignore[type-var]
+            out.append({"n": n, "what": "peak < 400 MB", "ratio": round(top, 1),
+                        "text": f"peak RSS over all scenarios {top:.0f} MiB (target < 400 MB ≈ 381 MiB)",
+                        "met": top < 400e6 / 2**20})
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000", help="post counts, comma-separated (default 1000,10000)")
+    parser.add_argument("--runs", type=int, default=3, help="counted runs per scenario (default 3)")
+    parser.add_argument("--warmup", type=int, default=1, help="uncounted warm-up runs (default 1)")
+    parser.add_argument("--work", default=str(Path(os.environ.get("TMPDIR") or "/tmp") / "cchc-bench"),
+                        help="work folder: generated sites, outputs, logs (default $TMPDIR/cchc-bench)")
+    parser.add_argument("--python", default=sys.executable, help="Python that runs cchc-site (default: this one)")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"subset of {','.join(SCENARIOS)}")
+    parser.add_argument("--peers", action="store_true", help="also time Hugo and Pelican when installed")
+    parser.add_argument("--peer-systems", default="hugo,pelican", help=f"subset of {','.join(PEER_SYSTEMS)}")
+    parser.add_argument("--hugo", help="Hugo executable (default: hugo on PATH)")
+    parser.add_argument("--pelican", help="Pelican command (default: pelican on PATH, <work>/venv/bin/pelican, "
+                                          "or `--python -m pelican`)")
+    parser.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed for one process")
+    parser.add_argument("--json", help="write every number (raw runs included) to this file")
+    parser.add_argument("--markdown-table", action="store_true", help="also print the table as GitHub Markdown")
+    args = parser.parse_args()
+    try:
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        parser.error(f"--sizes {args.sizes!r}: write numbers separated by commas, e.g. 1000,10000")
+    args.scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    args.peer_systems = [s.strip() for s in args.peer_systems.split(",") if s.strip()]
+    bad = [s for s in args.scenarios if s not in SCENARIOS] + [s for s in args.peer_systems if s not in PEER_SYSTEMS]
+    if bad or args.runs < 1 or args.warmup < 0 or not sizes:
+        parser.error(f"bad --scenarios/--peer-systems/--runs/--warmup/--sizes ({', '.join(bad)})")
+
+    work = Path(args.work).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "logs").mkdir(exist_ok=True)
+    trash = Trash(work / "trash")
+    trash.empty()
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.setdefault("SOURCE_DATE_EPOCH", str(int(time.time())))
+    peers = find_peers(args, work) if args.peers else {}
+    if args.peers:
+        progress("peers found: " + (", ".join(f"{k} = {shlex.join(v)}" for k, v in peers.items()) or "none"))
+    result: dict = {"machine": machine_info(args, peers),
+                    "options": {"sizes": sizes, "runs": args.runs, "warmup": args.warmup, "work": str(work),
+                                "scenarios": args.scenarios, "peers": sorted(peers) if args.peers else [],
+                                "source_date_epoch": env["SOURCE_DATE_EPOCH"],
+                                "command": shlex.join([sys.executable, *sys.argv])}}
+    rows: list[Row] = []
+    for n in sizes:
+        rows += bench_cchc(n, args, work, trash, env, result)
+        if args.peers:
+            rows += bench_peers(n, args, work, trash, peers)
+    result["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+    result["rows"] = [r.summary() for r in rows]
+    result["comparisons"] = comparisons(rows, sizes)
+
+    m = result["machine"]
+    print()
+    print(f"Machine: {m['cpu_model']}, {m['cpu_count']} CPUs ({m['cpus_usable']} usable), {m['mem_gib']} GiB RAM, "
+          f"{m['kernel']}")
+    print(f"Python {m['python']} (markdown {m.get('markdown')}, jinja2 {m.get('jinja2')}, PyYAML {m.get('pyyaml')}"
+          f"{', libyaml' if m.get('libyaml') else ', no libyaml'}); cchc-site at git {m['git_commit']}")
+    for name in peers:
+        print(f"{name}: {m[name]}")
+    print(f"Date {m['date_utc']}; load average at start {m['loadavg_start']}, at end {m['loadavg_end']}; "
+          f"{args.runs} counted run(s) after {args.warmup} warm-up")
+    print()
+    print_text_table(rows)
+    fulls = [(r.n, r.us_per_post()) for r in rows if r.system == "cchc-site" and r.scenario == "full" and r.ok]
+    if len(fulls) > 1:
+        print("\nGrowth, cchc-site full build per post: " + ", ".join(f"{n:,}: {u:,.0f} µs" for n, u in fulls)
+              + f" (largest / smallest size: {fulls[-1][1] / fulls[0][1]:.2f})")
+    if result.get("verify"):
+        print()
+        for n, v in result["verify"].items():
+            print(f"Edit check at {n}: paragraph shown in {v['page']}: {'yes' if v['edit_shown'] else 'NO'}; "
+                  f"identical to a --clean build: {'yes' if v['identical'] else 'NO'} ({v['files_compared']} files"
+                  + ("" if v["identical"] else f"; missing {v['counts'][0]}, extra {v['counts'][1]}, different "
+                     f"{v['counts'][2]}: {(v['missing_in_incremental'] + v['extra_in_incremental'] + v['different'])[:5]}")
+                  + ")")
+    if result.get("search"):
+        print()
+        for n, s in result["search"].items():
+            if "error" in s:
+                print(f"Search index at {n}: ERROR {s['error']}")
+                continue
+            print(f"Search index at {n}: {s['index_files']} files, {s['index_bytes']:,} bytes in all; "
+                  "bytes loaded before the first results (limit 1,000,000):")
+            for q in s["queries"]:
+                print(f"  {q['bytes']:>9,} B  {q['files']:>3} files  {q['found']:>6} found  {q['query']}")
+    if result["comparisons"]:
+        print()
+        for c in result["comparisons"]:
+            mark = "" if c["met"] is None else ("  [met]" if c["met"] else "  [NOT met]")
+            print(f"N={c['n']}: {c['text']}{mark}")
+    if args.markdown_table:
+        print()
+        print_markdown_table(rows)
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"\nJSON: {args.json}")
+    failed = [f"{r.system} {r.n} {r.scenario}" for r in rows if not r.ok]
+    failed += [f"verify {n}" for n, v in result.get("verify", {}).items() if not (v["identical"] and v["edit_shown"])]
+    failed += [f"search {n}" for n, s in result.get("search", {}).items() if not s.get("ok")]
+    if failed:
+        print("\nProblems: " + "; ".join(failed), file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
