@@ -25,8 +25,11 @@ With --peers, Hugo (`hugo` on PATH) and Pelican (`pelican` on PATH, in <work>/ve
 importable by --python) are timed on the same corpus with the exact commands of the shared
 harness (../shared/bench/run_peers.sh): cold, noop and edit.
 
-All builds of cchc-site get SOURCE_DATE_EPOCH (the benchmark's start, unless already set) so
-"today" cannot change in the middle of a run.  Exit status: 0 when every run succeeded, every
+Before every run (warm-up included) dirty pages are flushed (sync), so one run's writes are not
+written back during the next.  All cchc-site processes get SOURCE_DATE_EPOCH (the benchmark's
+start, unless already set) so "today" cannot change in the middle of a run, and bytecode is
+enabled (PYTHONDONTWRITEBYTECODE removed; PYTHONPYCACHEPREFIX=<work>/pycache) so that they
+start like an installed cchc-site.  Exit status: 0 when every run succeeded, every
 edit verification matched and every search query stayed within 1 MB; 1 otherwise.
 """
 from __future__ import annotations
@@ -133,6 +136,7 @@ class Row:
     files: int | None = None  # files in the output after the last run
     html_xml: int | None = None  # .html + .xml files in the output after the last run
     load_before: float = 0.0  # 1-minute load average when the scenario started
+    source_changed: bool = False  # cchc_site/ was edited while the scenario ran: numbers not valid
     note: str = ""
 
     def col(self, name: str) -> list[float]:
@@ -140,7 +144,8 @@ class Row:
 
     @property
     def ok(self) -> bool:
-        return bool(self.runs) and all(r.rc in self.ok_codes for r in self.runs + self.warmup)
+        return (bool(self.runs) and not self.source_changed
+                and all(r.rc in self.ok_codes for r in self.runs + self.warmup))
 
     def median(self, name: str) -> float | None:
         return statistics.median(self.col(name)) if self.runs else None
@@ -165,19 +170,35 @@ class Row:
         return round(statistics.median(self.col("wall")) / self.n * 1e6, 1)
 
 
+def source_stamp() -> str:
+    """Names, sizes and mtimes of every file of the cchc_site package in this checkout."""
+    h = hashlib.sha256()
+    for dirpath, dirs, names in os.walk(REPO / "cchc_site"):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(names):
+            st = os.stat(Path(dirpath) / name)
+            h.update(f"{dirpath}/{name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
 def measure(row: Row, cmd: list[str], cwd: Path, env: dict[str, str] | None, runs: int, warmup: int,
             timeout: float, log: Path | None, before=None) -> Row:  # noqa: ANN001
     """One scenario: ``before(i)`` (not timed) then the command, ``warmup`` + ``runs`` times."""
     row.load_before = round(os.getloadavg()[0], 2)
+    stamp = source_stamp()
     for i in range(warmup + runs):
         if before:
             before(i)
+        os.sync()  # every run starts with no dirty pages waiting to be written back
         run = run_once(cmd, cwd, env, timeout, log)
         (row.warmup if i < warmup else row.runs).append(run)
         status = "" if run.rc in row.ok_codes else f"  EXIT {run.rc}" + (f" (see {log})" if log else "")
         kind = "warm-up" if i < warmup else f"run {i - warmup + 1}/{runs}"
         progress(f"  {row.system} {row.n} {row.scenario} {kind}: {run.wall:.3f} s wall, {run.cpu:.3f} s cpu, "
                  f"{run.peak_mib:.0f} MiB{status}")
+    if source_stamp() != stamp:  # e.g. a template edited mid-run: every page is rebuilt, numbers are void
+        row.source_changed = True
+        progress(f"  WARNING: cchc_site/ changed while {row.system} {row.n} {row.scenario} ran; rerun it")
     if log and log.exists():
         text = log.read_text(encoding="utf-8", errors="replace")
         m = BUILT.search(text)
@@ -227,6 +248,7 @@ class Trash:
             os.replace(path, self.root / f"{self.count}-{path.name}")
 
     def empty(self) -> None:
+        """Delete what was moved here (never timed)."""
         for child in self.root.iterdir():
             if child.is_dir() and not child.is_symlink():
                 shutil.rmtree(child, ignore_errors=True)
@@ -352,12 +374,9 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
             with open(edit_target, "a", encoding="utf-8", newline="\n") as f:
                 f.write(f"\nCập nhật lần {counter['n']}.\n")
 
-        row = timed("edit", ["build", "--site", str(site)], before=append,
-                    note=f"append 1 paragraph to {info['edit_target']}")
-        if row.rendered is not None:
-            row.note += f"; re-rendered {row.rendered} pages"
+        timed("edit", ["build", "--site", str(site)], before=append, note=f"append 1 paragraph to {info['edit_target']}")
         result.setdefault("verify", {})[str(n)] = verify_edit(n, site, output, edit_target, counter["n"], base,
-                                                              trash, env, args)
+                                                              trash, env, args, source_stamp())
     if output.is_dir():
         result.setdefault("search", {})[str(n)] = search_bytes(output, args.python, env)
     if "check" in scenarios:
@@ -371,7 +390,7 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
 
 
 def verify_edit(n: int, site: Path, output: Path, edit_target: Path, last: int, base: Path, trash: Trash,
-                env: dict[str, str], args: argparse.Namespace) -> dict:
+                env: dict[str, str], args: argparse.Namespace, stamp: str) -> dict:
     """The edit shows in the post's page, and the incremental output equals a --clean build."""
     page = post_output_path(edit_target)
     needle = f"Cập nhật lần {last}."
@@ -389,15 +408,39 @@ def verify_edit(n: int, site: Path, output: Path, edit_target: Path, last: int, 
     extra = sorted(set(got) - set(want))
     differ = sorted(k for k in set(got) & set(want) if got[k] != want[k])
     identical = run.rc == 0 and bool(want) and not (missing or extra or differ)
+    diff_file = None
+    if differ:
+        diff_file = work_log(args, f"cchc-{n}-edit-vs-clean.diff")
+        write_diffs(diff_file, output, ref, differ[:5])
+    changed = source_stamp() != stamp  # the reference was built by other code: a difference means nothing
+    if changed:
+        progress("  WARNING: cchc_site/ changed between the last edit build and the reference build; rerun")
     out = {"page": page, "paragraph": needle, "edit_shown": shown, "identical": identical,
+           "source_changed": changed,
            "files_compared": len(want), "missing_in_incremental": missing[:20], "extra_in_incremental": extra[:20],
            "different": differ[:20], "counts": [len(missing), len(extra), len(differ)],
+           "diff_file": str(diff_file) if diff_file else None,
            "reference_build": {"command": shlex.join(cmd[1:]), "exit": run.rc, "wall": round(run.wall, 3)},
            "reference_output": str(ref)}
     progress(f"cchc-site {n} verify: edit shown in {page}: {'yes' if shown else 'NO'}; identical to a --clean "
              f"build: {'yes' if identical else 'NO'} ({len(want)} files; missing {len(missing)}, extra {len(extra)}, "
              f"different {len(differ)})")
     return out
+
+
+def write_diffs(target: Path, got: Path, want: Path, names: list[str]) -> None:
+    """Unified diffs (incremental output against the clean build) of a few differing files."""
+    import difflib
+
+    parts = []
+    for rel in names:
+        a = (got / rel).read_bytes().decode("utf-8", "replace").splitlines(keepends=True)
+        b = (want / rel).read_bytes().decode("utf-8", "replace").splitlines(keepends=True)
+        if len(a) == 1 and len(b) == 1:  # one long line (JSON, minified): split it to see where
+            a = re.findall(r".{1,120}", a[0], re.S)
+            b = re.findall(r".{1,120}", b[0], re.S)
+        parts += list(difflib.unified_diff(b, a, f"clean/{rel}", f"incremental/{rel}", n=2))[:200]
+    target.write_text("".join(parts), encoding="utf-8")
 
 
 def work_log(args: argparse.Namespace, name: str) -> Path:
@@ -561,7 +604,11 @@ def fmt_wall(row: Row) -> str:
 def table_rows(rows: list[Row]) -> list[list[str]]:
     out = []
     for r in rows:
-        status = "" if r.ok else " FAILED (exit " + ",".join(str(x.rc) for x in r.warmup + r.runs) + ")"
+        status = ""
+        if not all(x.rc in r.ok_codes for x in r.warmup + r.runs):
+            status += " FAILED (exit " + ",".join(str(x.rc) for x in r.warmup + r.runs) + ")"
+        if r.source_changed:
+            status += " INVALID: cchc_site/ changed during the runs"
         cpu, peak = r.median("cpu"), r.median("peak_mib")
         out.append([r.system, str(r.n), r.scenario, fmt_wall(r), "–" if cpu is None else f"{cpu:.3f}",
                     "–" if peak is None else f"{peak:.0f}",
@@ -676,6 +723,11 @@ def main() -> int:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.setdefault("SOURCE_DATE_EPOCH", str(int(time.time())))
+    # Time cchc-site as installed: with bytecode.  PYTHONDONTWRITEBYTECODE (set on some CI and dev
+    # machines) would make every process compile all of cchc_site again (~0.1 s cpu); the warm-up
+    # run writes the bytecode under the work folder instead of the repository.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
     peers = find_peers(args, work) if args.peers else {}
     if args.peers:
         progress("peers found: " + (", ".join(f"{k} = {shlex.join(v)}" for k, v in peers.items()) or "none"))
@@ -712,11 +764,13 @@ def main() -> int:
     if result.get("verify"):
         print()
         for n, v in result["verify"].items():
+            if v["source_changed"]:
+                print(f"Edit check at {n}: INCONCLUSIVE, cchc_site/ changed before the reference build")
             print(f"Edit check at {n}: paragraph shown in {v['page']}: {'yes' if v['edit_shown'] else 'NO'}; "
                   f"identical to a --clean build: {'yes' if v['identical'] else 'NO'} ({v['files_compared']} files"
                   + ("" if v["identical"] else f"; missing {v['counts'][0]}, extra {v['counts'][1]}, different "
                      f"{v['counts'][2]}: {(v['missing_in_incremental'] + v['extra_in_incremental'] + v['different'])[:5]}")
-                  + ")")
+                  + ")" + (f"; diffs in {v['diff_file']}" if v.get("diff_file") else ""))
     if result.get("search"):
         print()
         for n, s in result["search"].items():
@@ -739,7 +793,8 @@ def main() -> int:
         Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
         print(f"\nJSON: {args.json}")
     failed = [f"{r.system} {r.n} {r.scenario}" for r in rows if not r.ok]
-    failed += [f"verify {n}" for n, v in result.get("verify", {}).items() if not (v["identical"] and v["edit_shown"])]
+    failed += [f"verify {n}" for n, v in result.get("verify", {}).items()
+               if not (v["identical"] and v["edit_shown"]) or v["source_changed"]]
     failed += [f"search {n}" for n, s in result.get("search", {}).items() if not s.get("ok")]
     if failed:
         print("\nProblems: " + "; ".join(failed), file=sys.stderr)

@@ -99,6 +99,7 @@ class BuildReport:
     seconds: float = 0.0
     quota_text: str = ""
     quota_warning: bool = False
+    unchanged: bool = False  # the output is byte for byte the previous one
 
 
 def quota_banner(report: QuotaReport | None, now: datetime) -> tuple[str, bool]:
@@ -204,7 +205,8 @@ def build_preview(site_dir: Path, output_dir: Path, base_url: str, now: datetime
                             extra_globals={"preview_quota": quota_text}, cache_dir=site_dir / CACHE_SUBDIR)
     except BuildFailed as failed:
         return BuildReport(False, failed.errors, quota_text=quota_text, quota_warning=quota_warning)
-    return BuildReport(True, (), tuple(result.warnings), result.pages, result.seconds, quota_text, quota_warning)
+    return BuildReport(True, (), tuple(result.warnings), result.pages, result.seconds, quota_text, quota_warning,
+                       bool(getattr(result, "unchanged", False)))
 
 
 def site_now(site_dir: Path, clock: Callable[[], datetime]) -> datetime:
@@ -466,7 +468,11 @@ LIVERELOAD_JS = r"""/* cchc-site preview: reload this tab after every rebuild (s
     if (onErrorPage) { return; }  /* keep it for the fixed page */
     var apply = function () { window.scrollTo(saved.x || 0, saved.y || 0); };
     apply();
-    window.addEventListener("load", function () { apply(); forget(); });
+    window.addEventListener("load", function () {
+      apply();
+      forget();
+      try { history.scrollRestoration = "auto"; } catch (e) { /* old browser */ }
+    });
   }
   function reload() {
     if (!onErrorPage) {
@@ -709,6 +715,10 @@ class Builder:
             self.log(traceback.format_exc(), error=True)
             report = BuildReport(False, (SiteError("cchc-site", 0, "", f"Lỗi không mong đợi khi dựng trang: "
                                                                       f"{type(exc).__name__}: {exc}"),))
+        if report.ok and report.unchanged and batch is not None and self.state.built and not self.state.snapshot()[1]:
+            # a save that changed nothing (or a second event of the same save): no reload needed
+            self.log(f"Không có trang nào thay đổi ({report.seconds:.2f} giây).")
+            return report
         self.state.publish(() if report.ok else report.errors)
         if report.ok:
             for warning in report.warnings:

@@ -51,6 +51,16 @@ _SINGLE_SMART = "‘’‚‛"
 _BLOCK_SCALAR = re.compile(r"(?:^|[:\-][ \t]+)[|>][0-9+\-]*[ \t]*(?:#.*)?$")
 
 
+# One item of a one-line flow list written in smart quotes: [CCHC, “Một cửa”, ‘Dịch vụ công’]
+_SMART_IN_FLOW = re.compile(r"(?<=[\[,])(?P<space>[ \t]*)(?P<open>[“”„‟‘’‚‛])(?P<value>[^“”„‟‘’‚‛\n,\[\]]*)"
+                            r"(?P<close>[“”‟‘’‛])(?=[ \t]*[,\]])")
+
+
+def _quote_flow_item(match: re.Match[str]) -> str:
+    value = match.group("value")
+    return match.group("space") + '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _quote_smart(match: re.Match[str]) -> str:
     """One smart-quoted YAML value -> the same value in ASCII quotes."""
     lead, opening, value, closing, tail = match.group("lead", "open", "value", "close", "tail")
@@ -95,6 +105,8 @@ def normalise_yaml(yaml_text: str) -> str:
         converted, count = _SMART_VALUE.subn(_quote_smart, line)
         if not count:
             converted = _SMART_START.sub(_quote_smart, line)
+        if "[" in converted:  # tags: [CCHC, “Một cửa”]
+            converted = _SMART_IN_FLOW.sub(_quote_flow_item, converted)
         out.append(converted)
     return "\n".join(out)
 

@@ -116,13 +116,15 @@ def _procedure_text(proc: Procedure) -> str:
 
 
 def documents(site: Site, rendered: Mapping[str, Rendered], options: BuildOptions) -> list[SearchDoc]:
-    """Every document the build shows, in index order: posts newest first, procedures, pages."""
+    """Every document the build shows, in index order: pages, procedures, then posts oldest
+    first, so that a new post only appends (document numbers of the others stay the same)."""
     docs: list[SearchDoc] = []
-    for post in visible_posts(site.posts, options):
-        summary = card_for(post, rendered, options.now).summary
-        body = strip_html(rendered[post.digest].html)
-        docs.append(SearchDoc(post.title, post.url, KIND_POST, post.date.date().isoformat(), shorten(summary),
-                              post.title, f"{post.summary}\n{body}"))
+    for page in site.pages:
+        if page.draft and not options.drafts:
+            continue
+        summary = page.summary or rendered[page.digest].summary
+        docs.append(SearchDoc(page.title, page.url, KIND_PAGE, "", shorten(summary), page.title,
+                              f"{page.summary}\n{strip_html(rendered[page.digest].html)}"))
     for proc in site.procedures:
         if proc.draft and not options.drafts:
             continue
@@ -133,12 +135,11 @@ def documents(site: Site, rendered: Mapping[str, Rendered], options: BuildOption
         docs.append(SearchDoc(proc.title, proc.url, KIND_PROCEDURE,
                               proc.updated.isoformat() if proc.updated else "", shorten(summary),
                               f"{proc.title} {proc.code}", body))
-    for page in site.pages:
-        if page.draft and not options.drafts:
-            continue
-        summary = page.summary or rendered[page.digest].summary
-        docs.append(SearchDoc(page.title, page.url, KIND_PAGE, "", shorten(summary), page.title,
-                              f"{page.summary}\n{strip_html(rendered[page.digest].html)}"))
+    for post in reversed(visible_posts(site.posts, options)):
+        summary = card_for(post, rendered, options.now).summary
+        body = strip_html(rendered[post.digest].html)
+        docs.append(SearchDoc(post.title, post.url, KIND_POST, post.date.date().isoformat(), shorten(summary),
+                              post.title, f"{post.summary}\n{body}"))
     return docs
 
 
@@ -239,10 +240,14 @@ class QueryOutcome:
 
 
 def query_words(query: str, limit: int = MAX_QUERY_WORDS) -> tuple[list[str], list[str]]:
-    """(keys, typed): the distinct folded keys of the query's words (at most ``limit``)
-    and the distinct words as typed (NFC, lower case) whose key is among them."""
+    """(keys, typed): the distinct folded keys of the query's words (at most ``limit``;
+    words with digits are kept first) and the distinct words as typed (NFC, lower case)
+    whose key is among them."""
     typed = list(dict.fromkeys(words(query)))
-    keys = list(dict.fromkeys(fold(w) for w in typed))[:limit]
+    keys = list(dict.fromkeys(fold(w) for w in typed))
+    if len(keys) > limit:  # keep numbers (codes, years) first: they are the most selective
+        chosen = set(([k for k in keys if any(c.isdigit() for c in k)] + [k for k in keys if not any(c.isdigit() for c in k)])[:limit])
+        keys = [k for k in keys if k in chosen]
     return keys, [w for w in typed if fold(w) in keys]
 
 
@@ -267,7 +272,7 @@ def rank(postings: Mapping[str, Postings], keys: list[str], typed: list[str], do
 
     Order: more query words matched; then more words written exactly as typed (2 in the
     title, 1 in the text); then more words in the title; then the score (rarer words and
-    title words weigh more); then index order (newer posts first).
+    title words weigh more); then the later document first (newer posts first).
     """
     stats: dict[int, list[int]] = {}  # doc -> [matched, exact, in_title, score]
     for key in keys:
@@ -296,7 +301,7 @@ def rank(postings: Mapping[str, Postings], keys: list[str], typed: list[str], do
     every = [d for d, s in stats.items() if s[0] == needed]
     all_words = bool(every) or not stats
     pool = every if every else list(stats)
-    pool.sort(key=lambda d: (-stats[d][0], -stats[d][1], -stats[d][2], -stats[d][3], d))
+    pool.sort(key=lambda d: (-stats[d][0], -stats[d][1], -stats[d][2], -stats[d][3], -d))
     return pool, all_words
 
 

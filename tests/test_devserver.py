@@ -34,6 +34,7 @@ from cchc_site.devserver import (
     resolve,
 )
 from cchc_site.errors import SiteError
+from cchc_site.watch import Batch
 
 REPO = Path(__file__).resolve().parents[1]
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -83,6 +84,18 @@ def wait_until(probe: Callable[[], object], timeout: float = 10.0, what: str = "
                 return last
         time.sleep(0.05)
     pytest.fail(f"timed out after {timeout} s waiting for {what}; last: {last!r}\n{details()}")
+
+
+def save(path: Path, text: str) -> None:
+    """Save as most editors do: write a temp file beside it, then rename it over the file.
+
+    (A write in place passes through an empty file; the preview then shows E012 for a moment
+    and rebuilds again, which would make the assertions below depend on timing.)
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, path)
 
 
 def free_port() -> int:
@@ -302,6 +315,23 @@ def test_builder_survives_a_crashing_build(tmp_path: Path) -> None:
     assert state.snapshot()[1] == () and state.tag != tag
 
 
+def test_a_rebuild_that_changes_nothing_does_not_reload(tmp_path: Path) -> None:
+    state = PreviewState(tmp_path / "out", tmp_path)
+    failed = BuildReport(False, (SiteError(POST_PATH, 2, "E002", "Lỗi cú pháp YAML."),))
+    same = BuildReport(True, unchanged=True)
+    outcomes = iter([BuildReport(True, pages=3), same, failed, same])
+    builder = Builder(lambda now: next(outcomes), state, lambda: datetime(2021, 9, 1, tzinfo=VN))
+    batch = Batch(frozenset({POST_PATH}), frozenset({"content"}))
+    builder.rebuild()
+    tag = state.tag
+    builder.rebuild(batch)
+    assert state.tag == tag  # open tabs are not reloaded for nothing
+    builder.rebuild(batch)
+    assert state.tag != tag and state.snapshot()[1] == failed.errors
+    builder.rebuild(batch)  # fixed back to the previous output: the error page must go away
+    assert state.snapshot()[1] == ()
+
+
 # ---------------------------------------------------------------------------
 # the HTTP side, in process
 # ---------------------------------------------------------------------------
@@ -440,15 +470,13 @@ def test_serve_rebuilds_on_save_shows_errors_and_stops_on_ctrl_c(tmp_path: Path)
         assert "Nội dung ban đầu của bài." in parse_html(first.text).main_text
         assert "Bản nháp đang viết" in parse_html(server.get("/").text).main_text  # drafts are previewed
 
-        # an editor's save: write a temp file, then rename it over the post
-        temp = post_file.with_name(".bai-thu-nghiem.md.tmp")
-        temp.write_text(post("Bài thử nghiệm", "2021-08-02 08:00", "Nội dung đã sửa lần một."), encoding="utf-8")
-        os.replace(temp, post_file)
+        # Notepad saves in place (the file is empty for a moment); only the final text matters
+        post_file.write_text(post("Bài thử nghiệm", "2021-08-02 08:00", "Nội dung đã sửa lần một."), encoding="utf-8")
         server.wait_for(POST_URL, lambda r: r.status == 200 and "Nội dung đã sửa lần một." in r.text,
                         "the edited text")
 
-        post_file.write_text("---\ndate: 2021-08-02\ntitle: Bài: lỗi\n---\n\nNội dung.\n", encoding="utf-8")
-        broken = server.wait_for(POST_URL, lambda r: r.status == 500, "the error page")
+        save(post_file, "---\ndate: 2021-08-02\ntitle: Bài: lỗi\n---\n\nNội dung.\n")
+        broken = server.wait_for(POST_URL, lambda r: r.status == 500 and "E002" in r.text, "the error page")
         text = parse_html(broken.text).text
         assert POST_PATH in text and "dòng 3" in text and "E002" in text
         assert server.get("/").status == 500  # every page shows it
@@ -456,8 +484,7 @@ def test_serve_rebuilds_on_save_shows_errors_and_stops_on_ctrl_c(tmp_path: Path)
         kept = (site / PREVIEW_DIR / "tin-tuc/2021/08/bai-thu-nghiem/index.html").read_text(encoding="utf-8")
         assert "Nội dung đã sửa lần một." in kept  # the last good build stays on disk
 
-        post_file.write_text(post("Bài thử nghiệm", "2021-08-02 08:00", "Nội dung sau khi sửa lỗi."),
-                             encoding="utf-8")
+        save(post_file, post("Bài thử nghiệm", "2021-08-02 08:00", "Nội dung sau khi sửa lỗi."))
         fixed = server.wait_for(POST_URL, lambda r: r.status == 200 and "Nội dung sau khi sửa lỗi." in r.text,
                                 "the fixed page")
         assert "Nội dung sau khi sửa lỗi." in parse_html(fixed.text).main_text
@@ -479,15 +506,13 @@ def test_serve_template_error_new_page_and_404(tmp_path: Path) -> None:
         missing = server.get("/tin-tuc/2021/08/bai-moi/")
         assert missing.status == 404 and "Không tìm thấy trang" in missing.text
 
-        (site / "content/posts/2021/08/bai-moi.md").write_text(post("Bài mới viết", "2021-08-10", "Tin mới."),
-                                                               encoding="utf-8")
+        save(site / "content/posts/2021/08/bai-moi.md", post("Bài mới viết", "2021-08-10", "Tin mới."))
         server.wait_for("/tin-tuc/2021/08/bai-moi/", lambda r: r.status == 200 and "Tin mới." in r.text,
                         "the new post")
 
-        (site / "templates").mkdir()
-        (site / "templates/post.html").write_text(
-            '{% extends "base.html" %}\n{% block content %}\n<h1>{{ title }</h1>\n{% endblock %}\n', encoding="utf-8")
-        broken = server.wait_for(POST_URL, lambda r: r.status == 500, "the template error page")
+        save(site / "templates/post.html",
+             '{% extends "base.html" %}\n{% block content %}\n<h1>{{ title }</h1>\n{% endblock %}\n')
+        broken = server.wait_for(POST_URL, lambda r: r.status == 500 and "E030" in r.text, "the template error page")
         text = parse_html(broken.text).text
         assert "templates/post.html" in text and "E030" in text
 

@@ -199,3 +199,9 @@ def test_tab_indentation_is_refused_with_the_line(tmp_path: Path) -> None:
     assert result.code == 1
     assert f"{POST_DIR}/tab.md:5: E002" in result.out
     assert "Tab" in result.out
+
+
+def test_smart_quotes_in_a_one_line_list() -> None:
+    fm = parse_front_matter("---\ntags: [CCHC, “Một cửa”, ‘Dịch vụ: công’ ]\n---\nx\n", "a.md")
+    assert isinstance(fm, FrontMatter), fm
+    assert fm.data["tags"] == ["CCHC", "Một cửa", "Dịch vụ: công"]

@@ -693,3 +693,12 @@ def test_index_in_browser_without_and_with_javascript(out: Path, browser, serve_
         assert pg.locator(".proc-item:visible").count() == len(TITLES)
     finally:
         context.close()
+
+
+def test_national_portal_from_site_yaml(tmp_path: Path) -> None:
+    config = MINIMAL_CONFIG + "fields: ['Nhà ở']\nportals:\n  national: 'https://dvc.example.gov.vn'\n"
+    s = write_site(tmp_path / "s", {"content/procedures/x.md": procedure_file("1.000001", "Nhà ở", "A", "4")}, config)
+    doc = page(built(s), "/thu-tuc-hanh-chinh/1.000001/")
+    national = [link for link in doc.links if link.startswith("https://dvc.example.gov.vn/")]
+    assert national and "1.000001" in national[0]
+    assert not any("binhthuan" in link for link in doc.links)  # no provincial portal configured: no button

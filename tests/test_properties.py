@@ -44,6 +44,7 @@ body_lines = st.lists(st.one_of(st.sampled_from(["---", "...", "***", "- - -", "
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.dictionaries(keys, values, max_size=8), lines=body_lines, leading_blank=st.integers(0, 2))
+@example(data={"no": "", "title": "a: b", "date": "2021-07-28"}, lines=["---", "", "---"], leading_blank=0)
 def test_front_matter_round_trip(data: dict[str, object], lines: list[str], leading_blank: int) -> None:
     dumped = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=60) if data else ""
     body = "\n".join(lines) + ("\n" if lines else "")
@@ -55,8 +56,8 @@ def test_front_matter_round_trip(data: dict[str, object], lines: list[str], lead
     file_lines = text.split("\n")
     if body:
         assert "\n".join(file_lines[fm.body_line - 1:]) == body
-    for key in data:
-        assert file_lines[fm.line_of(key) - 1].startswith(f"{key}:"), (key, fm.line_of(key))
+    for key in data:  # (PyYAML quotes keys such as 'no' or 'on')
+        assert re.match(rf"['\"]?{key}['\"]?:", file_lines[fm.line_of(key) - 1]), (key, fm.line_of(key))
 
 
 @settings(max_examples=200, deadline=None)
@@ -125,7 +126,7 @@ def test_impossible_day_or_month_is_e005(ymd: tuple[int, int, int], iso: bool) -
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(alphabet=st.sampled_from(VIETNAMESE_LETTERS + " hôm qua nay sáng chiều"), min_size=1, max_size=20))
 def test_words_are_unreadable_dates_e006(text: str) -> None:
-    assume(text.strip())
+    assume(text.strip() and text.strip().lower() not in ("null", "~"))  # YAML null: a missing date, E004
     assert post_errors(text.strip()) == ["3:E006"]
 
 

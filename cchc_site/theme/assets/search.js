@@ -40,7 +40,12 @@
 
   function queryWords(query, limit) {
     var typed = unique(words(query));
-    var keys = unique(typed.map(fold)).slice(0, limit);
+    var keys = unique(typed.map(fold));
+    if (keys.length > limit) {  /* keep numbers (codes, years) first: they are the most selective */
+      var digit = function (k) { return /[0-9]/.test(k); };
+      var chosen = keys.filter(digit).concat(keys.filter(function (k) { return !digit(k); })).slice(0, limit);
+      keys = keys.filter(function (k) { return chosen.indexOf(k) !== -1; });
+    }
     typed = typed.filter(function (w) { return keys.indexOf(fold(w)) !== -1; });
     return { keys: keys, typed: typed };
   }
@@ -58,7 +63,7 @@
   }
 
   /* Same order as cchc_site.search.rank: matched words, exact diacritics, title words,
-     score, index order. */
+     score, later document first. */
   function rank(postings, keys, typed, docs) {
     var stats = new Map();
     keys.forEach(function (key) {
@@ -90,7 +95,7 @@
     var pool = every.length ? every : Array.from(stats.keys());
     pool.sort(function (a, b) {
       var x = stats.get(a), y = stats.get(b);
-      return (y[0] - x[0]) || (y[1] - x[1]) || (y[2] - x[2]) || (y[3] - x[3]) || (a - b);
+      return (y[0] - x[0]) || (y[1] - x[1]) || (y[2] - x[2]) || (y[3] - x[3]) || (b - a);
     });
     return { order: pool, allWords: every.length > 0 || stats.size === 0 };
   }
@@ -227,7 +232,7 @@
       meta.appendChild(document.createTextNode(" · "));
       var t = document.createElement("time");
       t.setAttribute("datetime", date);
-      t.textContent = vnDate(date);
+      t.textContent = (kind === "thu-tuc" ? "cập nhật " : "") + vnDate(date);
       meta.appendChild(t);
     }
     li.appendChild(meta);
