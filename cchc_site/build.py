@@ -257,6 +257,15 @@ def plan_and_check(loaded: LoadedSite, site_dir: Path, options: BuildOptions,
     return pages, assets
 
 
+def template_syntax_errors(site_dir: Path, options: BuildOptions) -> list[SiteError]:
+    """Syntax errors of every template, without needing valid content (and no error if
+    the configuration itself is unreadable: that is reported on its own)."""
+    config = load_config(site_dir)
+    if isinstance(config, list):
+        return []
+    return Renderer(Theme(site_dir), config, options, {"menu": (), "preview_quota": ""}).check_templates()
+
+
 def make_renderer(site_dir: Path, loaded: LoadedSite, options: BuildOptions,
                   extra_globals: dict[str, object] | None = None) -> Renderer:
     renderer = Renderer(Theme(site_dir), loaded.site.config, options,
@@ -351,7 +360,11 @@ def input_stamp(site_dir: Path, options: BuildOptions, base_url: str | None, enf
 
 def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: str | None, enforce_quota: bool,
            extra_globals: dict[str, object] | None, cache: Cache, started: float) -> BuildResult:
-    loaded = load_site(site_dir, options, base_url, enforce_quota, cache=cache)
+    try:
+        loaded = load_site(site_dir, options, base_url, enforce_quota, cache=cache)
+    except BuildFailed as failed:
+        # Report template syntax errors in the same run as content errors: all problems at once.
+        raise BuildFailed([*failed.errors, *template_syntax_errors(site_dir, options)]) from None
     renderer = make_renderer(site_dir, loaded, options, extra_globals)
     search_files = search_outputs(loaded.site, loaded.rendered, options)
     pages, assets = plan_and_check(loaded, site_dir, options, [rel for rel, _ in search_files])

@@ -468,19 +468,18 @@ LIVERELOAD_JS = r"""/* cchc-site preview: reload this tab after every rebuild (s
     if (onErrorPage) { return; }  /* keep it for the fixed page */
     var apply = function () { window.scrollTo(saved.x || 0, saved.y || 0); };
     apply();
-    window.addEventListener("load", function () {
-      apply();
-      forget();
-      try { history.scrollRestoration = "auto"; } catch (e) { /* old browser */ }
-    });
+    /* again once images are in; scrollRestoration stays "manual" on this entry, or the
+       browser would restore the error page's position after the load event */
+    window.addEventListener("load", function () { apply(); forget(); });
   }
   function reload() {
-    if (!onErrorPage) {
-      try {
+    try {
+      /* the error page keeps the position saved by the page before it */
+      if (!onErrorPage) {
         sessionStorage.setItem(KEY, JSON.stringify({ path: here, x: window.scrollX, y: window.scrollY }));
-        history.scrollRestoration = "manual";
-      } catch (e) { /* storage disabled: reload anyway */ }
-    }
+      }
+      history.scrollRestoration = "manual";  /* the browser's own restoring would fight ours */
+    } catch (e) { /* storage disabled: reload anyway */ }
     location.reload();
   }
 

@@ -131,7 +131,7 @@ class Renderer:
                 self.env.get_template(name)
             except jinja2.TemplateSyntaxError as exc:
                 errors.append(SiteError(self.theme.display_path(exc.filename or name), exc.lineno or 1, "E030",
-                                        f"Lỗi cú pháp trong mẫu: {exc.message}. Kiểm tra các cặp {{% ... %}} và {{{{ ... }}}}."))
+                                        f"Lỗi cú pháp trong mẫu: {_syntax_hint(exc.message)} Kiểm tra các cặp {{% ... %}} và {{{{ ... }}}}."))
         return errors
 
     def render(self, page: PlannedPage) -> bytes | SiteError:
@@ -145,7 +145,7 @@ class Renderer:
             text = template.render({**context, "page_url": page.url})
         except jinja2.TemplateSyntaxError as exc:
             return SiteError(self.theme.display_path(exc.filename or page.template), exc.lineno or 1, "E030",
-                             f"Lỗi cú pháp trong mẫu: {exc.message}.")
+                             f"Lỗi cú pháp trong mẫu: {_syntax_hint(exc.message)}")
         except jinja2.UndefinedError as exc:
             where, line = self._template_frame(exc, page.template)
             return SiteError(where, line, "E031", f"Biến không xác định trong mẫu: {_undefined_vi(exc.message)} "
@@ -165,3 +165,15 @@ class Renderer:
             if path.suffix in (".html", ".xml", ".txt") and any(base in path.resolve().parents for base in search):
                 return self.theme.display_path(frame.filename), frame.lineno or 1
         return fallback, 1
+
+
+def _syntax_hint(message: str | None) -> str:
+    """Jinja's message with a Vietnamese explanation first, ending with one full stop."""
+    text = (message or "").strip().rstrip(".")
+    if "Unexpected end of template" in text:
+        return f"mẫu kết thúc khi một thẻ {{% ... %}} chưa được đóng (ví dụ thiếu {{% endif %}} hoặc {{% endfor %}}) ({text})."
+    if "unknown tag" in text.lower() or "Encountered unknown tag" in text:
+        return f"thẻ không hợp lệ hoặc thẻ đóng không khớp ({text})."
+    if "expected token" in text or "unexpected" in text:
+        return f"biểu thức viết sai ({text})."
+    return text + "."

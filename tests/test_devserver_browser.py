@@ -70,10 +70,10 @@ def test_open_tab_reloads_after_save_keeps_scroll_and_shows_errors(tmp_path: Pat
         expect(main).to_contain_text("Đã sửa xong lỗi.", timeout=15_000)
         wait_js(page, "window.scrollY === 600")  # kept across the error page too
         assert page.url == server.base + POST_URL
-        assert server.stop() == 0
 
-    # the error page answers 500 (Chromium logs it); anything else (a CSP refusal, a 404) is a bug
-    expected = {f"500 {server.base}{POST_URL}", "Failed to load resource: the server responded with a status of 500 "
-                "(Internal Server Error)"}
-    unexpected = [p for p in problems if p not in expected]
-    assert unexpected == [], unexpected
+        # the error page answers 500 (Chromium logs it); anything else (a CSP refusal, a 404) is a bug
+        expected = {f"500 {server.base}{POST_URL}",
+                    "Failed to load resource: the server responded with a status of 500 (Internal Server Error)"}
+        unexpected = [p for p in problems if p not in expected]
+        assert unexpected == [], unexpected
+        assert server.stop() == 0
