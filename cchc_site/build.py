@@ -37,7 +37,8 @@ from .output import (MARKER, check_output_dir, copy_file, discard, link_or_copy,
 from .plan import BuildOptions, PlannedPage, plan_site, visible_posts
 from .quota import QuotaReport, check_quota, compute_quota
 from .render import SITE_TEMPLATES, THEME_DIR, Renderer, Theme
-from .search import search_outputs
+from .search import (INDEX_DIR, DocTerms, IndexPatch, doc_terms, index_files, index_total, indexed_documents,
+                     patch_index, search_doc)
 from .site import Document, Site, assemble_site, parse_data_files
 from .workers import Parsed, convert_all, parse_all, render_all
 
@@ -194,6 +195,79 @@ def render_markdown_all(docs: list[Document], base_path: str, cache: Cache) -> R
     meta.update({digest: (r.summary, r.links) for digest, r in converted})
     fresh = {digest: r.html for digest, r in converted}
     return RenderedStore(meta, fresh, keys, cache)
+
+
+@dataclass(frozen=True)
+class SearchState:
+    """The search index of the last build of an output, as the next build needs it."""
+
+    keys: tuple[str, ...]  # document keys, in index order
+    shard_count: int
+    total: int
+
+
+SearchFiles = dict[str, tuple[str, "bytes | None"]]  # rel -> (digest, bytes; None: as in the live output)
+
+
+def cached_search_files(loaded: LoadedSite, options: BuildOptions, cache: Cache, output_dir: Path,
+                        live: Mapping[str, str]) -> tuple[SearchFiles, SearchState]:
+    """The search index.  When documents were only edited or added since the last build,
+    only the index files they touch are made again (from the live output); otherwise the
+    whole index is built, with each document's terms from the cache when unchanged."""
+    config = loaded.site.config
+    settings = _hash(__version__, RENDERER_VERSION, pickle.dumps(config))  # base path, timezone, fields
+    docs = indexed_documents(loaded.site, options)
+    keys = tuple(_hash(settings, type(d).__name__, d.path, d.digest) for d in docs)
+    intern: dict[str, str] = {}
+
+    def terms_for(positions: list[int], key_list: tuple[str, ...], compute: bool) -> dict[int, DocTerms] | None:
+        cached = cache.search_terms(sorted({key_list[i] for i in positions}))
+        found: dict[int, DocTerms] = {}
+        fresh: list[tuple[str, object]] = []
+        for i in positions:
+            value = cached.get(key_list[i])
+            if value is not None:
+                row, forms, flags = value
+                found[i] = DocTerms(tuple(row), tuple(intern.setdefault(f, f) for f in forms), flags)
+            elif compute:
+                found[i] = doc_terms(search_doc(docs[i], loaded.rendered, options))
+                fresh.append((key_list[i], (found[i].row, found[i].forms, found[i].flags)))
+            else:
+                return None
+        cache.put_search_terms(fresh)
+        return found
+
+    previous = cache.record("search:" + str(output_dir.resolve()))
+    digests = {rel: fp[2:] for rel, fp in live.items() if fp.startswith("S:")}
+    if isinstance(previous, SearchState) and digests and len(keys) >= len(previous.keys):
+        changed = [i for i, key in enumerate(previous.keys) if keys[i] != key]
+        added = list(range(len(previous.keys), len(keys)))
+        old_terms = terms_for(changed, previous.keys, compute=False) if len(changed) <= 200 else None
+        if old_terms is not None and len(added) <= 200:
+            new_terms = terms_for(changed + added, keys, compute=True) or {}
+
+            def read(rel: str) -> bytes:
+                data = (output_dir / rel).read_bytes()
+                if digest_bytes(data) != digests.get(rel):
+                    raise FileNotFoundError(rel)  # the live output was changed by hand
+                return data
+
+            try:
+                patched = patch_index(IndexPatch(len(keys), previous.shard_count, previous.total, old_terms, new_terms),
+                                      read, digests)
+            except (OSError, ValueError):
+                patched = None
+            if patched is not None:
+                changed_files, total = patched
+                files: SearchFiles = {rel: (digest, None) for rel, digest in digests.items()}
+                files.update({rel: (digest_bytes(data), data) for rel, data in changed_files.items()})
+                return files, SearchState(keys, previous.shard_count, total)
+    entries = terms_for(list(range(len(keys))), keys, compute=True) or {}
+    index = index_files([entries[i] for i in range(len(keys))])
+    cache.prune_search_terms(set(keys) | set(previous.keys if isinstance(previous, SearchState) else ()))
+    shard_count = sum(1 for rel in index if rel.startswith(f"{INDEX_DIR}/t/"))
+    state = SearchState(keys, shard_count, index_total(index))
+    return {rel: (digest_bytes(data), data) for rel, data in index.items()}, state
 
 
 def shown_documents(site: Site, options: BuildOptions) -> list[Document]:
@@ -366,8 +440,11 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
         # Report template syntax errors in the same run as content errors: all problems at once.
         raise BuildFailed([*failed.errors, *template_syntax_errors(site_dir, options)]) from None
     renderer = make_renderer(site_dir, loaded, options, extra_globals)
-    search_files = search_outputs(loaded.site, loaded.rendered, options)
-    pages, assets = plan_and_check(loaded, site_dir, options, [rel for rel, _ in search_files])
+    recover_output(output_dir)
+    output_key = str(output_dir.resolve())
+    live = cache.manifest(output_key) if (output_dir / MARKER).is_file() else {}
+    search_files, search_state = cached_search_files(loaded, options, cache, output_dir, live)
+    pages, assets = plan_and_check(loaded, site_dir, options, list(search_files))
     config = loaded.site.config
 
     # What each output file is made from; equal fingerprints mean equal bytes.
@@ -376,17 +453,14 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
     wanted: dict[str, str] = {}
     for page, fp in zip(pages, fingerprint_pages(pages, salt)):
         wanted[page.output_path] = fp
-    for rel, data in search_files:
-        wanted[rel] = "S:" + digest_bytes(data)
+    for rel, (digest, _) in search_files.items():
+        wanted[rel] = "S:" + digest
     for rel, source in assets.items():
         wanted[rel] = f"A:{source}:{file_stamp(source)}"
     for rel in loaded.site.static_files:
         wanted[f"static/{rel}"] = f"F:{file_stamp(site_dir / STATIC_DIR / rel)}"
 
-    recover_output(output_dir)
-    output_key = str(output_dir.resolve())
     spare_key = output_key + "#spare"
-    live = cache.manifest(output_key) if (output_dir / MARKER).is_file() else {}
     reusable = {rel for rel, fp in wanted.items() if live.get(rel) == fp and (output_dir / rel).is_file()}
     if len(reusable) == len(wanted) == len(live):
         return BuildResult(0, len(wanted), time.perf_counter() - started, loaded.quota, loaded.warnings,
@@ -415,8 +489,10 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
         errors = _render_errors(render_all(renderer, pages, todo, work))
         if errors:
             raise BuildFailed(errors)
-        for rel, data in search_files:
+        for rel, (_, data) in search_files.items():
             if rel in make:
+                if data is None:  # cannot happen: unchanged index files are reusable
+                    raise RuntimeError(f"search index file {rel} missing")
                 write_file(work, rel, data)
         for rel, source in assets.items():
             if rel in make:
@@ -431,6 +507,7 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
             discard(work)
         raise
     cache.put_manifest(output_key, wanted)
+    cache.put_record("search:" + output_key, search_state)
     if live:
         cache.put_manifest(spare_key, live)
     cache.prune_markdown({markdown_key(d.digest, config.base_path) for d in

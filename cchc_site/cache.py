@@ -8,6 +8,7 @@ foreign cache is thrown away and rebuilt, never trusted.
 from __future__ import annotations
 
 import json
+import marshal
 import pickle
 import sqlite3
 from pathlib import Path
@@ -15,13 +16,14 @@ from typing import Any, Iterable
 
 from .mdrender import Link, Rendered
 
-SCHEMA_VERSION = "cchc-cache-3"
+SCHEMA_VERSION = "cchc-cache-4"
 CACHE_DIR = ".cchc-cache"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (path TEXT PRIMARY KEY, stamp TEXT NOT NULL, blob BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS markdown (key TEXT PRIMARY KEY, summary TEXT NOT NULL, links TEXT NOT NULL, html TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS search_terms (key TEXT PRIMARY KEY, blob BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS manifest (output TEXT NOT NULL, rel TEXT NOT NULL, fingerprint TEXT NOT NULL,
                                      PRIMARY KEY (output, rel));
 """
@@ -120,6 +122,27 @@ class Cache:
         """Forget Markdown no document uses any more (keeps the file from growing forever)."""
         stale = [k for (k,) in self._safe("SELECT key FROM markdown") if k not in keep]
         self._write_many("DELETE FROM markdown WHERE key = ?", [(k,) for k in stale])
+
+    # --- search index terms of each document -------------------------------------------------------
+    def search_terms(self, keys: list[str]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for start in range(0, len(keys), 900):
+            chunk = keys[start:start + 900]
+            marks = ",".join("?" * len(chunk))
+            for key, blob in self._safe(f"SELECT key, blob FROM search_terms WHERE key IN ({marks})", chunk):
+                try:
+                    found[key] = marshal.loads(blob)
+                except (EOFError, ValueError, TypeError):
+                    pass
+        return found
+
+    def put_search_terms(self, rows: list[tuple[str, Any]]) -> None:
+        self._write_many("INSERT OR REPLACE INTO search_terms VALUES (?, ?)",
+                         [(key, marshal.dumps(value)) for key, value in rows])
+
+    def prune_search_terms(self, keep: set[str]) -> None:
+        stale = [k for (k,) in self._safe("SELECT key FROM search_terms") if k not in keep]
+        self._write_many("DELETE FROM search_terms WHERE key = ?", [(k,) for k in stale])
 
     # --- the manifest of the last output --------------------------------------------------------
     def manifest(self, output: str) -> dict[str, str]:

@@ -31,7 +31,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping, Sequence
 
 from .mdrender import Rendered
 from .models import Page, Post, Procedure
@@ -115,32 +115,62 @@ def _procedure_text(proc: Procedure) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def documents(site: Site, rendered: Mapping[str, Rendered], options: BuildOptions) -> list[SearchDoc]:
-    """Every document the build shows, in index order: pages, procedures, then posts oldest
+def indexed_documents(site: Site, options: BuildOptions) -> list[Page | Procedure | Post]:
+    """The documents the index holds, in index order: pages, procedures, then posts oldest
     first, so that a new post only appends (document numbers of the others stay the same)."""
-    docs: list[SearchDoc] = []
-    for page in site.pages:
-        if page.draft and not options.drafts:
-            continue
-        summary = page.summary or rendered[page.digest].summary
-        docs.append(SearchDoc(page.title, page.url, KIND_PAGE, "", shorten(summary), page.title,
-                              f"{page.summary}\n{strip_html(rendered[page.digest].html)}"))
-    for proc in site.procedures:
-        if proc.draft and not options.drafts:
-            continue
-        summary = f"Mã {proc.code} · Lĩnh vực {proc.field.name}"
-        if proc.processing_time:
-            summary += f" · Thời hạn: {proc.processing_time}"
-        body = f"{_procedure_text(proc)}\n{strip_html(rendered[proc.digest].html)}"
-        docs.append(SearchDoc(proc.title, proc.url, KIND_PROCEDURE,
-                              proc.updated.isoformat() if proc.updated else "", shorten(summary),
-                              f"{proc.title} {proc.code}", body))
-    for post in reversed(visible_posts(site.posts, options)):
-        summary = card_for(post, rendered, options.now).summary
-        body = strip_html(rendered[post.digest].html)
-        docs.append(SearchDoc(post.title, post.url, KIND_POST, post.date.date().isoformat(), shorten(summary),
-                              post.title, f"{post.summary}\n{body}"))
-    return docs
+    pages = [p for p in site.pages if options.drafts or not p.draft]
+    procedures = [p for p in site.procedures if options.drafts or not p.draft]
+    return [*pages, *procedures, *reversed(visible_posts(site.posts, options))]
+
+
+def search_doc(doc: Page | Procedure | Post, rendered: Mapping[str, Rendered], options: BuildOptions) -> SearchDoc:
+    """What one document shows in results and what of it is indexed."""
+    if isinstance(doc, Page):
+        summary = doc.summary or rendered[doc.digest].summary
+        return SearchDoc(doc.title, doc.url, KIND_PAGE, "", shorten(summary), doc.title,
+                         f"{doc.summary}\n{strip_html(rendered[doc.digest].html)}")
+    if isinstance(doc, Procedure):
+        summary = f"Mã {doc.code} · Lĩnh vực {doc.field.name}"
+        if doc.processing_time:
+            summary += f" · Thời hạn: {doc.processing_time}"
+        body = f"{_procedure_text(doc)}\n{strip_html(rendered[doc.digest].html)}"
+        return SearchDoc(doc.title, doc.url, KIND_PROCEDURE, doc.updated.isoformat() if doc.updated else "",
+                         shorten(summary), f"{doc.title} {doc.code}", body)
+    summary = card_for(doc, rendered, options.now).summary
+    return SearchDoc(doc.title, doc.url, KIND_POST, doc.date.date().isoformat(), shorten(summary), doc.title,
+                     f"{doc.summary}\n{strip_html(rendered[doc.digest].html)}")
+
+
+def documents(site: Site, rendered: Mapping[str, Rendered], options: BuildOptions) -> list[SearchDoc]:
+    """Every document the build shows, in index order (see :func:`indexed_documents`)."""
+    return [search_doc(doc, rendered, options) for doc in indexed_documents(site, options)]
+
+
+@dataclass(frozen=True)
+class DocTerms:
+    """One document's part of the index: its result row and its words with their flags.
+    Depends on that document only, so the build caches it by the document's content."""
+
+    row: tuple[str, str, str, str, str]  # title, url, kind, date, summary
+    forms: tuple[str, ...]  # its words as written, sorted
+    flags: bytes  # flags[i] belongs to forms[i]: 4 if in the title, plus the count bucket
+
+    @property
+    def terms(self) -> Iterable[tuple[str, int]]:
+        return zip(self.forms, self.flags)
+
+
+def _bucket(count: int) -> int:
+    return 0 if count <= 1 else 1 if count <= 3 else 2 if count <= 7 else 3
+
+
+def doc_terms(doc: SearchDoc) -> DocTerms:
+    strong = Counter(WORD.findall(nfc(doc.strong).lower()))
+    counts = Counter(WORD.findall(nfc(doc.body).lower()))
+    counts.update(strong)
+    forms = tuple(sorted(counts))
+    flags = bytes((4 if w in strong else 0) + _bucket(counts[w]) for w in forms)
+    return DocTerms((doc.title, doc.url, doc.kind, doc.date, doc.summary), forms, flags)
 
 
 # ---------------------------------------------------------------------------
@@ -160,36 +190,27 @@ def _next_pow2(n: int) -> int:
 
 def build_index(docs: Iterable[SearchDoc]) -> dict[str, bytes]:
     """The index files (output-relative path -> bytes) for ``docs`` (ids in the given order)."""
-    docs = list(docs)
-    number_of: dict[str, int] = {}  # word as written -> its number (the vocabulary is small)
-    forms: list[str] = []
-    postings: list[list[int]] = []
-    last: list[int] = []
+    return index_files([doc_terms(d) for d in docs])
 
-    def counted(text: str) -> Counter[int]:
-        found = WORD.findall(nfc(text).lower())
-        for w in set(found).difference(number_of):
-            number_of[w] = len(forms)
-            forms.append(w)
-            postings.append([])
-            last.append(0)
-        return Counter(map(number_of.__getitem__, found))
 
-    for doc_id, doc in enumerate(docs):
-        strong = counted(doc.strong)
-        counts = counted(doc.body)
-        counts.update(strong)
-        for k, count in counts.items():
-            flags = (4 if k in strong else 0) + (0 if count <= 1 else 1 if count <= 3 else 2 if count <= 7 else 3)
-            postings[k].append((doc_id - last[k]) * 8 + flags)
-            last[k] = doc_id
+def index_files(entries: Sequence[DocTerms]) -> dict[str, bytes]:
+    """The index files for documents already split into terms (ids in the given order)."""
+    postings: dict[str, list[int]] = {}
+    last: dict[str, int] = {}
+    for doc_id, entry in enumerate(entries):
+        for form, flags in entry.terms:
+            found = postings.get(form)
+            if found is None:
+                postings[form] = [doc_id * 8 + flags]
+            else:
+                found.append((doc_id - last[form]) * 8 + flags)
+            last[form] = doc_id
 
-    by_key: dict[str, list[int]] = {}  # folded key -> numbers of its written forms
-    for n, form in enumerate(forms):
-        by_key.setdefault(fold(form), []).append(n)
-    encoded = {key: b"{" + b",".join(_dumps(forms[n]) + b":" + _dumps(postings[n])
-                                     for n in sorted(numbers, key=forms.__getitem__)) + b"}"
-               for key, numbers in by_key.items()}
+    by_key: dict[str, list[str]] = {}  # folded key -> its written forms
+    for form in postings:
+        by_key.setdefault(fold(form), []).append(form)
+    encoded = {key: b"{" + b",".join(_dumps(form) + b":" + _dumps(postings[form]) for form in sorted(forms)) + b"}"
+               for key, forms in by_key.items()}
     total = sum(len(k.encode("utf-8")) + len(v) + 4 for k, v in encoded.items())
     shard_count = min(MAX_SHARDS, _next_pow2(max(1, math.ceil(total / TARGET_SHARD_BYTES))))
     shards: list[list[str]] = [[] for _ in range(shard_count)]
@@ -200,16 +221,129 @@ def build_index(docs: Iterable[SearchDoc]) -> dict[str, bytes]:
     for n, members in enumerate(shards):
         body = b",".join(_dumps(k) + b":" + encoded[k] for k in members)
         files[f"{INDEX_DIR}/t/{n}.json"] = b"{" + body + b"}"
-    for start in range(0, len(docs), DOCS_PER_CHUNK):
-        chunk = [[d.title, d.url, d.kind, d.date, d.summary] for d in docs[start:start + DOCS_PER_CHUNK]]
+    for start in range(0, len(entries), DOCS_PER_CHUNK):
+        chunk = [list(e.row) for e in entries[start:start + DOCS_PER_CHUNK]]
         files[f"{INDEX_DIR}/d/{start // DOCS_PER_CHUNK}.json"] = _dumps(chunk)
-    digest = hashlib.sha1()
-    for path in sorted(files):
-        digest.update(path.encode() + b"\0" + files[path])
-    meta = {"v": FORMAT_VERSION, "id": digest.hexdigest()[:12], "docs": len(docs), "shards": shard_count,
-            "chunk": DOCS_PER_CHUNK, "batch": BATCH, "words": MAX_QUERY_WORDS}
-    files[f"{INDEX_DIR}/meta.json"] = _dumps(meta)
+    files[META_FILE] = meta_file({path: file_digest(data) for path, data in files.items()}, len(entries), shard_count)
     return files
+
+
+META_FILE = f"{INDEX_DIR}/meta.json"
+
+
+def file_digest(data: bytes) -> str:
+    """The digest the build's manifest keeps for every output file (see incremental.digest_bytes)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def meta_file(digests: Mapping[str, str], docs: int, shard_count: int) -> bytes:
+    """``meta.json``; its ``id`` changes whenever any index file does (browsers use it to never
+    mix shards of two builds)."""
+    digest = hashlib.sha1()
+    for path in sorted(digests):
+        if path != META_FILE:
+            digest.update(f"{path}\0{digests[path]}\n".encode())
+    meta = {"v": FORMAT_VERSION, "id": digest.hexdigest()[:12], "docs": docs, "shards": shard_count,
+            "chunk": DOCS_PER_CHUNK, "batch": BATCH, "words": MAX_QUERY_WORDS}
+    return _dumps(meta)
+
+
+def index_total(files: Mapping[str, bytes]) -> int:
+    """The size measure that sets the shard count, recomputed from shard files."""
+    total = 0
+    for path, data in files.items():
+        if path.startswith(f"{INDEX_DIR}/t/"):
+            for key, forms in json.loads(data).items():
+                total += len(key.encode("utf-8")) + len(_encode_forms(forms)) + 4
+    return total
+
+
+def _encode_forms(forms: Mapping[str, list[int]]) -> bytes:
+    return b"{" + b",".join(_dumps(form) + b":" + _dumps(forms[form]) for form in sorted(forms)) + b"}"
+
+
+def _decode(gaps: list[int]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    doc = 0
+    for value in gaps:
+        doc += value >> 3
+        out.append((doc, value & 7))
+    return out
+
+
+def _encode(entries: list[tuple[int, int]]) -> list[int]:
+    out: list[int] = []
+    last = 0
+    for doc, flags in entries:
+        out.append((doc - last) * 8 + flags)
+        last = doc
+    return out
+
+
+@dataclass(frozen=True)
+class IndexPatch:
+    """A change to an existing index: documents replaced in place or added at the end."""
+
+    docs: int  # number of documents after the change
+    shard_count: int
+    total: int  # size measure before the change
+    old_terms: Mapping[int, DocTerms]  # replaced documents as they were
+    new_terms: Mapping[int, DocTerms]  # replaced and added documents as they are now
+
+
+def patch_index(patch: IndexPatch, read: Callable[[str], bytes],
+                digests: Mapping[str, str]) -> tuple[dict[str, bytes], int] | None:
+    """The index files that change, and the new size measure; None when the change moves the
+    shard count (then the whole index is built again).  ``read`` gives a current file's bytes;
+    ``digests`` the digests of all current files.  The result is byte-identical to
+    :func:`index_files` on the changed documents."""
+    touched_forms = {form for t in (*patch.old_terms.values(), *patch.new_terms.values()) for form, _ in t.terms}
+    keys = {fold(form) for form in touched_forms}
+    by_shard: dict[int, set[str]] = {}
+    for key in keys:
+        by_shard.setdefault(shard_of(key, patch.shard_count), set()).add(key)
+    changed_docs = set(patch.old_terms) | set(patch.new_terms)
+    new_flags: dict[str, list[tuple[int, int]]] = {}
+    for doc, terms in patch.new_terms.items():
+        for form, flags in terms.terms:
+            new_flags.setdefault(form, []).append((doc, flags))
+    total = patch.total
+    out: dict[str, bytes] = {}
+    for n, shard_keys in sorted(by_shard.items()):
+        path = f"{INDEX_DIR}/t/{n}.json"
+        shard: dict[str, dict[str, list[int]]] = json.loads(read(path))
+        for key in shard_keys:
+            forms = shard.get(key, {})
+            if forms:
+                total -= len(key.encode("utf-8")) + len(_encode_forms(forms)) + 4
+            merged: dict[str, list[int]] = {}
+            for form in set(forms) | {f for f in touched_forms if fold(f) == key}:
+                entries = [e for e in _decode(forms.get(form, [])) if e[0] not in changed_docs]
+                entries += new_flags.get(form, [])
+                if entries:
+                    merged[form] = _encode(sorted(entries))
+            if merged:
+                shard[key] = merged
+                total += len(key.encode("utf-8")) + len(_encode_forms(merged)) + 4
+            else:
+                shard.pop(key, None)
+        out[path] = b"{" + b",".join(_dumps(k) + b":" + _encode_forms(shard[k]) for k in sorted(shard)) + b"}"
+    if min(MAX_SHARDS, _next_pow2(max(1, math.ceil(total / TARGET_SHARD_BYTES)))) != patch.shard_count:
+        return None
+    for chunk in sorted({doc // DOCS_PER_CHUNK for doc in patch.new_terms}):
+        path = f"{INDEX_DIR}/d/{chunk}.json"
+        start = chunk * DOCS_PER_CHUNK
+        rows = json.loads(read(path)) if path in digests else []
+        for doc, terms in patch.new_terms.items():
+            if doc // DOCS_PER_CHUNK == chunk:
+                while len(rows) <= doc - start:
+                    rows.append(None)
+                rows[doc - start] = list(terms.row)
+        out[path] = _dumps(rows)
+    all_digests = dict(digests)
+    all_digests.update({path: file_digest(data) for path, data in out.items()})
+    out[META_FILE] = meta_file(all_digests, patch.docs, patch.shard_count)
+    return out, total
 
 
 def search_outputs(site: Site, rendered: Mapping[str, Rendered], options: BuildOptions) -> list[tuple[str, bytes]]:

@@ -1,0 +1,46 @@
+"""The search index patched in place equals the index built from nothing (issue 6: an edit
+re-makes only the index files it touches, with byte-identical results)."""
+from __future__ import annotations
+
+import random
+
+from cchc_site.search import (INDEX_DIR, IndexPatch, SearchDoc, doc_terms, file_digest, index_files, index_total,
+                              patch_index)
+
+WORDS = ("thủ tục hành chính cải cách đường Đà Nẵng dương xây dựng cấp giấy phép một cửa dịch vụ công "
+         "trực tuyến bưu chính 1.013225 năm 2021 kế hoạch").split()
+
+
+def make_doc(rng: random.Random, n: int) -> SearchDoc:
+    title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 6)))
+    body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 60)))
+    return SearchDoc(title.capitalize(), f"/tin-tuc/2021/01/bai-{n}/", "tin", "2021-01-01", body[:80], title, body)
+
+
+def full(docs: list[SearchDoc]) -> dict[str, bytes]:
+    return index_files([doc_terms(d) for d in docs])
+
+
+def test_patch_equals_full_build_for_edits_and_appends() -> None:
+    rng = random.Random(7)
+    for trial in range(30):
+        docs = [make_doc(rng, i) for i in range(rng.randint(1, 80))]
+        before = full(docs)
+        shards = sum(1 for p in before if p.startswith(f"{INDEX_DIR}/t/"))
+        after_docs = list(docs)
+        changed = rng.sample(range(len(docs)), k=min(len(docs), rng.randint(0, 3)))
+        for i in changed:
+            after_docs[i] = make_doc(rng, 1000 + i)
+        after_docs += [make_doc(rng, 2000 + k) for k in range(rng.randint(0, 3))]
+        patch = IndexPatch(len(after_docs), shards, index_total(before),
+                           {i: doc_terms(docs[i]) for i in changed},
+                           {i: doc_terms(after_docs[i]) for i in [*changed, *range(len(docs), len(after_docs))]})
+        result = patch_index(patch, before.__getitem__, {p: file_digest(d) for p, d in before.items()})
+        expected = full(after_docs)
+        if result is None:  # the shard count moved: the caller builds the whole index
+            assert sum(1 for p in expected if p.startswith(f"{INDEX_DIR}/t/")) != shards
+            continue
+        files, total = result
+        merged = {**before, **files}
+        assert merged == expected, f"trial {trial}"
+        assert total == index_total(expected)
