@@ -206,6 +206,17 @@ class SearchState:
     total: int
 
 
+def _doc_terms_from_cache(value: object, intern: dict[str, str]) -> DocTerms | None:
+    """A cached entry, or None when it is not in the expected shape (then it is recomputed)."""
+    try:
+        row, forms, flags = value  # type: ignore[misc]
+        if len(row) != 5 or len(forms) != len(flags) or not isinstance(flags, bytes):
+            return None
+        return DocTerms(tuple(row), tuple(intern.setdefault(f, f) for f in forms), flags)
+    except (TypeError, ValueError):
+        return None
+
+
 SearchFiles = dict[str, tuple[str, "bytes | None"]]  # rel -> (digest, bytes; None: as in the live output)
 
 
@@ -226,9 +237,9 @@ def cached_search_files(loaded: LoadedSite, options: BuildOptions, cache: Cache,
         fresh: list[tuple[str, object]] = []
         for i in positions:
             value = cached.get(key_list[i])
-            if value is not None:
-                row, forms, flags = value
-                found[i] = DocTerms(tuple(row), tuple(intern.setdefault(f, f) for f in forms), flags)
+            entry = _doc_terms_from_cache(value, intern) if value is not None else None
+            if entry is not None:
+                found[i] = entry
             elif compute:
                 found[i] = doc_terms(search_doc(docs[i], loaded.rendered, options))
                 fresh.append((key_list[i], (found[i].row, found[i].forms, found[i].flags)))

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from .mdrender import Link, Rendered
 
-SCHEMA_VERSION = "cchc-cache-4"
+SCHEMA_VERSION = "cchc-cache-5"
 CACHE_DIR = ".cchc-cache"
 
 _SCHEMA = """

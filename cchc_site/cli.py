@@ -307,6 +307,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"cchc-site: lỗi đọc/ghi tệp: {exc}", file=sys.stderr)
         return EXIT_CONTENT
+    except Exception as exc:  # noqa: BLE001 - never a traceback for the authors
+        if os.environ.get("CCHC_DEBUG"):
+            raise
+        print(f"cchc-site: lỗi nội bộ của chương trình ({type(exc).__name__}: {exc}). Thư mục output/ không bị "
+              "thay đổi. Hãy chạy lại với --clean; nếu vẫn lỗi, đặt biến môi trường CCHC_DEBUG=1, chạy lại và gửi "
+              "toàn bộ thông báo cho người quản trị.", file=sys.stderr)
+        return EXIT_CONTENT
 
 
 if __name__ == "__main__":

@@ -32,6 +32,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence
+from bisect import bisect_left
+from itertools import accumulate, repeat
+from operator import rshift
 
 from .mdrender import Rendered
 from .models import Page, Post, Procedure
@@ -291,22 +294,47 @@ class IndexPatch:
     new_terms: Mapping[int, DocTerms]  # replaced and added documents as they are now
 
 
+def _patch_postings(gaps: list[int], changes: list[tuple[int, int | None]]) -> None:
+    """Apply (document, new flags or None to remove) to a gap-encoded posting list, in place.
+    Prefix sums and searches run in C, so a long list costs little."""
+    docs = list(accumulate(map(rshift, gaps, repeat(3))))
+    for doc, flags in changes:
+        i = bisect_left(docs, doc)
+        present = i < len(docs) and docs[i] == doc
+        if present and flags is not None:
+            gaps[i] = (gaps[i] & ~7) | flags
+        elif present:
+            if i + 1 < len(gaps):
+                gaps[i + 1] += (gaps[i] >> 3) * 8
+            del gaps[i]
+            del docs[i]
+        elif flags is not None:
+            previous = docs[i - 1] if i > 0 else 0
+            if i < len(gaps):
+                gaps[i] = (docs[i] - doc) * 8 + (gaps[i] & 7)
+            gaps.insert(i, (doc - previous) * 8 + flags)
+            docs.insert(i, doc)
+
+
 def patch_index(patch: IndexPatch, read: Callable[[str], bytes],
                 digests: Mapping[str, str]) -> tuple[dict[str, bytes], int] | None:
     """The index files that change, and the new size measure; None when the change moves the
     shard count (then the whole index is built again).  ``read`` gives a current file's bytes;
     ``digests`` the digests of all current files.  The result is byte-identical to
     :func:`index_files` on the changed documents."""
-    touched_forms = {form for t in (*patch.old_terms.values(), *patch.new_terms.values()) for form, _ in t.terms}
-    keys = {fold(form) for form in touched_forms}
-    by_shard: dict[int, set[str]] = {}
-    for key in keys:
-        by_shard.setdefault(shard_of(key, patch.shard_count), set()).add(key)
-    changed_docs = set(patch.old_terms) | set(patch.new_terms)
-    new_flags: dict[str, list[tuple[int, int]]] = {}
+    changes: dict[str, dict[int, int | None]] = {}  # form -> document -> new flags (None: remove)
+    for doc, terms in patch.old_terms.items():
+        for form in terms.forms:
+            changes.setdefault(form, {})[doc] = None
     for doc, terms in patch.new_terms.items():
         for form, flags in terms.terms:
-            new_flags.setdefault(form, []).append((doc, flags))
+            changes.setdefault(form, {})[doc] = flags
+    by_key: dict[str, list[str]] = {}
+    for form in changes:
+        by_key.setdefault(fold(form), []).append(form)
+    by_shard: dict[int, list[str]] = {}
+    for key in by_key:
+        by_shard.setdefault(shard_of(key, patch.shard_count), []).append(key)
     total = patch.total
     out: dict[str, bytes] = {}
     for n, shard_keys in sorted(by_shard.items()):
@@ -314,17 +342,23 @@ def patch_index(patch: IndexPatch, read: Callable[[str], bytes],
         shard: dict[str, dict[str, list[int]]] = json.loads(read(path))
         for key in shard_keys:
             forms = shard.get(key, {})
+            base = len(key.encode("utf-8")) + 6  # quotes, colon, braces and the comma counted by index_files
+            total -= (base + len(forms) - 1) if forms else 0
+            for form in by_key[key]:
+                gaps = forms.get(form)
+                if gaps is not None:
+                    total -= len(_dumps(form)) + 1 + len(_dumps(gaps))
+                else:
+                    gaps = []
+                _patch_postings(gaps, sorted(changes[form].items()))
+                if gaps:
+                    forms[form] = gaps
+                    total += len(_dumps(form)) + 1 + len(_dumps(gaps))
+                else:
+                    forms.pop(form, None)
             if forms:
-                total -= len(key.encode("utf-8")) + len(_encode_forms(forms)) + 4
-            merged: dict[str, list[int]] = {}
-            for form in set(forms) | {f for f in touched_forms if fold(f) == key}:
-                entries = [e for e in _decode(forms.get(form, [])) if e[0] not in changed_docs]
-                entries += new_flags.get(form, [])
-                if entries:
-                    merged[form] = _encode(sorted(entries))
-            if merged:
-                shard[key] = merged
-                total += len(key.encode("utf-8")) + len(_encode_forms(merged)) + 4
+                shard[key] = forms
+                total += base + len(forms) - 1
             else:
                 shard.pop(key, None)
         out[path] = b"{" + b",".join(_dumps(k) + b":" + _encode_forms(shard[k]) for k in sorted(shard)) + b"}"
