@@ -64,7 +64,12 @@ class RenderedStore(Mapping[str, "LazyRendered"]):
         self._fresh = fresh  # digest -> html converted by this build
         self._keys = keys  # digest -> cache key
         self._cache = cache
+        self.keys: Mapping[str, str] = keys
+        self.converted = bool(fresh)
         self._pid = os.getpid()
+
+    def release_fresh(self) -> None:
+        self._fresh = {}
 
     def __getitem__(self, digest: str) -> "LazyRendered":
         summary, links = self._meta[digest]
@@ -194,7 +199,10 @@ def render_markdown_all(docs: list[Document], base_path: str, cache: Cache) -> R
     meta = {digest: meta_by_key[key] for digest, key in keys.items() if key in meta_by_key}
     meta.update({digest: (r.summary, r.links) for digest, r in converted})
     fresh = {digest: r.html for digest, r in converted}
-    return RenderedStore(meta, fresh, keys, cache)
+    store = RenderedStore(meta, fresh, keys, cache)
+    if cache.db is not None and converted:
+        store.release_fresh()  # the HTML is in the cache now; keep memory low
+    return store
 
 
 @dataclass(frozen=True)
@@ -521,8 +529,8 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
     cache.put_record("search:" + output_key, search_state)
     if live:
         cache.put_manifest(spare_key, live)
-    cache.prune_markdown({markdown_key(d.digest, config.base_path) for d in
-                          [*loaded.site.posts, *loaded.site.pages, *loaded.site.procedures]})
+    if loaded.rendered.converted:  # something new went into the cache: forget what no document uses
+        cache.prune_markdown(set(loaded.rendered.keys.values()))
     return BuildResult(len(make), len(wanted), time.perf_counter() - started, loaded.quota, loaded.warnings,
                        reused=len(wanted) - len(make), next_event=next_event(loaded.site, options))
 

@@ -16,7 +16,11 @@ from markupsafe import Markup
 
 from .mdrender import HtmlRef
 from .models import Page, Post, Procedure
-from .plan import Card, PlannedPage
+from .config import MenuItem, Term
+from .plan import Card, Crumb, Pager, PlannedPage
+
+
+_PLAIN: frozenset[type] = frozenset({Crumb, Term, Pager, MenuItem})
 
 
 class Fingerprinter:
@@ -27,7 +31,10 @@ class Fingerprinter:
         self._memo: dict[int, str] = {}
 
     def _text(self, value: Any, out: list[str]) -> None:
-        if isinstance(value, (str, int, float, bool)) or value is None:
+        kind = type(value)
+        if kind in _PLAIN:  # frozen dataclasses of plain values: their repr is exact and quick
+            out.append(repr(value))
+        elif isinstance(value, (str, int, float, bool)) or value is None:
             out.append(repr(value))
         elif isinstance(value, (Post, Page, Procedure)):
             out.append(f"{type(value).__name__}:{value.path}:{value.digest}")
