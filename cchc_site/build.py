@@ -16,17 +16,17 @@ import pickle
 import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
 import markdown as markdown_lib
 
 from . import __version__
 from .cache import CACHE_DIR, Cache, load_blob
 from .config import MenuItem, SiteConfig, check_base_url, load_config
-from .content import list_static, load_data_files, scan_sources, walk_files
+from .content import list_static, load_body, load_data_files, scan_sources, walk_files
 from .errors import BuildFailed, SiteError, only_errors
 from .incremental import digest_bytes, fingerprint_pages
 from .links import check_links
@@ -180,28 +180,50 @@ def parse_sources(site_dir: Path, config: SiteConfig, static: frozenset[str], ca
         else:
             misses.append(entry)
     fresh = parse_all(site_dir, misses, config, static)
-    cache.put_sources([(p.path, f"{settings}|{p.stamp}", p) for p in fresh])
+    cache.put_sources([(p.path, f"{settings}|{p.stamp}",
+                        p if isinstance(p.result, list) else replace(p, result=slim(p.result))) for p in fresh])
     gone = set(cached) - {e.path for e in entries}
     if gone:
         cache.drop_sources(gone)
     return results + fresh
 
 
-def render_markdown_all(docs: list[Document], base_path: str, cache: Cache) -> RenderedStore:
+def slim(doc: Document) -> Document:
+    """The document without its Markdown body: once rendered, only the HTML (in the cache) is
+    used, and ten thousand bodies are worth not keeping in memory or in the cache."""
+    return replace(doc, body="") if doc.body else doc
+
+
+def slim_site(site: Site) -> Site:
+    return replace(site, posts=tuple(map(slim, site.posts)), pages=tuple(map(slim, site.pages)),
+                   procedures=tuple(map(slim, site.procedures)))
+
+
+def render_markdown_all(docs: list[Document], base_path: str, cache: Cache,
+                        reload: Callable[[str], str]) -> RenderedStore:
+    """Rendered Markdown of every document; a slim document (body not kept) whose HTML is not
+    in the cache has its body read again with ``reload``."""
     keys = {d.digest: markdown_key(d.digest, base_path) for d in docs}
     meta_by_key = cache.markdown_meta(sorted(set(keys.values())))
     todo: dict[str, str] = {}
     for doc in docs:
-        if keys[doc.digest] not in meta_by_key:
-            todo.setdefault(doc.digest, doc.body)
-    converted = convert_all(sorted(todo.items()), base_path)
-    cache.put_markdown([(keys[digest], r) for digest, r in converted])
+        if keys[doc.digest] not in meta_by_key and doc.digest not in todo:
+            todo[doc.digest] = doc.body or reload(doc.path)
+    def store_away(part: list[tuple[str, Rendered]]) -> list[tuple[str, Rendered]]:
+        """Each chunk goes into the cache as it arrives; only summaries and links stay in memory
+        (unless the cache cannot be written: then the HTML is kept)."""
+        cache.put_markdown([(keys[digest], r) for digest, r in part])
+        if cache.db is None:
+            return part
+        return [(digest, Rendered("", r.summary, r.links)) for digest, r in part]
+
+    converted = convert_all(sorted(todo.items()), base_path, store_away)
+    del todo
     meta = {digest: meta_by_key[key] for digest, key in keys.items() if key in meta_by_key}
     meta.update({digest: (r.summary, r.links) for digest, r in converted})
-    fresh = {digest: r.html for digest, r in converted}
+    fresh = {} if cache.db is not None else {digest: r.html for digest, r in converted}
     store = RenderedStore(meta, fresh, keys, cache)
-    if cache.db is not None and converted:
-        store.release_fresh()  # the HTML is in the cache now; keep memory low
+    store.converted = bool(converted)
     return store
 
 
@@ -249,7 +271,9 @@ def cached_search_files(loaded: LoadedSite, options: BuildOptions, cache: Cache,
             if entry is not None:
                 found[i] = entry
             elif compute:
-                found[i] = doc_terms(search_doc(docs[i], loaded.rendered, options))
+                computed = doc_terms(search_doc(docs[i], loaded.rendered, options))
+                found[i] = DocTerms(computed.row, tuple(intern.setdefault(f, f) for f in computed.forms),
+                                    computed.flags)
                 fresh.append((key_list[i], (found[i].row, found[i].forms, found[i].flags)))
             else:
                 return None
@@ -294,13 +318,10 @@ def shown_documents(site: Site, options: BuildOptions) -> list[Document]:
             *(p for p in site.procedures if options.drafts or not p.draft)]
 
 
-def load_site(site_dir: Path, options: BuildOptions, base_url: str | None = None, enforce_quota: bool = True,
-              strict: bool = False, cache: Cache | None = None) -> LoadedSite:
-    """Read, validate, render Markdown and apply the quota; raise BuildFailed with every problem."""
-    cache = cache or Cache(None)
-    config = load_valid_config(site_dir, base_url)
-    static_stamps = list_static(site_dir)
-    static = frozenset(static_stamps)
+def collect_site(site_dir: Path, config: SiteConfig, cache: Cache) -> tuple[list[Parsed], Site, list[SiteError]]:
+    """Every content and data file parsed (from the cache where unchanged) and assembled into
+    a site, with every problem found on the way (warnings kept per file in ``parsed``)."""
+    static = frozenset(list_static(site_dir))
     parsed = parse_sources(site_dir, config, static, cache)
     problems: list[SiteError] = []
     docs: list[Document] = []
@@ -312,11 +333,21 @@ def load_site(site_dir: Path, options: BuildOptions, base_url: str | None = None
     data_files, data_errors = load_data_files(site_dir)
     indices, index_errors = parse_data_files(data_files)
     site, cross = assemble_site(config, docs, static, indices)
-    problems += data_errors + index_errors + cross
+    return parsed, site, problems + data_errors + index_errors + cross
+
+
+def load_site(site_dir: Path, options: BuildOptions, base_url: str | None = None, enforce_quota: bool = True,
+              strict: bool = False, cache: Cache | None = None) -> LoadedSite:
+    """Read, validate, render Markdown and apply the quota; raise BuildFailed with every problem."""
+    cache = cache or Cache(None)
+    config = load_valid_config(site_dir, base_url)
+    parsed, site, problems = collect_site(site_dir, config, cache)
     shown = shown_documents(site, options)
     shown_paths = {d.path for d in shown}
     problems += [w for item in parsed if item.path in shown_paths for w in item.warnings]
-    rendered = render_markdown_all(docs, config.base_path, cache)
+    rendered = render_markdown_all([*site.posts, *site.pages, *site.procedures], config.base_path, cache,
+                                   lambda path: load_body(site_dir, path))
+    site = slim_site(site)
     quota = compute_quota(site.posts, config.quota, options.now, strict) if config.quota else None
     if quota is not None and enforce_quota:
         problems += check_quota(quota, config.path)

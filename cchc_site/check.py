@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .build import load_valid_config, open_cache, parse_sources
+from .build import collect_site, load_valid_config, open_cache
 from .cache import CACHE_DIR, Cache
 from .config import CONFIG_FILE
-from .content import list_static, load_data_files
 from .errors import BuildFailed, SiteError
 from .models import Page, Post, Procedure
 from .quota import QuotaReport, check_quota, compute_quota
-from .site import Document, assemble_site, parse_data_files
+from .site import Document
 
 _QUOTA_KEY = re.compile(r"^quota[ \t]*:", re.M)
 
@@ -63,21 +62,10 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
         return CheckOutcome(failed.errors, None, ())
     cache = open_cache(site_dir, None, clean=False) if use_cache and (site_dir / CACHE_DIR).is_dir() else Cache(None)
     try:
-        static = frozenset(list_static(site_dir))
-        parsed = parse_sources(site_dir, config, static, cache)
+        parsed, site, problems = collect_site(site_dir, config, cache)
     finally:
         cache.close()
-    problems: list[SiteError] = []
-    docs: list[Document] = []
-    for item in parsed:
-        if isinstance(item.result, list):
-            problems.extend(item.result)
-        else:
-            docs.append(item.result)
-    data_files, data_errors = load_data_files(site_dir)
-    indices, index_errors = parse_data_files(data_files)
-    site, cross = assemble_site(config, docs, static, indices)
-    problems += data_errors + index_errors + cross
+    docs: list[Document] = [*site.posts, *site.pages, *site.procedures]
     shown = {d.path for d in docs if _shown(d, now)}
     problems += [w for item in parsed if item.path in shown for w in item.warnings]
     quota = compute_quota(site.posts, config.quota, now, strict) if config.quota else None

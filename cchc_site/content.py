@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .encoding import LEGACY_NAMES, NotUtf8, decode_source, not_utf8_message
 from .errors import SiteError
+from .frontmatter import split_front_matter
 from .models import DATA_DIR, PAGES_DIR, POSTS_DIR, PROCEDURES_DIR, STATIC_DIR, Source
 
 KIND_DIRS = ((POSTS_DIR, "post"), (PAGES_DIR, "page"), (PROCEDURES_DIR, "procedure"))
@@ -88,16 +89,8 @@ def load_site_files(site_dir: Path) -> SiteFiles:
             else:
                 sources.append(result)
     static = frozenset(walk_files(site_dir / STATIC_DIR))
-    data: list[tuple[str, str]] = []
-    for rel in walk_files(site_dir / DATA_DIR):
-        if rel.endswith((".yaml", ".yml")):
-            text = decode_file((site_dir / DATA_DIR / rel).read_bytes(), f"{DATA_DIR}/{rel}")
-            if isinstance(text, SiteError):
-                if text.code != "E012":
-                    errors.append(text)
-            else:
-                data.append((rel, text))
-    return SiteFiles(tuple(sources), static, tuple(data), tuple(errors))
+    data, data_errors = load_data_files(site_dir)
+    return SiteFiles(tuple(sources), static, tuple(data), tuple(errors + data_errors))
 
 
 @dataclass(frozen=True)
@@ -144,3 +137,15 @@ def list_static(site_dir: Path) -> dict[str, str]:
         st = os.stat(root / rel)
         result[rel] = f"{st.st_size}:{st.st_mtime_ns}"
     return result
+
+
+def load_body(site_dir: Path, path: str) -> str:
+    """The Markdown body of a content file (its text after the front matter)."""
+    text = decode_file((site_dir / path).read_bytes(), path)
+    if isinstance(text, SiteError):
+        return ""
+    try:
+        parts = split_front_matter(text)
+    except ValueError:
+        return ""
+    return parts[2] if parts else text

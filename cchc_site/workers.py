@@ -11,7 +11,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
 from .config import SiteConfig
 from .content import SourceEntry, decode_file, digest_text
@@ -85,18 +85,25 @@ def chunks(items: Sequence[T], size: int) -> list[list[T]]:
 
 
 def run_parallel(func: Callable[[list[T]], list[R]], items: Sequence[T], state: dict[str, Any],
-                 min_items: int, chunk_size: int) -> list[R]:
-    """``func`` over ``items`` in a forked pool when there is enough work, else inline."""
+                 min_items: int, chunk_size: int,
+                 consume: Callable[[list[R]], list[R]] | None = None) -> list[R]:
+    """``func`` over ``items`` in a forked pool when there is enough work, else inline.
+    ``consume`` sees each chunk's results as they arrive and returns what to keep (so large
+    results can be stored away instead of piling up in memory)."""
     _STATE.clear()
     _STATE.update(state)
+    keep = consume or (lambda part: part)
     try:
         if len(items) < min_items or not can_fork():
-            return func(list(items))
+            results: list[R] = []
+            for part in chunks(items, chunk_size):
+                results.extend(keep(func(part)))
+            return results
         context = multiprocessing.get_context("fork")
-        results: list[R] = []
+        results = []
         with ProcessPoolExecutor(max_workers=pool_size(), mp_context=context) as pool:
             for part in pool.map(func, chunks(items, chunk_size)):
-                results.extend(part)
+                results.extend(keep(part))
         return results
     finally:
         _STATE.clear()
@@ -107,8 +114,11 @@ def parse_all(site_dir: Path, entries: list[SourceEntry], config: SiteConfig, st
                         min_items=400, chunk_size=100)
 
 
-def convert_all(items: list[tuple[str, str]], base_path: str) -> list[tuple[str, Rendered]]:
-    return run_parallel(_convert_chunk, items, {"base_path": base_path}, min_items=60, chunk_size=40)
+def convert_all(items: list[tuple[str, str]], base_path: str,
+                consume: Callable[[list[tuple[str, Rendered]]], list[tuple[str, Rendered]]] | None = None,
+                ) -> list[tuple[str, Rendered]]:
+    return run_parallel(_convert_chunk, items, {"base_path": base_path}, min_items=60, chunk_size=40,
+                        consume=consume)
 
 
 def render_all(renderer: Any, pages: Sequence[Any], indices: list[int],
