@@ -1,4 +1,4 @@
-"""Architecture rules, checked on the source with ``ast`` (docs/HELPERS.md, "Module map"):
+"""Architecture rules, checked on the source with ``ast`` (README.md, "Kiến trúc"):
 
 * imports point down the module map: a core module imports only modules listed before it;
 * ``build``, ``check``, ``scaffold`` and ``devserver`` are edges: they may import any
@@ -19,7 +19,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "cchc_site"
 
-# Bottom to top.  Modules not in docs/HELPERS.md's map are placed where their imports put them:
+# Bottom to top.  Modules are placed where their imports put them:
 # cache (Markdown cache) over mdrender, incremental (page fingerprints) over plan, workers (parallel
 # parse/convert/write) over output, watch (file-change batching for `serve`) over content.
 LAYERS = [
@@ -77,7 +77,7 @@ KNOWN = set(MODULES)
 
 def test_every_module_is_placed_in_the_map() -> None:
     placed = set(LAYERS) | EDGES | TOP | ALWAYS_OK
-    assert KNOWN - placed == set(), "place new modules in LAYERS/EDGES (and in docs/HELPERS.md's module map)"
+    assert KNOWN - placed == set(), "place new modules in LAYERS/EDGES (and in the README's architecture section)"
     assert placed - KNOWN == set(), "the map names a module that does not exist"
     assert len(LAYERS) == len(set(LAYERS))
 
