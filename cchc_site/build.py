@@ -24,9 +24,9 @@ from typing import Callable, Iterator, Mapping
 import markdown as markdown_lib
 
 from . import __version__
-from .cache import CACHE_DIR, Cache, load_blob
-from .config import MenuItem, SiteConfig, check_base_url, load_config
-from .content import list_static, load_body, load_data_files, scan_sources, walk_files
+from .cache import Cache
+from .config import MenuItem, load_config
+from .content import list_static, load_body, scan_sources, walk_files
 from .errors import BuildFailed, SiteError, only_errors
 from .incremental import digest_bytes, fingerprint_pages
 from .links import check_links
@@ -39,8 +39,10 @@ from .quota import QuotaReport, check_quota, compute_quota
 from .render import SITE_TEMPLATES, THEME_DIR, Renderer, Theme
 from .search import (INDEX_DIR, DocTerms, IndexPatch, doc_terms, index_files, index_total, indexed_documents,
                      patch_index, search_doc)
-from .site import Document, Site, assemble_site, parse_data_files
-from .workers import Parsed, convert_all, parse_all, render_all
+from .site import Document, Site
+from .sources import collect_site, load_valid_config, open_cache, slim
+from .sources import stable_hash as _hash
+from .workers import convert_all, render_all
 
 
 @dataclass(frozen=True)
@@ -116,18 +118,6 @@ class LoadedSite:
     warnings: tuple[SiteError, ...]
 
 
-def load_valid_config(site_dir: Path, base_url: str | None = None) -> SiteConfig:
-    config = load_config(site_dir)
-    if isinstance(config, list):
-        raise BuildFailed(config)
-    if base_url:
-        problem = check_base_url(base_url)
-        if problem:
-            raise BuildFailed([SiteError("--base-url", 0, "E041", f"base_url {problem}.")])
-        config = config.with_base_url(base_url)
-    return config
-
-
 def default_menu(site: Site) -> tuple[MenuItem, ...]:
     if site.config.menu:
         return site.config.menu
@@ -148,50 +138,8 @@ def asset_files(site_dir: Path) -> dict[str, Path]:
     return files
 
 
-def _hash(*parts: object) -> str:
-    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
-
-
 def markdown_key(digest: str, base_path: str) -> str:
     return _hash(RENDERER_VERSION, markdown_lib.__version__, base_path, digest)
-
-
-def open_cache(site_dir: Path, cache_dir: Path | None, clean: bool) -> Cache:
-    """The site's cache; ``clean`` throws it away first, so the build starts from nothing."""
-    path = (cache_dir or site_dir / CACHE_DIR) / "cache.sqlite"
-    if clean:
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-    return Cache(path)
-
-
-def parse_sources(site_dir: Path, config: SiteConfig, static: frozenset[str], cache: Cache) -> list[Parsed]:
-    """Every content file parsed, from the cache when its stamp and the settings match."""
-    entries = scan_sources(site_dir)
-    settings = _hash(__version__, pickle.dumps(config), sorted(static))
-    cached = cache.sources()
-    results: list[Parsed] = []
-    misses = []
-    for entry in entries:
-        hit = cached.get(entry.path)
-        value = load_blob(hit[1]) if hit and hit[0] == f"{settings}|{entry.stamp}" else None
-        if isinstance(value, Parsed):
-            results.append(value)
-        else:
-            misses.append(entry)
-    fresh = parse_all(site_dir, misses, config, static)
-    cache.put_sources([(p.path, f"{settings}|{p.stamp}",
-                        p if isinstance(p.result, list) else replace(p, result=slim(p.result))) for p in fresh])
-    gone = set(cached) - {e.path for e in entries}
-    if gone:
-        cache.drop_sources(gone)
-    return results + fresh
-
-
-def slim(doc: Document) -> Document:
-    """The document without its Markdown body: once rendered, only the HTML (in the cache) is
-    used, and ten thousand bodies are worth not keeping in memory or in the cache."""
-    return replace(doc, body="") if doc.body else doc
 
 
 def slim_site(site: Site) -> Site:
@@ -316,24 +264,6 @@ def cached_search_files(loaded: LoadedSite, options: BuildOptions, cache: Cache,
 def shown_documents(site: Site, options: BuildOptions) -> list[Document]:
     return [*visible_posts(site.posts, options), *(p for p in site.pages if options.drafts or not p.draft),
             *(p for p in site.procedures if options.drafts or not p.draft)]
-
-
-def collect_site(site_dir: Path, config: SiteConfig, cache: Cache) -> tuple[list[Parsed], Site, list[SiteError]]:
-    """Every content and data file parsed (from the cache where unchanged) and assembled into
-    a site, with every problem found on the way (warnings kept per file in ``parsed``)."""
-    static = frozenset(list_static(site_dir))
-    parsed = parse_sources(site_dir, config, static, cache)
-    problems: list[SiteError] = []
-    docs: list[Document] = []
-    for item in parsed:
-        if isinstance(item.result, list):
-            problems.extend(item.result)
-        else:
-            docs.append(item.result)
-    data_files, data_errors = load_data_files(site_dir)
-    indices, index_errors = parse_data_files(data_files)
-    site, cross = assemble_site(config, docs, static, indices)
-    return parsed, site, problems + data_errors + index_errors + cross
 
 
 def load_site(site_dir: Path, options: BuildOptions, base_url: str | None = None, enforce_quota: bool = True,

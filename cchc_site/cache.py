@@ -49,7 +49,6 @@ class Cache:
             db.execute("INSERT INTO meta VALUES ('version', ?)", (SCHEMA_VERSION,))
         elif row[0] != SCHEMA_VERSION:
             raise sqlite3.DatabaseError("other version")
-        db.execute("PRAGMA quick_check").fetchone()
         return db
 
     def _open(self, path: Path) -> sqlite3.Connection | None:

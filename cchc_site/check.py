@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .build import collect_site, load_valid_config, open_cache
+from .sources import collect_site, load_valid_config, open_cache
 from .cache import CACHE_DIR, Cache
 from .config import CONFIG_FILE
 from .errors import BuildFailed, SiteError

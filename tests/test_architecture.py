@@ -25,7 +25,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "cchc_site"
 LAYERS = [
     "errors", "text", "dates", "encoding", "frontmatter", "config", "models", "validate", "indices", "content",
     "site", "mdrender", "cache", "quota", "links", "charts", "plan", "incremental", "exports", "render", "search",
-    "output", "workers", "watch", "reports",
+    "output", "workers", "sources", "watch", "reports",
 ]
 EDGES = {"build", "check", "scaffold", "devserver"}
 TOP = {"cli", "__main__"}
