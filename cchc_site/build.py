@@ -23,10 +23,9 @@ from typing import Callable, Iterator, Mapping
 
 import markdown as markdown_lib
 
-from . import __version__
 from .cache import Cache
 from .config import MenuItem, load_config
-from .content import list_static, load_body, scan_sources, walk_files
+from .content import ContentScan, load_body, scan_content, walk_files
 from .errors import BuildFailed, SiteError, only_errors
 from .incremental import digest_bytes, fingerprint_pages
 from .links import check_links
@@ -40,7 +39,7 @@ from .render import SITE_TEMPLATES, THEME_DIR, Renderer, Theme
 from .search import (INDEX_DIR, DocTerms, IndexPatch, doc_terms, index_files, index_total, indexed_documents,
                      patch_index, search_doc)
 from .site import Document, Site
-from .sources import collect_site, load_valid_config, open_cache, slim
+from .sources import collect_site, load_valid_config, open_cache, slim, tool_version
 from .sources import stable_hash as _hash
 from .workers import convert_all, render_all
 
@@ -61,17 +60,13 @@ class RenderedStore(Mapping[str, "LazyRendered"]):
     """Rendered Markdown by content digest; HTML stays in the cache until a page needs it."""
 
     def __init__(self, meta: dict[str, tuple[str, tuple[Link, ...]]], fresh: dict[str, str],
-                 keys: dict[str, str], cache: Cache) -> None:
+                 keys: dict[str, str], cache: Cache, converted: bool) -> None:
         self._meta = meta  # digest -> (summary, links)
-        self._fresh = fresh  # digest -> html converted by this build
-        self._keys = keys  # digest -> cache key
+        self._fresh = fresh  # digest -> html kept in memory (only when the cache cannot hold it)
+        self.keys: Mapping[str, str] = keys  # digest -> cache key
         self._cache = cache
-        self.keys: Mapping[str, str] = keys
-        self.converted = bool(fresh)
+        self.converted = converted  # this build rendered some Markdown (so the cache changed)
         self._pid = os.getpid()
-
-    def release_fresh(self) -> None:
-        self._fresh = {}
 
     def __getitem__(self, digest: str) -> "LazyRendered":
         summary, links = self._meta[digest]
@@ -89,7 +84,7 @@ class RenderedStore(Mapping[str, "LazyRendered"]):
         if os.getpid() != self._pid:  # a forked worker: SQLite connections do not survive fork
             self._cache = Cache(self._cache.path)
             self._pid = os.getpid()
-        html = self._cache.markdown_html(self._keys[digest])
+        html = self._cache.markdown_html(self.keys[digest])
         if html is None:
             raise RuntimeError("bộ nhớ đệm bị thay đổi trong khi dựng; hãy chạy lại với --clean")
         return html
@@ -139,7 +134,7 @@ def asset_files(site_dir: Path) -> dict[str, Path]:
 
 
 def markdown_key(digest: str, base_path: str) -> str:
-    return _hash(RENDERER_VERSION, markdown_lib.__version__, base_path, digest)
+    return _hash(tool_version(), RENDERER_VERSION, markdown_lib.__version__, base_path, digest)
 
 
 def slim_site(site: Site) -> Site:
@@ -170,9 +165,7 @@ def render_markdown_all(docs: list[Document], base_path: str, cache: Cache,
     meta = {digest: meta_by_key[key] for digest, key in keys.items() if key in meta_by_key}
     meta.update({digest: (r.summary, r.links) for digest, r in converted})
     fresh = {} if cache.db is not None else {digest: r.html for digest, r in converted}
-    store = RenderedStore(meta, fresh, keys, cache)
-    store.converted = bool(converted)
-    return store
+    return RenderedStore(meta, fresh, keys, cache, converted=bool(converted))
 
 
 @dataclass(frozen=True)
@@ -204,7 +197,7 @@ def cached_search_files(loaded: LoadedSite, options: BuildOptions, cache: Cache,
     only the index files they touch are made again (from the live output); otherwise the
     whole index is built, with each document's terms from the cache when unchanged."""
     config = loaded.site.config
-    settings = _hash(__version__, RENDERER_VERSION, pickle.dumps(config))  # base path, timezone, fields
+    settings = _hash(tool_version(), RENDERER_VERSION, pickle.dumps(config))  # base path, timezone, fields
     docs = indexed_documents(loaded.site, options)
     keys = tuple(_hash(settings, type(d).__name__, d.path, d.digest) for d in docs)
     intern: dict[str, str] = {}
@@ -267,11 +260,11 @@ def shown_documents(site: Site, options: BuildOptions) -> list[Document]:
 
 
 def load_site(site_dir: Path, options: BuildOptions, base_url: str | None = None, enforce_quota: bool = True,
-              strict: bool = False, cache: Cache | None = None) -> LoadedSite:
+              strict: bool = False, cache: Cache | None = None, scan: ContentScan | None = None) -> LoadedSite:
     """Read, validate, render Markdown and apply the quota; raise BuildFailed with every problem."""
     cache = cache or Cache(None)
     config = load_valid_config(site_dir, base_url)
-    parsed, site, problems = collect_site(site_dir, config, cache)
+    parsed, site, problems = collect_site(site_dir, config, cache, scan)
     shown = shown_documents(site, options)
     shown_paths = {d.path for d in shown}
     problems += [w for item in parsed if item.path in shown_paths for w in item.warnings]
@@ -367,13 +360,14 @@ def build_site(site_dir: Path, output_dir: Path, options: BuildOptions, base_url
     cache = open_cache(site_dir, cache_dir, clean)
     try:
         output_key = str(output_dir.resolve())
-        stamp = input_stamp(site_dir, options, base_url, enforce_quota, extra_globals)
+        scan = scan_content(site_dir)
+        stamp = input_stamp(site_dir, scan, options, base_url, enforce_quota, extra_globals)
         last = cache.record("last-build:" + output_key)
         if (isinstance(last, LastBuild) and last.stamp == stamp and options.now < last.valid_until
                 and options.now.date() == last.day and (output_dir / MARKER).is_file()):
             return BuildResult(0, last.files, time.perf_counter() - started, last.quota, last.warnings,
                                reused=last.files, unchanged=True)
-        result = _build(site_dir, output_dir, options, base_url, enforce_quota, extra_globals, cache, started)
+        result = _build(site_dir, output_dir, options, base_url, enforce_quota, extra_globals, cache, started, scan)
         cache.put_record("last-build:" + output_key, LastBuild(stamp, result.next_event or _FAR_FUTURE,
                                                                 options.now.date(), result.files, result.quota,
                                                                 result.warnings))
@@ -397,25 +391,26 @@ class LastBuild:
     warnings: tuple[SiteError, ...]
 
 
-def input_stamp(site_dir: Path, options: BuildOptions, base_url: str | None, enforce_quota: bool,
-                extra_globals: dict[str, object] | None) -> str:
+def input_stamp(site_dir: Path, scan: ContentScan, options: BuildOptions, base_url: str | None,
+                enforce_quota: bool, extra_globals: dict[str, object] | None) -> str:
     """Every input of a build, by name, size and modification time (stat only: cheap)."""
     theme = Theme(site_dir)
-    parts: list[object] = [__version__, options.drafts, options.future, options.preview, base_url, enforce_quota,
+    parts: list[object] = [tool_version(), options.drafts, options.future, options.preview, base_url, enforce_quota,
                            repr(sorted((extra_globals or {}).items()))]
     config = site_dir / "site.yaml"
     parts.append(file_stamp(config) if config.exists() else "-")
-    parts += [(e.path, e.stamp) for e in scan_sources(site_dir)]
-    parts += sorted(list_static(site_dir).items())
+    parts += [(e.path, e.stamp) for e in scan.sources]
+    parts += scan.static
     for folder in (site_dir / "content" / "data", *map(Path, theme.search_path)):
         parts += [(str(folder), rel, file_stamp(folder / rel)) for rel in walk_files(folder)]
     return _hash(*parts)
 
 
 def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: str | None, enforce_quota: bool,
-           extra_globals: dict[str, object] | None, cache: Cache, started: float) -> BuildResult:
+           extra_globals: dict[str, object] | None, cache: Cache, started: float,
+           scan: ContentScan) -> BuildResult:
     try:
-        loaded = load_site(site_dir, options, base_url, enforce_quota, cache=cache)
+        loaded = load_site(site_dir, options, base_url, enforce_quota, cache=cache, scan=scan)
     except BuildFailed as failed:
         # Report template syntax errors in the same run as content errors: all problems at once.
         raise BuildFailed([*failed.errors, *template_syntax_errors(site_dir, options)]) from None
@@ -428,7 +423,7 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
     config = loaded.site.config
 
     # What each output file is made from; equal fingerprints mean equal bytes.
-    salt = _hash(__version__, pickle.dumps(config), options.drafts, options.future, options.preview,
+    salt = _hash(tool_version(), pickle.dumps(config), options.drafts, options.future, options.preview,
                  templates_digest(renderer.theme), repr(sorted((extra_globals or {}).items())))
     wanted: dict[str, str] = {}
     for page, fp in zip(pages, fingerprint_pages(pages, salt)):

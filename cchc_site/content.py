@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .encoding import LEGACY_NAMES, NotUtf8, decode_source, not_utf8_message
+from .encoding import NotUtf8, decode_source, not_utf8_message
 from .errors import SiteError
 from .frontmatter import split_front_matter
 from .models import DATA_DIR, PAGES_DIR, POSTS_DIR, PROCEDURES_DIR, STATIC_DIR, Source
@@ -112,6 +112,19 @@ def scan_sources(site_dir: Path) -> list[SourceEntry]:
                 st = os.stat(site_dir / path)
                 entries.append(SourceEntry(path, kind, f"{st.st_size}:{st.st_mtime_ns}"))
     return entries
+
+
+@dataclass(frozen=True)
+class ContentScan:
+    """What ``content/`` holds, by stat only: read once per build, used for the no-change check
+    and for the cache lookups alike."""
+
+    sources: tuple[SourceEntry, ...]
+    static: tuple[tuple[str, str], ...]  # (path under content/static/, stamp)
+
+
+def scan_content(site_dir: Path) -> ContentScan:
+    return ContentScan(tuple(scan_sources(site_dir)), tuple(sorted(list_static(site_dir).items())))
 
 
 def load_data_files(site_dir: Path) -> tuple[list[tuple[str, str]], list[SiteError]]:

@@ -17,10 +17,10 @@ from markupsafe import Markup
 from .mdrender import HtmlRef
 from .models import Page, Post, Procedure
 from .config import MenuItem, Term
-from .plan import Card, Crumb, Pager, PlannedPage
+from .plan import Card, Pager, PlannedPage
 
 
-_PLAIN: frozenset[type] = frozenset({Crumb, Term, Pager, MenuItem})
+_PLAIN: frozenset[type] = frozenset({Term, Pager, MenuItem})
 
 
 class Fingerprinter:

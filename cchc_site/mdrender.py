@@ -39,11 +39,6 @@ class Rendered:
     links: tuple[Link, ...]
 
 
-def toc_slug(value: str, separator: str) -> str:
-    """ASCII heading ids for Vietnamese headings."""
-    return slugify(value, "muc")
-
-
 def procedure_path(code: str) -> str:
     return f"thu-tuc-hanh-chinh/{code}/"
 

@@ -12,7 +12,6 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Iterable
 
 from .errors import SiteError
 
@@ -166,11 +165,3 @@ def new_staging(output: Path) -> Path:
 
 def discard(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
-
-
-def write_all(staging: Path, files: Iterable[tuple[str, bytes]]) -> int:
-    count = 0
-    for rel, data in files:
-        write_file(staging, rel, data)
-        count += 1
-    return count

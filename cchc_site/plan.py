@@ -12,16 +12,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Iterable, Mapping, Sequence
 
-from markupsafe import Markup
 
 from .charts import bar_chart, rank_chart
-from .config import Term
+from .config import MenuItem, Term
 from .dates import month_label
 from .mdrender import HtmlRef, Rendered
-from .models import Page, Post, Procedure
+from .models import Post, Procedure
 from .quota import STATUS_LABELS, QuotaReport
 from .site import Site
-from .text import collation_key, slugify
+from .text import collation_key
 
 
 @dataclass(frozen=True)
@@ -32,10 +31,7 @@ class BuildOptions:
     preview: bool = False  # the `serve` preview: banners and live reload
 
 
-@dataclass(frozen=True)
-class Crumb:
-    title: str
-    url: str
+Crumb = MenuItem  # a breadcrumb is a titled link, like a menu item
 
 
 @dataclass(frozen=True)
@@ -275,7 +271,3 @@ def plan_indices(site: Site, lastmod: datetime | None) -> PlannedPage:
     return PlannedPage("/chi-so-cchc/", "indices.html", {
         "title": "Chỉ số cải cách hành chính", "crumbs": (HOME,), "tables": tuple(by_index.items()), "chart": chart,
     }, lastmod=lastmod)
-
-
-def slug_for_field(name: str) -> str:
-    return slugify(name)

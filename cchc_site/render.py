@@ -1,9 +1,6 @@
 """Jinja2 environment and page rendering (template errors become SiteErrors)."""
 from __future__ import annotations
 
-import csv
-import io
-import json
 import traceback
 from dataclasses import dataclass
 from datetime import datetime

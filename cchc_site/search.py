@@ -265,24 +265,6 @@ def _encode_forms(forms: Mapping[str, list[int]]) -> bytes:
     return b"{" + b",".join(_dumps(form) + b":" + _dumps(forms[form]) for form in sorted(forms)) + b"}"
 
 
-def _decode(gaps: list[int]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    doc = 0
-    for value in gaps:
-        doc += value >> 3
-        out.append((doc, value & 7))
-    return out
-
-
-def _encode(entries: list[tuple[int, int]]) -> list[int]:
-    out: list[int] = []
-    last = 0
-    for doc, flags in entries:
-        out.append((doc - last) * 8 + flags)
-        last = doc
-    return out
-
-
 @dataclass(frozen=True)
 class IndexPatch:
     """A change to an existing index: documents replaced in place or added at the end."""
@@ -378,11 +360,6 @@ def patch_index(patch: IndexPatch, read: Callable[[str], bytes],
     all_digests.update({path: file_digest(data) for path, data in out.items()})
     out[META_FILE] = meta_file(all_digests, patch.docs, patch.shard_count)
     return out, total
-
-
-def search_outputs(site: Site, rendered: Mapping[str, Rendered], options: BuildOptions) -> list[tuple[str, bytes]]:
-    """Files of the search index as (output-relative path, bytes). Pure."""
-    return sorted(build_index(documents(site, rendered, options)).items())
 
 
 # ---------------------------------------------------------------------------

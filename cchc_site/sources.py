@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import pickle
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
+from typing import Sequence
 
 from . import __version__
 from .cache import CACHE_DIR, Cache, load_blob
 from .config import SiteConfig, check_base_url, load_config
-from .content import list_static, load_data_files, scan_sources
+from .content import ContentScan, SourceEntry, load_data_files, scan_content
 from .errors import BuildFailed, SiteError
 from .site import Document, Site, assemble_site, parse_data_files
 from .workers import Parsed, parse_all
@@ -28,6 +30,17 @@ def load_valid_config(site_dir: Path, base_url: str | None = None) -> SiteConfig
     return config
 
 
+@lru_cache(maxsize=1)
+def tool_version() -> str:
+    """The version plus a hash of this package's own code: anything cached or skipped by an
+    earlier build is trusted only if it was made by exactly this code (a developer's edit
+    counts as a new version)."""
+    digest = hashlib.blake2b(__version__.encode(), digest_size=16)
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"{__version__}+{digest.hexdigest()}"
+
+
 def stable_hash(*parts: object) -> str:
     return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
 
@@ -41,10 +54,10 @@ def open_cache(site_dir: Path, cache_dir: Path | None, clean: bool) -> Cache:
     return Cache(path)
 
 
-def parse_sources(site_dir: Path, config: SiteConfig, static: frozenset[str], cache: Cache) -> list[Parsed]:
+def parse_sources(site_dir: Path, config: SiteConfig, entries: Sequence[SourceEntry], static: frozenset[str],
+                  cache: Cache) -> list[Parsed]:
     """Every content file parsed, from the cache when its stamp and the settings match."""
-    entries = scan_sources(site_dir)
-    settings = stable_hash(__version__, pickle.dumps(config), sorted(static))
+    settings = stable_hash(tool_version(), pickle.dumps(config), sorted(static))
     cached = cache.sources()
     results: list[Parsed] = []
     misses = []
@@ -70,11 +83,13 @@ def slim(doc: Document) -> Document:
     return replace(doc, body="") if doc.body else doc
 
 
-def collect_site(site_dir: Path, config: SiteConfig, cache: Cache) -> tuple[list[Parsed], Site, list[SiteError]]:
+def collect_site(site_dir: Path, config: SiteConfig, cache: Cache,
+                 scan: ContentScan | None = None) -> tuple[list[Parsed], Site, list[SiteError]]:
     """Every content and data file parsed (from the cache where unchanged) and assembled into
     a site, with every problem found on the way (warnings kept per file in ``parsed``)."""
-    static = frozenset(list_static(site_dir))
-    parsed = parse_sources(site_dir, config, static, cache)
+    scan = scan or scan_content(site_dir)
+    static = frozenset(rel for rel, _ in scan.static)
+    parsed = parse_sources(site_dir, config, scan.sources, static, cache)
     problems: list[SiteError] = []
     docs: list[Document] = []
     for item in parsed:
