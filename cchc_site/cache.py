@@ -14,9 +14,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Iterable
 
-from .mdrender import Link, Rendered
+from .models import Link, Rendered
 
-SCHEMA_VERSION = "cchc-cache-5"
+SCHEMA_VERSION = "cchc-cache-6"
 CACHE_DIR = ".cchc-cache"
 
 _SCHEMA = """
@@ -87,12 +87,11 @@ class Cache:
 
     # --- parsed sources ------------------------------------------------------------------------
     def sources(self) -> dict[str, tuple[str, bytes]]:
-        """path -> (stamp, pickled parse result)."""
+        """path -> (stamp, encoded parse result: see :mod:`cchc_site.parsed`)."""
         return {path: (stamp, blob) for path, stamp, blob in self._safe("SELECT path, stamp, blob FROM sources")}
 
-    def put_sources(self, rows: list[tuple[str, str, Any]]) -> None:
-        self._write_many("INSERT OR REPLACE INTO sources VALUES (?, ?, ?)",
-                         [(path, stamp, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)) for path, stamp, value in rows])
+    def put_sources(self, rows: list[tuple[str, str, bytes]]) -> None:
+        self._write_many("INSERT OR REPLACE INTO sources VALUES (?, ?, ?)", rows)
 
     def drop_sources(self, paths: Iterable[str]) -> None:
         self._write_many("DELETE FROM sources WHERE path = ?", [(p,) for p in paths])
@@ -180,7 +179,7 @@ class Cache:
 
 
 def load_blob(blob: bytes) -> Any | None:
-    """Unpickle a cached parse result; None when the entry is unreadable."""
+    """Unpickle a cached record; None when it is unreadable."""
     try:
         return pickle.loads(blob)
     except Exception:  # noqa: BLE001 - any broken entry is simply a cache miss

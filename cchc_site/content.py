@@ -33,10 +33,17 @@ def is_ignored(name: str) -> bool:
 
 def walk_files(root: Path) -> list[str]:
     """Relative POSIX paths of the files under ``root``, sorted, ignoring temporaries."""
-    found: list[str] = []
+    return [rel for rel, _ in walk_stamped(root, stamps=False)]
+
+
+def walk_stamped(root: Path, stamps: bool = True) -> list[tuple[str, str]]:
+    """``(relative POSIX path, stamp)`` of the files under ``root``, sorted by path, ignoring
+    temporaries.  The stamp (size and modification time; "" without ``stamps``) changes
+    whenever the file does."""
+    found: list[tuple[str, str]] = []
     if not root.is_dir():
         return found
-    stack = [(root, "")]
+    stack = [(str(root), "")]
     while stack:
         folder, prefix = stack.pop()
         with os.scandir(folder) as entries:
@@ -45,10 +52,15 @@ def walk_files(root: Path) -> list[str]:
                     continue
                 rel = prefix + entry.name
                 if entry.is_dir():
-                    stack.append((Path(entry.path), rel + "/"))
+                    stack.append((entry.path, rel + "/"))
                 elif entry.is_file():
-                    found.append(rel)
-    return sorted(found)
+                    if stamps:
+                        st = entry.stat()
+                        found.append((rel, f"{st.st_size}:{st.st_mtime_ns}"))
+                    else:
+                        found.append((rel, ""))
+    found.sort()
+    return found
 
 
 def decode_file(data: bytes, path: str) -> str | SiteError:
@@ -106,11 +118,9 @@ def scan_sources(site_dir: Path) -> list[SourceEntry]:
     """Every post, page and procedure file with its stamp (stat only, no reading)."""
     entries: list[SourceEntry] = []
     for folder, kind in KIND_DIRS:
-        for rel in walk_files(site_dir / folder):
+        for rel, stamp in walk_stamped(site_dir / folder):
             if rel.lower().endswith(".md"):
-                path = f"{folder}/{rel}"
-                st = os.stat(site_dir / path)
-                entries.append(SourceEntry(path, kind, f"{st.st_size}:{st.st_mtime_ns}"))
+                entries.append(SourceEntry(f"{folder}/{rel}", kind, stamp))
     return entries
 
 
@@ -144,12 +154,7 @@ def load_data_files(site_dir: Path) -> tuple[list[tuple[str, str]], list[SiteErr
 
 def list_static(site_dir: Path) -> dict[str, str]:
     """Files under content/static/ -> their stamp."""
-    root = site_dir / STATIC_DIR
-    result: dict[str, str] = {}
-    for rel in walk_files(root):
-        st = os.stat(root / rel)
-        result[rel] = f"{st.st_size}:{st.st_mtime_ns}"
-    return result
+    return dict(walk_stamped(site_dir / STATIC_DIR))
 
 
 def load_body(site_dir: Path, path: str) -> str:

@@ -15,6 +15,7 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from .models import Link, Rendered
 from .text import slugify
 
 RENDERER_VERSION = "md-3"  # bump when the HTML produced for the same Markdown changes
@@ -22,21 +23,6 @@ EXTENSIONS = ("tables", "footnotes", "attr_list", "sane_lists")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _STASH = re.compile("\x02wzxhzdk:\\d+\x03")
 _RAW_LINK = re.compile(r"""(?P<attr>\b(?:href|src)\s*=\s*)(?P<quote>["'])(?P<value>[^"'>]*)(?P=quote)""", re.I)
-
-
-@dataclass(frozen=True)
-class Link:
-    """An internal link as written (``/tin-tuc/...`` or ``tthc:1.013225``) and its body line."""
-
-    target: str
-    line: int  # 1-based line within the body
-
-
-@dataclass(frozen=True)
-class Rendered:
-    html: str
-    summary: str  # the first paragraph, as plain text
-    links: tuple[Link, ...]
 
 
 def procedure_path(code: str) -> str:

@@ -143,4 +143,19 @@ class Procedure:
         return ""
 
 
+@dataclass(frozen=True)
+class Link:
+    """An internal link as written (``/tin-tuc/...`` or ``tthc:1.013225``) and its body line."""
+
+    target: str
+    line: int  # 1-based line within the body
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    summary: str  # the first paragraph, as plain text
+    links: tuple[Link, ...]
+
+
 Document = Post | Page | Procedure

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Sequence
 
 from . import __version__
-from .cache import CACHE_DIR, Cache, load_blob
+from .cache import CACHE_DIR, Cache
 from .config import SiteConfig, check_base_url, load_config
 from .content import ContentScan, SourceEntry, load_data_files, scan_content
 from .errors import BuildFailed, SiteError
 from .site import Document, Site, assemble_site, parse_data_files
-from .workers import Parsed, parse_all
+from .parsed import Parsed, decode_parsed, encode_parsed
+from .workers import parse_all
 
 
 def load_valid_config(site_dir: Path, base_url: str | None = None) -> SiteConfig:
@@ -63,14 +64,15 @@ def parse_sources(site_dir: Path, config: SiteConfig, entries: Sequence[SourceEn
     misses = []
     for entry in entries:
         hit = cached.get(entry.path)
-        value = load_blob(hit[1]) if hit and hit[0] == f"{settings}|{entry.stamp}" else None
-        if isinstance(value, Parsed):
+        value = decode_parsed(hit[1]) if hit and hit[0] == f"{settings}|{entry.stamp}" else None
+        if value is not None:
             results.append(value)
         else:
             misses.append(entry)
     fresh = parse_all(site_dir, misses, config, static)
     cache.put_sources([(p.path, f"{settings}|{p.stamp}",
-                        p if isinstance(p.result, list) else replace(p, result=slim(p.result))) for p in fresh])
+                        encode_parsed(p if isinstance(p.result, list) else replace(p, result=slim(p.result))))
+                       for p in fresh])
     gone = set(cached) - {e.path for e in entries}
     if gone:
         cache.drop_sources(gone)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # Letters whose diacritic is part of the letter (not a tone) in Vietnamese.
@@ -34,6 +35,7 @@ def fold(text: str) -> str:
     return stripped.replace("đ", "d").replace("Đ", "d")
 
 
+@lru_cache(maxsize=16384)  # terms and categories repeat in every post
 def slugify(text: str, fallback_prefix: str = "bai") -> str:
     """ASCII lower-case slug: tone marks removed, ``đ`` -> ``d``, other runs -> ``-``.
 

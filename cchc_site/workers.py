@@ -9,7 +9,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
 
@@ -17,24 +16,14 @@ from .config import SiteConfig
 from .content import SourceEntry, decode_file, digest_text
 from .errors import SiteError
 from .links import check_unsafe_html
-from .mdrender import Rendered, render_markdown
-from .models import Source
+from .models import Rendered, Source
 from .output import write_file
+from .parsed import Parsed, decode_parsed, encode_parsed
 from .site import Document, parse_source
 
 T = TypeVar("T")
 R = TypeVar("R")
 _STATE: dict[str, Any] = {}
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """What one content file gave: a document or its errors, its warnings, its Markdown."""
-
-    path: str
-    stamp: str
-    result: Document | list[SiteError]
-    warnings: tuple[SiteError, ...]
 
 
 def parse_entry(site_dir: Path, entry: SourceEntry, config: SiteConfig, static_files: frozenset[str]) -> Parsed:
@@ -49,11 +38,14 @@ def parse_entry(site_dir: Path, entry: SourceEntry, config: SiteConfig, static_f
     return Parsed(entry.path, entry.stamp, result, warnings)
 
 
-def _parse_chunk(entries: list[SourceEntry]) -> list[Parsed]:
-    return [parse_entry(_STATE["site_dir"], e, _STATE["config"], _STATE["static"]) for e in entries]
+def _parse_chunk(entries: list[SourceEntry]) -> list[bytes]:
+    """Parsed files, encoded: compact to send back from a worker, quick to decode."""
+    return [encode_parsed(parse_entry(_STATE["site_dir"], e, _STATE["config"], _STATE["static"])) for e in entries]
 
 
 def _convert_chunk(items: list[tuple[str, str]]) -> list[tuple[str, Rendered]]:
+    from .mdrender import render_markdown  # imported here: parsing and ``check`` never load Markdown
+
     base_path = _STATE["base_path"]
     return [(key, render_markdown(body, base_path)) for key, body in items]
 
@@ -110,8 +102,11 @@ def run_parallel(func: Callable[[list[T]], list[R]], items: Sequence[T], state: 
 
 
 def parse_all(site_dir: Path, entries: list[SourceEntry], config: SiteConfig, static: frozenset[str]) -> list[Parsed]:
-    return run_parallel(_parse_chunk, entries, {"site_dir": site_dir, "config": config, "static": static},
-                        min_items=400, chunk_size=100)
+    encoded = run_parallel(_parse_chunk, entries, {"site_dir": site_dir, "config": config, "static": static},
+                           min_items=400, chunk_size=100)
+    decoded = [decode_parsed(blob) for blob in encoded]
+    assert all(decoded), "every parse result encodes and decodes"
+    return [item for item in decoded if item is not None]
 
 
 def convert_all(items: list[tuple[str, str]], base_path: str,
