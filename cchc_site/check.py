@@ -1,11 +1,10 @@
 """``cchc-site check``: content validation and the quota, without rendering.
 
 It reads and validates front matter only: no Markdown is rendered here.  Parsing goes
-through the build's worker pool and, when the site already has one (a build or an
-earlier check made it), the build's source cache ``<site>/.cchc-cache/``, so only the
-files that changed are parsed again.  A fresh clone (CI) gets no cache written: that
-would cost more than it saves for a single run.  The speed is measured by benchmarks,
-not by tests.
+through the build's worker pool and the build's source cache ``<site>/.cchc-cache/``
+(made here when missing), so only the files that changed are parsed again; a cache
+restored in CI onto a fresh clone still counts, as files are compared by content when
+their modification time changed.  The speed is measured by benchmarks, not by tests.
 """
 from __future__ import annotations
 
@@ -15,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .sources import collect_site, load_valid_config, open_cache
-from .cache import CACHE_DIR, Cache
+from .cache import Cache
 from .config import CONFIG_FILE
 from .errors import BuildFailed, SiteError
 from .models import Page, Post, Procedure
@@ -60,7 +59,7 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
         config = load_valid_config(site_dir)
     except BuildFailed as failed:
         return CheckOutcome(failed.errors, None, ())
-    cache = open_cache(site_dir, None, clean=False) if use_cache and (site_dir / CACHE_DIR).is_dir() else Cache(None)
+    cache = open_cache(site_dir, None, clean=False) if use_cache else Cache(None)
     try:
         parsed, site, problems = collect_site(site_dir, config, cache)
     finally:

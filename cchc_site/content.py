@@ -77,6 +77,12 @@ def digest_text(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
+def content_hash(data: bytes) -> str:
+    """Hash of a file's bytes: what the cache compares when a file's stamp changed but its
+    content may not have (a fresh clone, a branch switch, a copied folder)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 def load_source(site_dir: Path, path: str, kind: str) -> Source | SiteError:
     """Read one Markdown file (``path`` as on disk; the Source carries its NFC form,
     so a file named in NFD, as macOS writes names, behaves like its NFC twin)."""

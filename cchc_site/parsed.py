@@ -20,8 +20,8 @@ from .errors import SiteError
 from .models import Post
 from .site import Document
 
-_POST = b"M1"  # bump the digit when the tuple layout below changes
-_PICKLE = b"P1"
+_POST = b"M2"  # bump the digit when the tuple layout below changes
+_PICKLE = b"P2"
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Parsed:
     """What one content file gave: a document or its errors, and its warnings."""
 
     path: str
-    stamp: str
+    content_hash: str  # of the file's bytes (see content.content_hash)
     result: Document | list[SiteError]
     warnings: tuple[SiteError, ...]
 
@@ -52,7 +52,7 @@ def encode_parsed(item: Parsed) -> bytes:
     if isinstance(post, Post) and isinstance(post.date.tzinfo, ZoneInfo) and post.date.tzinfo.key:
         d = post.date
         fields = (
-            item.path, item.stamp, post.path, post.title,
+            item.path, item.content_hash, post.path, post.title,
             (d.year, d.month, d.day, d.hour, d.minute, d.second, d.microsecond, d.fold, d.tzinfo.key),
             _term_tuple(post.category) if post.category else None,
             tuple(_term_tuple(t) for t in post.tags),

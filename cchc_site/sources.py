@@ -12,7 +12,7 @@ from typing import Sequence
 from . import __version__
 from .cache import CACHE_DIR, Cache
 from .config import SiteConfig, check_base_url, load_config
-from .content import ContentScan, SourceEntry, load_data_files, scan_content
+from .content import ContentScan, SourceEntry, content_hash, load_data_files, scan_content
 from .errors import BuildFailed, SiteError
 from .site import Document, Site, assemble_site, parse_data_files
 from .parsed import Parsed, decode_parsed, encode_parsed
@@ -57,26 +57,49 @@ def open_cache(site_dir: Path, cache_dir: Path | None, clean: bool) -> Cache:
 
 def parse_sources(site_dir: Path, config: SiteConfig, entries: Sequence[SourceEntry], static: frozenset[str],
                   cache: Cache) -> list[Parsed]:
-    """Every content file parsed, from the cache when its stamp and the settings match."""
+    """Every content file parsed, from the cache when the settings match and the file is
+    unchanged: same stamp, or (after a fresh clone or a branch switch) same bytes."""
     settings = stable_hash(tool_version(), pickle.dumps(config), sorted(static))
     cached = cache.sources()
     results: list[Parsed] = []
-    misses = []
+    misses: list[SourceEntry] = []
+    touched: list[tuple[SourceEntry, str, bytes]] = []
     for entry in entries:
-        hit = cached.get(entry.path)
-        value = decode_parsed(hit[1]) if hit and hit[0] == f"{settings}|{entry.stamp}" else None
-        if value is not None:
+        key, blob = cached.get(entry.path, ("", b""))
+        parts = key.split("|")  # settings | stamp | content hash
+        if len(parts) != 3 or parts[0] != settings:
+            misses.append(entry)
+        elif parts[1] != entry.stamp:
+            touched.append((entry, parts[2], blob))
+        elif (value := decode_parsed(blob)) is not None:
             results.append(value)
         else:
             misses.append(entry)
+    restamped: list[tuple[str, str, bytes]] = []
+    for entry, old_hash, blob in touched:
+        value = decode_parsed(blob) if _content_hash_of(site_dir / entry.path) == old_hash else None
+        if value is None:
+            misses.append(entry)
+        else:
+            results.append(value)
+            restamped.append((entry.path, f"{settings}|{entry.stamp}|{old_hash}", blob))
+    stamps = {e.path: e.stamp for e in misses}
     fresh = parse_all(site_dir, misses, config, static)
-    cache.put_sources([(p.path, f"{settings}|{p.stamp}",
-                        encode_parsed(p if isinstance(p.result, list) else replace(p, result=slim(p.result))))
-                       for p in fresh])
+    cache.put_sources(restamped + [
+        (p.path, f"{settings}|{stamps[p.path]}|{p.content_hash}",
+         encode_parsed(p if isinstance(p.result, list) else replace(p, result=slim(p.result))))
+        for p in fresh])
     gone = set(cached) - {e.path for e in entries}
     if gone:
         cache.drop_sources(gone)
     return results + fresh
+
+
+def _content_hash_of(path: Path) -> str:
+    try:
+        return content_hash(path.read_bytes())
+    except OSError:
+        return ""
 
 
 def slim(doc: Document) -> Document:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
 
 from .config import SiteConfig
-from .content import SourceEntry, decode_file, digest_text
+from .content import SourceEntry, content_hash, decode_file, digest_text
 from .errors import SiteError
 from .links import check_unsafe_html
 from .models import Rendered, Source
@@ -27,15 +27,16 @@ _STATE: dict[str, Any] = {}
 
 
 def parse_entry(site_dir: Path, entry: SourceEntry, config: SiteConfig, static_files: frozenset[str]) -> Parsed:
-    text = decode_file((site_dir / entry.path).read_bytes(), entry.path)
+    data = (site_dir / entry.path).read_bytes()
+    text = decode_file(data, entry.path)
     if isinstance(text, SiteError):
-        return Parsed(entry.path, entry.stamp, [text], ())
+        return Parsed(entry.path, content_hash(data), [text], ())
     source = Source(entry.path, entry.kind, text, digest_text(text))
     result = parse_source(source, config, static_files)
     warnings: tuple[SiteError, ...] = ()
     if not isinstance(result, list):
         warnings = tuple(check_unsafe_html([result], config.security == "strict"))
-    return Parsed(entry.path, entry.stamp, result, warnings)
+    return Parsed(entry.path, content_hash(data), result, warnings)
 
 
 def _parse_chunk(entries: list[SourceEntry]) -> list[bytes]:

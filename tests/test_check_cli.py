@@ -347,9 +347,8 @@ def test_check_reuses_the_build_cache_without_going_stale(tmp_path: Path) -> Non
     site = site_with(tmp_path, {"a": post("A", "2021-08-02"), "b": post("B", "2021-08-03")}, end="2021-09",
                      waivers={"2021-09": REASON})
     assert run_cli("check", "--site", site, "--as-of", "2021-10-01").code == 0
-    assert not (site / ".cchc-cache").exists()  # a lone check (fresh clone, CI) writes no cache
+    assert (site / ".cchc-cache").is_dir()  # check keeps parsed files for the next check or build
     assert run_cli("build", "--site", site, "--as-of", "2021-10-01").code == 0
-    assert (site / ".cchc-cache").is_dir()
     # Move post B to September after the build: the cached parse must not be used for it.
     (site / "content/posts/b.md").write_text(post("B đã sửa ngày", "2021-09-15 10:30"), encoding="utf-8")
     code, data = check_json("--site", site, "--as-of", "2021-10-01")
@@ -369,3 +368,40 @@ def test_quota_gate_applies_even_when_no_content_changed(tmp_path: Path) -> None
     assert again.code == 1
     assert "Tháng 09/2021: 1/2 bài — thiếu 1 bài" in again.err.splitlines()
     assert snapshot(site / "output") == before
+
+
+def test_files_touched_but_unchanged_come_from_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh clone with a restored cache (CI) has new modification times and the same bytes."""
+    import os
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import cchc_site.sources as sources
+    from cchc_site.check import run_check
+
+    site = site_with(tmp_path, {"a": post("A", "2021-08-02"), "b": post("B", "2021-08-03")})
+    now = datetime(2021, 9, 1, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    first = run_check(site, now)
+    parsed: list[str] = []
+    real = sources.parse_all
+
+    def spy(site_dir, entries, config, static):  # type: ignore[no-untyped-def]
+        parsed.extend(e.path for e in entries)
+        return real(site_dir, entries, config, static)
+
+    monkeypatch.setattr(sources, "parse_all", spy)
+    files = sorted((site / "content" / "posts").glob("*.md"))
+    for number, path in enumerate(files):
+        os.utime(path, ns=(2_000_000_000 + number, 2_000_000_000 + number))
+    again = run_check(site, now)
+    assert parsed == []
+    def seen(outcome):  # type: ignore[no-untyped-def]  # (the cache keeps posts without their Markdown body)
+        months = [(m.month, m.count, m.status, [p.path for p in m.posts]) for m in outcome.quota.months]
+        return [(p.path, p.title, p.date, p.digest) for p in outcome.posts], months
+
+    assert seen(again) == seen(first)
+    files[1].write_text(post("B mới", "2021-08-04"), encoding="utf-8")
+    os.utime(files[1], ns=(2_000_000_000, 2_000_000_000))  # same time as before: the size decides
+    changed = run_check(site, now)
+    assert parsed == ["content/posts/b.md"]
+    assert {p.title for p in changed.posts} == {"A", "B mới"}
