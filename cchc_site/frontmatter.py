@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from .errors import SiteError
+from .simpleyaml import load_simple_yaml
 
 try:  # the C loader is ~7x faster
     _BaseLoader: type = yaml.CSafeLoader
@@ -176,7 +177,9 @@ def parse_front_matter(text: str, path: str, require: bool = True) -> FrontMatte
     yaml_text, first_line, body, body_line = parts
     cleaned = normalise_yaml(yaml_text)
     try:
-        data = yaml.load(cleaned, Loader=Loader) if cleaned.strip() else {}
+        data = load_simple_yaml(cleaned, Loader.yaml_implicit_resolvers) if cleaned.strip() else {}
+        if data is None:  # not the simple kind: PyYAML reads it (and reports its errors)
+            data = yaml.load(cleaned, Loader=Loader)
     except yaml.YAMLError as exc:
         return [yaml_syntax_error(exc, cleaned, path, first_line)]
     if data is None:

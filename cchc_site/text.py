@@ -29,6 +29,8 @@ def fold(text: str) -> str:
     >>> fold("Đà Nẵng")
     'da nang'
     """
+    if text.isascii():
+        return text.lower()
     # NFC first, so NFC and NFD input give the same result even for rare case mappings.
     decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text).lower())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))

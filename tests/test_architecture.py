@@ -23,7 +23,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "cchc_site"
 # cache (Markdown cache) over mdrender, incremental (page fingerprints) over plan, workers (parallel
 # parse/convert/write) over output, watch (file-change batching for `serve`) over content.
 LAYERS = [
-    "errors", "text", "dates", "encoding", "frontmatter", "config", "models", "validate", "indices", "content",
+    "errors", "text", "dates", "encoding", "simpleyaml", "frontmatter", "config", "models", "validate", "indices", "content",
     "site", "parsed", "mdrender", "cache", "quota", "links", "charts", "plan", "incremental", "exports", "render", "search",
     "output", "workers", "sources", "watch", "reports",
 ]

@@ -202,3 +202,31 @@ def test_unsafe_patterns(line: str, flagged: bool) -> None:
     assert bool(problems) == flagged, problems
     if flagged:
         assert problems[0].line == 7 and problems[0].severity == "warning" and problems[0].code == "W070"
+
+
+# --- the quick look before the line-by-line scan ------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from cchc_site.links import _may_be_unsafe, unsafe_lines  # noqa: E402
+
+_PIECES = st.sampled_from([
+    "Nội dung", " ", "\n", "\t", "\r", "\x00", ":", "<", ">", "=", "\"", "'", "](", "]:", "`", "```\n", "~~~\n",
+    "<script>", "< SCRIPT", "<img src=x onerror=alert(1)>", "<a/onclick =x>", "java", "vb", "script", "SCRIPT",
+    "scr", "ipt", "javascript:", "JaVa\tScRiPt:", "java\nscript:", "&#106;avascript:", "&#x73;cript:", "&colon;",
+    "&lt;script&gt;", "[x](", "[x]: ", "<http://", "javascript&#58;", "ſcript:", "scrİpt:", "scrıpt:", "onload", "on", "click=",
+])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_PIECES, max_size=14).map("".join))
+def test_the_quick_look_never_hides_what_the_line_scan_finds(body: str) -> None:
+    if unsafe_lines(body):
+        assert _may_be_unsafe(body), body
+
+
+def test_the_quick_look_passes_plain_text_and_catches_each_kind() -> None:
+    assert not _may_be_unsafe("Thời gian: 15 ngày.\n\n| Mã | Tên |\n|---|---|\n| 1 | <b>đậm</b> |\n")
+    for body in ("<script>x</script>", '<img src="a" onerror="x">', "[a](java\n script:alert(1))", "[a](&#106;avascript:x)"):
+        assert _may_be_unsafe(body), body
