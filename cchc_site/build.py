@@ -39,7 +39,8 @@ from .render import SITE_TEMPLATES, THEME_DIR, Renderer, Theme
 from .search import (INDEX_DIR, DocTerms, IndexPatch, doc_terms, index_files, index_total, indexed_documents,
                      patch_index, search_doc)
 from .site import Document, Site
-from .sources import collect_site, load_valid_config, open_cache, slim, tool_version
+from .parsed import slim
+from .sources import collect_site, load_valid_config, open_cache, tool_version
 from .sources import stable_hash as _hash
 from .workers import convert_all, render_all
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import marshal
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -83,3 +83,9 @@ def decode_parsed(blob: bytes) -> Parsed | None:
     except Exception:  # noqa: BLE001 - a broken entry is simply a cache miss
         return None
     return None
+
+
+def slim(doc: Document) -> Document:
+    """The document without its Markdown body: once rendered, only the HTML (in the cache) is
+    used, and ten thousand bodies are worth not keeping in memory or in the cache."""
+    return replace(doc, body="") if doc.body else doc

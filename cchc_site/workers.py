@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
 
@@ -18,7 +19,7 @@ from .errors import SiteError
 from .links import check_unsafe_html
 from .models import Rendered, Source
 from .output import write_file
-from .parsed import Parsed, decode_parsed, encode_parsed
+from .parsed import Parsed, decode_parsed, encode_parsed, slim
 from .site import Document, parse_source
 
 T = TypeVar("T")
@@ -41,7 +42,14 @@ def parse_entry(site_dir: Path, entry: SourceEntry, config: SiteConfig, static_f
 
 def _parse_chunk(entries: list[SourceEntry]) -> list[bytes]:
     """Parsed files, encoded: compact to send back from a worker, quick to decode."""
-    return [encode_parsed(parse_entry(_STATE["site_dir"], e, _STATE["config"], _STATE["static"])) for e in entries]
+    site_dir, config, static, keep_body = _STATE["site_dir"], _STATE["config"], _STATE["static"], _STATE["keep_body"]
+    out: list[bytes] = []
+    for entry in entries:
+        item = parse_entry(site_dir, entry, config, static)
+        if not keep_body and not isinstance(item.result, list):
+            item = replace(item, result=slim(item.result))
+        out.append(encode_parsed(item))
+    return out
 
 
 def _convert_chunk(items: list[tuple[str, str]]) -> list[tuple[str, Rendered]]:
@@ -102,9 +110,12 @@ def run_parallel(func: Callable[[list[T]], list[R]], items: Sequence[T], state: 
         _STATE.clear()
 
 
-def parse_all(site_dir: Path, entries: list[SourceEntry], config: SiteConfig, static: frozenset[str]) -> list[Parsed]:
-    encoded = run_parallel(_parse_chunk, entries, {"site_dir": site_dir, "config": config, "static": static},
-                           min_items=400, chunk_size=100)
+def parse_all(site_dir: Path, entries: list[SourceEntry], config: SiteConfig, static: frozenset[str],
+              keep_body: bool = True) -> list[Parsed]:
+    """Parse files (in the pool when there are many); without ``keep_body`` the documents
+    come back without their Markdown body (``check`` never needs it)."""
+    state = {"site_dir": site_dir, "config": config, "static": static, "keep_body": keep_body}
+    encoded = run_parallel(_parse_chunk, entries, state, min_items=400, chunk_size=100)
     decoded = [decode_parsed(blob) for blob in encoded]
     assert all(decoded), "every parse result encodes and decodes"
     return [item for item in decoded if item is not None]
