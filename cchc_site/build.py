@@ -24,7 +24,7 @@ from typing import Callable, Iterator, Mapping
 import markdown as markdown_lib
 
 from .cache import Cache
-from .config import MenuItem, load_config
+from .config import MenuItem, SiteConfig, load_config
 from .content import ContentScan, load_body, scan_content, walk_files
 from .errors import BuildFailed, SiteError, only_errors
 from .incremental import digest_bytes, fingerprint_pages
@@ -315,14 +315,29 @@ def template_syntax_errors(site_dir: Path, options: BuildOptions) -> list[SiteEr
 
 
 def make_renderer(site_dir: Path, loaded: LoadedSite, options: BuildOptions,
-                  extra_globals: dict[str, object] | None = None) -> Renderer:
+                  extra_globals: dict[str, object] | None = None, cache: Cache | None = None) -> Renderer:
     renderer = Renderer(Theme(site_dir), loaded.site.config, options,
                         {"menu": default_menu(loaded.site), "preview_quota": "", **(extra_globals or {})},
-                        html_for=loaded.rendered.html)
+                        html_for=loaded.rendered.html,
+                        bytecode_dir=template_cache_dir(cache, loaded.site.config))
     errors = renderer.check_templates()
     if errors:
         raise BuildFailed(errors)
     return renderer
+
+
+def template_cache_dir(cache: Cache | None, config: SiteConfig) -> Path | None:
+    """Where compiled templates are kept: beside the cache file, one folder per version of this
+    code and configuration (Jinja2 computes filters of constants such as
+    ``"/assets/style.css" | url`` when it compiles, so the base path is inside the compiled
+    code); other folders are removed."""
+    if cache is None or cache.path is None:
+        return None
+    folder = cache.path.parent / f"templates-{_hash(tool_version(), pickle.dumps(config))[:16]}"
+    for old in cache.path.parent.glob("templates-*"):
+        if old != folder:
+            shutil.rmtree(old, ignore_errors=True)
+    return folder
 
 
 def templates_digest(theme: Theme) -> str:
@@ -415,7 +430,7 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
     except BuildFailed as failed:
         # Report template syntax errors in the same run as content errors: all problems at once.
         raise BuildFailed([*failed.errors, *template_syntax_errors(site_dir, options)]) from None
-    renderer = make_renderer(site_dir, loaded, options, extra_globals)
+    renderer = make_renderer(site_dir, loaded, options, extra_globals, cache)
     recover_output(output_dir)
     output_key = str(output_dir.resolve())
     live = cache.manifest(output_key) if (output_dir / MARKER).is_file() else {}
@@ -437,7 +452,8 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
         wanted[f"static/{rel}"] = f"F:{file_stamp(site_dir / STATIC_DIR / rel)}"
 
     spare_key = output_key + "#spare"
-    reusable = {rel for rel, fp in wanted.items() if live.get(rel) == fp and (output_dir / rel).is_file()}
+    live_root = str(output_dir)
+    reusable = {rel for rel, fp in wanted.items() if live.get(rel) == fp and os.path.isfile(os.path.join(live_root, rel))}
     if len(reusable) == len(wanted) == len(live):
         return BuildResult(0, len(wanted), time.perf_counter() - started, loaded.quota, loaded.warnings,
                            reused=len(wanted), unchanged=True, next_event=next_event(loaded.site, options))

@@ -104,7 +104,7 @@ class Cache:
             chunk = keys[start:start + 900]
             marks = ",".join("?" * len(chunk))
             for key, summary, links in self._safe(f"SELECT key, summary, links FROM markdown WHERE key IN ({marks})", chunk):
-                found[key] = (summary, tuple(Link(t, n) for t, n in json.loads(links)))
+                found[key] = (summary, () if links == "[]" else tuple(Link(t, n) for t, n in json.loads(links)))
         return found
 
     def markdown_html(self, key: str) -> str | None:

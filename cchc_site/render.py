@@ -52,9 +52,20 @@ def _absolute(config: SiteConfig) -> Callable[[str], str]:
     return abs_url
 
 
-def make_environment(theme: Theme, config: SiteConfig, options: BuildOptions) -> jinja2.Environment:
+def make_environment(theme: Theme, config: SiteConfig, options: BuildOptions,
+                     bytecode_dir: Path | None = None) -> jinja2.Environment:
+    """The Jinja2 environment; with ``bytecode_dir``, compiled templates are kept there
+    (keyed by each template's source, so an edited template is compiled again)."""
+    bytecode = None
+    if bytecode_dir is not None:
+        try:
+            bytecode_dir.mkdir(parents=True, exist_ok=True)
+            bytecode = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
+        except OSError:
+            bytecode = None
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(theme.search_path),
+        bytecode_cache=bytecode,
         autoescape=jinja2.select_autoescape(["html", "xml", "svg"], default_for_string=True, default=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -112,11 +123,11 @@ class Renderer:
 
     def __init__(self, theme: Theme, config: SiteConfig, options: BuildOptions,
                  extra_globals: dict[str, Any] | None = None,
-                 html_for: Callable[[str], str] | None = None) -> None:
+                 html_for: Callable[[str], str] | None = None, bytecode_dir: Path | None = None) -> None:
         self.theme = theme
         self.html_for = html_for or (lambda digest: "")
         self.config = config
-        self.env = make_environment(theme, config, options)
+        self.env = make_environment(theme, config, options, bytecode_dir)
         if extra_globals:
             self.env.globals.update(extra_globals)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import shutil
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -52,6 +53,8 @@ def open_cache(site_dir: Path, cache_dir: Path | None, clean: bool) -> Cache:
     if clean:
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
+        for folder in path.parent.glob("templates-*"):  # compiled templates
+            shutil.rmtree(folder, ignore_errors=True)
     return Cache(path)
 
 
