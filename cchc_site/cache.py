@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from .models import Link, Rendered
 
-SCHEMA_VERSION = "cchc-cache-6"
+SCHEMA_VERSION = "cchc-cache-7"
 CACHE_DIR = ".cchc-cache"
 
 _SCHEMA = """
@@ -24,8 +24,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (path TEXT PRIMARY KEY, stamp TEXT NOT NULL, blob BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS markdown (key TEXT PRIMARY KEY, summary TEXT NOT NULL, links TEXT NOT NULL, html TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS search_terms (key TEXT PRIMARY KEY, blob BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS manifest (output TEXT NOT NULL, rel TEXT NOT NULL, fingerprint TEXT NOT NULL,
-                                     PRIMARY KEY (output, rel));
+CREATE TABLE IF NOT EXISTS manifest (output TEXT PRIMARY KEY, blob BLOB NOT NULL);
 """
 
 
@@ -144,18 +143,17 @@ class Cache:
 
     # --- the manifest of the last output --------------------------------------------------------
     def manifest(self, output: str) -> dict[str, str]:
-        return dict(self._safe("SELECT rel, fingerprint FROM manifest WHERE output = ?", (output,)))
+        """Output file -> fingerprint, as recorded after the last build of ``output``."""
+        rows = self._safe("SELECT blob FROM manifest WHERE output = ?", (output,))
+        try:
+            value = marshal.loads(rows[0][0]) if rows else {}
+        except (EOFError, ValueError, TypeError):
+            return {}
+        return value if isinstance(value, dict) else {}
 
     def put_manifest(self, output: str, entries: dict[str, str]) -> None:
-        if self.db is None:
-            return
-        try:
-            self.db.execute("BEGIN")
-            self.db.execute("DELETE FROM manifest WHERE output = ?", (output,))
-            self.db.executemany("INSERT INTO manifest VALUES (?, ?, ?)", [(output, k, v) for k, v in entries.items()])
-            self.db.execute("COMMIT")
-        except sqlite3.DatabaseError:
-            self.db = None
+        """One row per output (a single marshalled dict: written and read in one go)."""
+        self._write_many("INSERT OR REPLACE INTO manifest VALUES (?, ?)", [(output, marshal.dumps(dict(entries)))])
 
     def forget_manifest(self, output: str) -> None:
         self._write_many("DELETE FROM manifest WHERE output = ?", [(output,)])

@@ -20,60 +20,96 @@ from .config import MenuItem, Term
 from .plan import Card, Pager, PlannedPage
 
 
-_PLAIN: frozenset[type] = frozenset({Term, Pager, MenuItem})
-
-
 class Fingerprinter:
-    """Serialises contexts to text; cards are memoised because many pages share them."""
+    """Serialises contexts to text; cards are memoised because many pages share them.
+
+    Values are dispatched on their exact type (one dictionary lookup instead of a chain of
+    ``isinstance`` tests: this runs for every value of every page of every build)."""
 
     def __init__(self, salt: str) -> None:
         self.salt = salt
         self._memo: dict[int, str] = {}
+        self._keep: list[Any] = []  # memoised objects stay alive, so their ids stay theirs
+        plain = lambda value, out: out.append(repr(value))  # noqa: E731
+        document = lambda value, out: out.append(f"{type(value).__name__}:{value.path}:{value.digest}")  # noqa: E731
+        self._by_type: dict[type, Any] = {
+            str: plain, int: plain, float: plain, bool: plain, type(None): plain,
+            Term: self._memo_repr, Pager: plain, MenuItem: self._memo_repr, Card: self._memo_digest,
+            Post: document, Page: document, Procedure: document,
+            HtmlRef: lambda value, out: out.append(f"H:{value.digest}"),
+            datetime: lambda value, out: out.append(value.isoformat()),
+            date: lambda value, out: out.append(value.isoformat()),
+            dict: self._dict, tuple: self._sequence, list: self._sequence,
+            frozenset: self._set, set: self._set, Markup: lambda value, out: out.append(str(value)),
+        }
+
+    def _memo_repr(self, value: Any, out: list[str]) -> None:
+        """Frozen dataclasses of plain values: their repr is exact; shared ones are done once."""
+        key = id(value)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = repr(value)
+            self._keep.append(value)
+        out.append(found)
+
+    def _memo_digest(self, value: Any, out: list[str]) -> None:
+        """Cards (with their summaries) are long and each is on several pages: a digest of
+        their exact repr stands for them."""
+        key = id(value)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = "#" + hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).hexdigest()
+            self._keep.append(value)
+        out.append(found)
+
+    def _dict(self, value: dict[Any, Any], out: list[str]) -> None:
+        out.append("{")
+        for k in sorted(value):
+            out.append(repr(k))
+            self._one(value[k], out)
+        out.append("}")
+
+    def _sequence(self, value: Any, out: list[str]) -> None:
+        out.append("(")
+        for item in value:
+            self._one(item, out)
+        out.append(")")
+
+    def _set(self, value: Any, out: list[str]) -> None:
+        self._sequence(sorted(value, key=repr), out)
+
+    def _one(self, value: Any, out: list[str]) -> None:
+        handler = self._by_type.get(type(value))
+        if handler is None:
+            self._text(value, out)
+        else:
+            handler(value, out)
 
     def _text(self, value: Any, out: list[str]) -> None:
-        kind = type(value)
-        if kind in _PLAIN:  # frozen dataclasses of plain values: their repr is exact and quick
+        """Anything else: subclasses of the types above, other dataclasses, other values."""
+        if isinstance(value, (str, int, float, bool)):
             out.append(repr(value))
-        elif isinstance(value, (str, int, float, bool)) or value is None:
-            out.append(repr(value))
-        elif isinstance(value, (Post, Page, Procedure)):
-            out.append(f"{type(value).__name__}:{value.path}:{value.digest}")
-        elif isinstance(value, HtmlRef):
-            out.append(f"H:{value.digest}")
-        elif isinstance(value, Card):
-            key = id(value)
-            text = self._memo.get(key)
-            if text is None:
-                text = repr(value)
-                self._memo[key] = text
-            out.append(text)
+        elif isinstance(value, Markup):
+            out.append(str(value))
         elif isinstance(value, (datetime, date)):
             out.append(value.isoformat())
         elif isinstance(value, dict):
-            out.append("{")
-            for k in sorted(value):
-                out.append(repr(k))
-                self._text(value[k], out)
-            out.append("}")
-        elif isinstance(value, (tuple, list, frozenset, set)):
-            out.append("(")
-            items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
-            for item in items:
-                self._text(item, out)
-            out.append(")")
+            self._dict(value, out)
+        elif isinstance(value, (tuple, list)):
+            self._sequence(value, out)
+        elif isinstance(value, (set, frozenset)):
+            self._set(value, out)
         elif dataclasses.is_dataclass(value):
             out.append(type(value).__name__ + "(")
             for f in dataclasses.fields(value):
-                self._text(getattr(value, f.name), out)
+                self._one(getattr(value, f.name), out)
             out.append(")")
-        elif isinstance(value, Markup):
-            out.append(str(value))
         else:
             out.append(repr(value))
 
     def page(self, page: PlannedPage) -> str:
         parts = [self.salt, page.template, page.url]
-        self._text(dict(page.context), parts)
+        self._dict(dict(page.context), parts)
         return hashlib.blake2b("\x00".join(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 

@@ -180,8 +180,11 @@ def doc_terms(doc: SearchDoc) -> DocTerms:
 # building the index
 # ---------------------------------------------------------------------------
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)  # one, not one per call
+
+
 def _dumps(data: object) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    return _ENCODER.encode(data).encode("utf-8")
 
 
 def _next_pow2(n: int) -> int:
@@ -276,26 +279,50 @@ class IndexPatch:
     new_terms: Mapping[int, DocTerms]  # replaced and added documents as they are now
 
 
-def _patch_postings(gaps: list[int], changes: list[tuple[int, int | None]]) -> None:
+def _patch_postings(gaps: list[int], changes: list[tuple[int, int | None]],
+                    tokens: list[bytes] | None = None) -> None:
     """Apply (document, new flags or None to remove) to a gap-encoded posting list, in place.
-    Prefix sums and searches run in C, so a long list costs little."""
+    Prefix sums and searches run in C, so a long list costs little.  ``tokens``, the list's
+    JSON numbers as written, is kept equal to the new list (so it is never encoded again)."""
     docs = list(accumulate(map(rshift, gaps, repeat(3))))
     for doc, flags in changes:
         i = bisect_left(docs, doc)
         present = i < len(docs) and docs[i] == doc
         if present and flags is not None:
             gaps[i] = (gaps[i] & ~7) | flags
+            if tokens is not None:
+                tokens[i] = b"%d" % gaps[i]
         elif present:
             if i + 1 < len(gaps):
                 gaps[i + 1] += (gaps[i] >> 3) * 8
+                if tokens is not None:
+                    tokens[i + 1] = b"%d" % gaps[i + 1]
             del gaps[i]
             del docs[i]
+            if tokens is not None:
+                del tokens[i]
         elif flags is not None:
             previous = docs[i - 1] if i > 0 else 0
             if i < len(gaps):
                 gaps[i] = (docs[i] - doc) * 8 + (gaps[i] & 7)
+                if tokens is not None:
+                    tokens[i] = b"%d" % gaps[i]
             gaps.insert(i, (doc - previous) * 8 + flags)
             docs.insert(i, doc)
+            if tokens is not None:
+                tokens.insert(i, b"%d" % gaps[i])
+
+
+def _array_span(shard: bytes, form: str) -> tuple[int, int] | None:
+    """Where the posting list of ``form`` is written in a shard file: the bytes between its
+    ``[`` and ``]`` (None when the file does not look as this module writes it)."""
+    needle = _dumps(form) + b":["
+    at = shard.find(needle)
+    if at <= 0 or shard[at - 1:at] not in (b"{", b",") or shard.find(needle, at + 1) != -1:
+        return None
+    start = at + len(needle)
+    end = shard.find(b"]", start)
+    return (start, end) if end > start else None
 
 
 def patch_index(patch: IndexPatch, read: Callable[[str], bytes],
@@ -321,29 +348,51 @@ def patch_index(patch: IndexPatch, read: Callable[[str], bytes],
     out: dict[str, bytes] = {}
     for n, shard_keys in sorted(by_shard.items()):
         path = f"{INDEX_DIR}/t/{n}.json"
-        shard: dict[str, dict[str, list[int]]] = json.loads(read(path))
+        raw = read(path)
+        shard: dict[str, dict[str, list[int]]] = json.loads(raw)
+        # Posting lists that only change inside are spliced into the file's bytes (a common
+        # word's list is long: encoding it again would cost most of an edit); a form or key
+        # that appears or disappears makes the whole file be written again.
+        splices: list[tuple[int, int, bytes]] = []
+        rewrite = False
         for key in shard_keys:
             forms = shard.get(key, {})
             base = len(key.encode("utf-8")) + 6  # quotes, colon, braces and the comma counted by index_files
             total -= (base + len(forms) - 1) if forms else 0
             for form in by_key[key]:
                 gaps = forms.get(form)
+                span = _array_span(raw, form) if gaps is not None and not rewrite else None
+                tokens = raw[span[0]:span[1]].split(b",") if span is not None else None
                 if gaps is not None:
-                    total -= len(_dumps(form)) + 1 + len(_dumps(gaps))
+                    total -= len(_dumps(form)) + 1 + (span[1] - span[0] + 2 if span else len(_dumps(gaps)))
                 else:
                     gaps = []
-                _patch_postings(gaps, sorted(changes[form].items()))
+                _patch_postings(gaps, sorted(changes[form].items()), tokens)
                 if gaps:
                     forms[form] = gaps
-                    total += len(_dumps(form)) + 1 + len(_dumps(gaps))
+                    written = b",".join(tokens) if tokens is not None else _dumps(gaps)[1:-1]
+                    total += len(_dumps(form)) + 1 + len(written) + 2
+                    if span is not None:
+                        splices.append((span[0], span[1], written))
+                    else:
+                        rewrite = True
                 else:
                     forms.pop(form, None)
+                    rewrite = True
             if forms:
                 shard[key] = forms
                 total += base + len(forms) - 1
             else:
                 shard.pop(key, None)
-        out[path] = b"{" + b",".join(_dumps(k) + b":" + _encode_forms(shard[k]) for k in sorted(shard)) + b"}"
+        if rewrite:
+            out[path] = b"{" + b",".join(_dumps(k) + b":" + _encode_forms(shard[k]) for k in sorted(shard)) + b"}"
+        else:
+            pieces: list[bytes] = []
+            position = 0
+            for start, end, written in sorted(splices):
+                pieces += [raw[position:start], written]
+                position = end
+            out[path] = b"".join(pieces) + raw[position:]
     if min(MAX_SHARDS, _next_pow2(max(1, math.ceil(total / TARGET_SHARD_BYTES)))) != patch.shard_count:
         return None
     for chunk in sorted({doc // DOCS_PER_CHUNK for doc in patch.new_terms}):
