@@ -20,7 +20,7 @@ from .links import check_unsafe_html
 from .models import Rendered, Source
 from .output import write_file
 from .parsed import Parsed, decode_parsed, encode_parsed, slim
-from .site import Document, parse_source
+from .site import parse_source
 
 T = TypeVar("T")
 R = TypeVar("R")

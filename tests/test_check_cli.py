@@ -254,7 +254,7 @@ def test_github_format_is_workflow_annotations(tmp_path: Path, monkeypatch: pyte
     lines = result.out.strip().splitlines()
     assert all(re.match(r"^::(error|warning|notice)( [^:]+)?::\S", line) for line in lines), lines
     quota_line = (site / "site.yaml").read_text(encoding="utf-8").splitlines().index("quota:") + 1
-    assert f"::error file=site/content/posts/hong.md,line=3,title=E005::" in result.out
+    assert "::error file=site/content/posts/hong.md,line=3,title=E005::" in result.out
     short = [line for line in lines if line.startswith("::error file=site/site.yaml")]
     assert len(short) == 1 and f"line={quota_line}," in short[0] and "Tháng 08/2021: 1/2 bài — thiếu 1 bài." in short[0]
     assert any(line.startswith("::notice") and REASON in line for line in lines)

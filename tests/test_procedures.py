@@ -8,7 +8,6 @@ import io
 import json
 import re
 import textwrap
-import xml.etree.ElementTree as ET
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path

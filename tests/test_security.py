@@ -8,7 +8,7 @@ import pytest
 
 from cchc_site.links import check_unsafe_html
 from cchc_site.models import Page
-from sitekit import MINIMAL_CONFIG, parse_html, post, run_cli, write_site
+from sitekit import MINIMAL_CONFIG, parse_html, run_cli, write_site
 
 AS_OF = "2022-01-01"
 EVIL = '<script>alert("xss")</script>'
