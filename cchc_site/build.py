@@ -42,7 +42,7 @@ from .site import Document, Site
 from .parsed import slim
 from .sources import collect_site, load_valid_config, open_cache, tool_version
 from .sources import stable_hash as _hash
-from .workers import convert_all, render_all
+from .workers import convert_all, map_indices, render_all
 
 
 @dataclass(frozen=True)
@@ -206,21 +206,26 @@ def cached_search_files(loaded: LoadedSite, options: BuildOptions, cache: Cache,
     def terms_for(positions: list[int], key_list: tuple[str, ...], compute: bool) -> dict[int, DocTerms] | None:
         cached = cache.search_terms(sorted({key_list[i] for i in positions}))
         found: dict[int, DocTerms] = {}
-        fresh: list[tuple[str, object]] = []
+        missing: list[int] = []
         for i in positions:
             value = cached.get(key_list[i])
             entry = _doc_terms_from_cache(value, intern) if value is not None else None
             if entry is not None:
                 found[i] = entry
             elif compute:
-                computed = doc_terms(search_doc(docs[i], loaded.rendered, options))
-                found[i] = DocTerms(computed.row, tuple(intern.setdefault(f, f) for f in computed.forms),
-                                    computed.flags)
-                fresh.append((key_list[i], (found[i].row, found[i].forms, found[i].flags)))
+                missing.append(i)
             else:
                 return None
+        fresh: list[tuple[str, object]] = []
+        for i, (row, forms, flags) in map_indices(make_terms, missing):  # in the pool: a full build has 10,000s
+            found[i] = DocTerms(row, tuple(intern.setdefault(f, f) for f in forms), flags)
+            fresh.append((key_list[i], (row, forms, flags)))
         cache.put_search_terms(fresh)
         return found
+
+    def make_terms(i: int) -> tuple[tuple[str, str, str, str, str], tuple[str, ...], bytes]:
+        computed = doc_terms(search_doc(docs[i], loaded.rendered, options))
+        return computed.row, computed.forms, computed.flags
 
     previous = cache.record("search:" + str(output_dir.resolve()))
     digests = {rel: fp[2:] for rel, fp in live.items() if fp.startswith("S:")}

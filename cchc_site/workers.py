@@ -73,6 +73,11 @@ def _render_chunk(indices: list[int]) -> list[tuple[int, bytes | SiteError | Non
     return out
 
 
+def _call_chunk(indices: list[int]) -> list[tuple[int, Any]]:
+    make = _STATE["make"]
+    return [(i, make(i)) for i in indices]
+
+
 def pool_size() -> int:
     return min(os.cpu_count() or 1, 8)
 
@@ -132,3 +137,10 @@ def render_all(renderer: Any, pages: Sequence[Any], indices: list[int],
                staging: Path) -> list[tuple[int, bytes | SiteError | None]]:
     return run_parallel(_render_chunk, indices, {"renderer": renderer, "pages": pages, "staging": staging},
                         min_items=400, chunk_size=200)
+
+
+def map_indices(make: Callable[[int], R], indices: list[int]) -> list[tuple[int, R]]:
+    """``(i, make(i))`` for each index, in the pool when there are many.  ``make`` runs in
+    forked workers: it must not use a SQLite connection opened before the fork (the rendered
+    Markdown store reopens its own)."""
+    return run_parallel(_call_chunk, indices, {"make": make}, min_items=200, chunk_size=100)
