@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import markdown as markdown_lib
 
@@ -217,15 +217,24 @@ def cached_search_files(loaded: LoadedSite, options: BuildOptions, cache: Cache,
             else:
                 return None
         fresh: list[tuple[str, object]] = []
-        for i, (row, forms, flags) in map_indices(make_terms, missing):  # in the pool: a full build has 10,000s
-            found[i] = DocTerms(row, tuple(intern.setdefault(f, f) for f in forms), flags)
-            fresh.append((key_list[i], (row, forms, flags)))
+
+        def keep(part: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
+            """Each chunk as it arrives: words shared with earlier documents become the same
+            string object (ten thousand documents repeat the same few thousand words)."""
+            for i, (row, joined, flags) in part:
+                forms = tuple(intern.setdefault(f, f) for f in joined.split("\n")) if joined else ()
+                found[i] = DocTerms(row, forms, flags)
+                fresh.append((key_list[i], (row, forms, flags)))
+            return []
+
+        map_indices(make_terms, missing, keep)  # in the pool: a full build has 10,000s
         cache.put_search_terms(fresh)
         return found
 
-    def make_terms(i: int) -> tuple[tuple[str, str, str, str, str], tuple[str, ...], bytes]:
+    def make_terms(i: int) -> tuple[tuple[str, str, str, str, str], str, bytes]:
+        """One document's terms, its words joined in one string (one object to send back, not hundreds)."""
         computed = doc_terms(search_doc(docs[i], loaded.rendered, options))
-        return computed.row, computed.forms, computed.flags
+        return computed.row, "\n".join(computed.forms), computed.flags
 
     previous = cache.record("search:" + str(output_dir.resolve()))
     digests = {rel: fp[2:] for rel, fp in live.items() if fp.startswith("S:")}

@@ -139,8 +139,10 @@ def render_all(renderer: Any, pages: Sequence[Any], indices: list[int],
                         min_items=400, chunk_size=200)
 
 
-def map_indices(make: Callable[[int], R], indices: list[int]) -> list[tuple[int, R]]:
-    """``(i, make(i))`` for each index, in the pool when there are many.  ``make`` runs in
-    forked workers: it must not use a SQLite connection opened before the fork (the rendered
-    Markdown store reopens its own)."""
-    return run_parallel(_call_chunk, indices, {"make": make}, min_items=200, chunk_size=100)
+def map_indices(make: Callable[[int], Any], indices: list[int],
+                consume: Callable[[list[tuple[int, Any]]], list[tuple[int, Any]]] | None = None,
+                ) -> list[tuple[int, Any]]:
+    """``(i, make(i))`` for each index, in the pool when there are many (``consume`` as in
+    :func:`run_parallel`).  ``make`` runs in forked workers: it must not use a SQLite
+    connection opened before the fork (the rendered Markdown store reopens its own)."""
+    return run_parallel(_call_chunk, indices, {"make": make}, min_items=200, chunk_size=100, consume=consume)
