@@ -146,13 +146,14 @@ def slim_site(site: Site) -> Site:
 def render_markdown_all(docs: list[Document], base_path: str, cache: Cache,
                         reload: Callable[[str], str]) -> RenderedStore:
     """Rendered Markdown of every document; a slim document (body not kept) whose HTML is not
-    in the cache has its body read again with ``reload``."""
+    in the cache has its body read again with ``reload``, in the worker that converts it (so
+    the bodies of a large site are never all in memory at once)."""
     keys = {d.digest: markdown_key(d.digest, base_path) for d in docs}
     meta_by_key = cache.markdown_meta(sorted(set(keys.values())))
-    todo: dict[str, str] = {}
+    todo: dict[str, tuple[str, str]] = {}  # digest -> (path, body if kept)
     for doc in docs:
         if keys[doc.digest] not in meta_by_key and doc.digest not in todo:
-            todo[doc.digest] = doc.body or reload(doc.path)
+            todo[doc.digest] = (doc.path, doc.body)
     def store_away(part: list[tuple[str, Rendered]]) -> list[tuple[str, Rendered]]:
         """Each chunk goes into the cache as it arrives; only summaries and links stay in memory
         (unless the cache cannot be written: then the HTML is kept)."""
@@ -161,7 +162,8 @@ def render_markdown_all(docs: list[Document], base_path: str, cache: Cache,
             return part
         return [(digest, Rendered("", r.summary, r.links)) for digest, r in part]
 
-    converted = convert_all(sorted(todo.items()), base_path, store_away)
+    converted = convert_all([(digest, path, body) for digest, (path, body) in sorted(todo.items())], base_path,
+                            reload, store_away)
     del todo
     meta = {digest: meta_by_key[key] for digest, key in keys.items() if key in meta_by_key}
     meta.update({digest: (r.summary, r.links) for digest, r in converted})
@@ -216,19 +218,18 @@ def cached_search_files(loaded: LoadedSite, options: BuildOptions, cache: Cache,
                 missing.append(i)
             else:
                 return None
-        fresh: list[tuple[str, object]] = []
-
         def keep(part: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
-            """Each chunk as it arrives: words shared with earlier documents become the same
-            string object (ten thousand documents repeat the same few thousand words)."""
+            """Each chunk as it arrives goes into the cache, and its words shared with earlier
+            documents become the same string object (documents repeat the same few thousand words)."""
+            fresh: list[tuple[str, object]] = []
             for i, (row, joined, flags) in part:
                 forms = tuple(intern.setdefault(f, f) for f in joined.split("\n")) if joined else ()
                 found[i] = DocTerms(row, forms, flags)
                 fresh.append((key_list[i], (row, forms, flags)))
+            cache.put_search_terms(fresh)
             return []
 
         map_indices(make_terms, missing, keep)  # in the pool: a full build has 10,000s
-        cache.put_search_terms(fresh)
         return found
 
     def make_terms(i: int) -> tuple[tuple[str, str, str, str, str], str, bytes]:
@@ -279,7 +280,7 @@ def load_site(site_dir: Path, options: BuildOptions, base_url: str | None = None
     """Read, validate, render Markdown and apply the quota; raise BuildFailed with every problem."""
     cache = cache or Cache(None)
     config = load_valid_config(site_dir, base_url)
-    parsed, site, problems = collect_site(site_dir, config, cache, scan)
+    parsed, site, problems = collect_site(site_dir, config, cache, scan, keep_body=False)  # bodies: read when converted
     shown = shown_documents(site, options)
     shown_paths = {d.path for d in shown}
     problems += [w for item in parsed if item.path in shown_paths for w in item.warnings]

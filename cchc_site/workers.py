@@ -52,11 +52,12 @@ def _parse_chunk(entries: list[SourceEntry]) -> list[bytes]:
     return out
 
 
-def _convert_chunk(items: list[tuple[str, str]]) -> list[tuple[str, Rendered]]:
+def _convert_chunk(items: list[tuple[str, str, str]]) -> list[tuple[str, Rendered]]:
+    """(key, path, body or "") -> (key, rendered); an empty body is read from the file."""
     from .mdrender import render_markdown  # imported here: parsing and ``check`` never load Markdown
 
-    base_path = _STATE["base_path"]
-    return [(key, render_markdown(body, base_path)) for key, body in items]
+    base_path, load = _STATE["base_path"], _STATE["load"]
+    return [(key, render_markdown(body or load(path), base_path)) for key, path, body in items]
 
 
 def _render_chunk(indices: list[int]) -> list[tuple[int, bytes | SiteError | None]]:
@@ -126,10 +127,11 @@ def parse_all(site_dir: Path, entries: list[SourceEntry], config: SiteConfig, st
     return [item for item in decoded if item is not None]
 
 
-def convert_all(items: list[tuple[str, str]], base_path: str,
+def convert_all(items: list[tuple[str, str, str]], base_path: str, load: Callable[[str], str],
                 consume: Callable[[list[tuple[str, Rendered]]], list[tuple[str, Rendered]]] | None = None,
                 ) -> list[tuple[str, Rendered]]:
-    return run_parallel(_convert_chunk, items, {"base_path": base_path}, min_items=60, chunk_size=40,
+    """Markdown -> HTML for (key, path, body) items; ``load(path)`` reads a body not given."""
+    return run_parallel(_convert_chunk, items, {"base_path": base_path, "load": load}, min_items=60, chunk_size=40,
                         consume=consume)
 
 
