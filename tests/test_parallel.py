@@ -1,0 +1,55 @@
+"""The worker pool gives exactly what one process gives (parse, Markdown, search terms, pages)."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+import cchc_site.workers as workers
+from sitekit import post, run_cli, write_site
+
+POSTS = 450  # above every pool threshold (parse 400, render 400, search terms 200, Markdown 60)
+
+
+def tree(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def big_site(root: Path) -> Path:
+    files = {}
+    for n in range(POSTS):
+        month, day = n % 12 + 1, n % 27 + 1
+        files[f"content/posts/2021/{month:02d}/bai-{n}.md"] = post(
+            f"Bài số {n} về cải cách hành chính", f"{day:02d}/{month:02d}/2021",
+            f"Đoạn mở đầu của bài {n}.\n\n## Mục {n % 7}\n\n| Cột | Giá trị |\n|---|---|\n| a | {n} |\n\n"
+            f"Liên kết tới [trang chủ](/) và *nhấn mạnh* {'đường ' * (n % 5)}Đà Nẵng.",
+            tags=[f"Thẻ {n % 9}", "Một cửa"], category="Hoạt động cải cách hành chính")
+    return write_site(root, files)
+
+
+def test_pool_and_single_process_give_identical_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = big_site(tmp_path / "site")
+    pools: list[object] = []
+    real_pool = workers.ProcessPoolExecutor
+
+    def counting_pool(*args, **kwargs):  # type: ignore[no-untyped-def]
+        pools.append(object())
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", counting_pool)
+    pooled = run_cli("build", "--site", site, "--clean", "--output", tmp_path / "pooled", "--as-of", "2021-12-31")
+    assert pooled.code == 0, pooled.err
+    check_pooled = run_cli("check", "--site", site, "--as-of", "2021-12-31", "--format", "json")
+    assert len(pools) >= 4  # parse, Markdown, search terms, render: each went through the pool
+    monkeypatch.setattr(workers, "can_fork", lambda: False)
+    single = run_cli("build", "--site", site, "--clean", "--output", tmp_path / "single", "--as-of", "2021-12-31")
+    assert single.code == 0, single.err
+    check_single = run_cli("check", "--site", site, "--as-of", "2021-12-31", "--format", "json")
+    a, b = tree(tmp_path / "pooled"), tree(tmp_path / "single")
+    assert len(a) > POSTS and a == b
+    assert json.loads(check_pooled.out) == json.loads(check_single.out)
+    meta = json.loads((tmp_path / "pooled" / "tim-kiem" / "chi-muc" / "meta.json").read_text(encoding="utf-8"))
+    assert meta["docs"] == POSTS
