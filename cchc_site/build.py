@@ -64,7 +64,7 @@ class RenderedStore(Mapping[str, "LazyRendered"]):
                  keys: dict[str, str], cache: Cache, converted: bool) -> None:
         self._meta = meta  # digest -> (summary, links)
         self._fresh = fresh  # digest -> html kept in memory (only when the cache cannot hold it)
-        self.keys: Mapping[str, str] = keys  # digest -> cache key
+        self.cache_keys: Mapping[str, str] = keys  # digest -> cache key
         self._cache = cache
         self.converted = converted  # this build rendered some Markdown (so the cache changed)
         self._pid = os.getpid()
@@ -82,10 +82,12 @@ class RenderedStore(Mapping[str, "LazyRendered"]):
     def html(self, digest: str) -> str:
         if digest in self._fresh:
             return self._fresh[digest]
-        if os.getpid() != self._pid:  # a forked worker: SQLite connections do not survive fork
+        if os.getpid() != self._pid or self._cache.db is None:
+            # a forked worker (SQLite connections do not survive fork), or the connection was
+            # dropped after a failed write: what was stored before is still in the file
             self._cache = Cache(self._cache.path)
             self._pid = os.getpid()
-        html = self._cache.markdown_html(self.keys[digest])
+        html = self._cache.markdown_html(self.cache_keys[digest])
         if html is None:
             raise RuntimeError("bộ nhớ đệm bị thay đổi trong khi dựng; hãy chạy lại với --clean")
         return html
@@ -154,12 +156,14 @@ def render_markdown_all(docs: list[Document], base_path: str, cache: Cache,
     for doc in docs:
         if keys[doc.digest] not in meta_by_key and doc.digest not in todo:
             todo[doc.digest] = (doc.path, doc.body)
+    stored: set[str] = set()
+
     def store_away(part: list[tuple[str, Rendered]]) -> list[tuple[str, Rendered]]:
         """Each chunk goes into the cache as it arrives; only summaries and links stay in memory
-        (unless the cache cannot be written: then the HTML is kept)."""
-        cache.put_markdown([(keys[digest], r) for digest, r in part])
-        if cache.db is None:
+        (the HTML too for a chunk the cache could not take)."""
+        if not cache.put_markdown([(keys[digest], r) for digest, r in part]):
             return part
+        stored.update(digest for digest, _ in part)
         return [(digest, Rendered("", r.summary, r.links)) for digest, r in part]
 
     converted = convert_all([(digest, path, body) for digest, (path, body) in sorted(todo.items())], base_path,
@@ -167,7 +171,7 @@ def render_markdown_all(docs: list[Document], base_path: str, cache: Cache,
     del todo
     meta = {digest: meta_by_key[key] for digest, key in keys.items() if key in meta_by_key}
     meta.update({digest: (r.summary, r.links) for digest, r in converted})
-    fresh = {} if cache.db is not None else {digest: r.html for digest, r in converted}
+    fresh = {digest: r.html for digest, r in converted if digest not in stored}
     return RenderedStore(meta, fresh, keys, cache, converted=bool(converted))
 
 
@@ -261,7 +265,10 @@ def cached_search_files(loaded: LoadedSite, options: BuildOptions, cache: Cache,
                 changed_files, total = patched
                 files: SearchFiles = {rel: (digest, None) for rel, digest in digests.items()}
                 files.update({rel: (digest_bytes(data), data) for rel, data in changed_files.items()})
-                return files, SearchState(keys, previous.shard_count, total)
+                # Files kept "as in the live output" must be there (one deleted by hand: build the whole index).
+                live_root = str(output_dir)
+                if all(data is not None or os.path.isfile(os.path.join(live_root, rel)) for rel, (_, data) in files.items()):
+                    return files, SearchState(keys, previous.shard_count, total)
     entries = terms_for(list(range(len(keys))), keys, compute=True) or {}
     index = index_files([entries[i] for i in range(len(keys))])
     cache.prune_search_terms(set(keys) | set(previous.keys if isinstance(previous, SearchState) else ()))
@@ -474,7 +481,8 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
                            reused=len(wanted), unchanged=True, next_event=next_event(loaded.site, options))
 
     spare = spare_dir(output_dir)
-    previous = cache.manifest(spare_key) if live and (spare / MARKER).is_file() else None
+    # An empty record means none: the spare was being changed when a build stopped (forgotten below).
+    previous = (cache.manifest(spare_key) or None) if live and (spare / MARKER).is_file() else None
     cache.forget_manifest(spare_key)  # from here on the spare folder is being changed
     if previous is None:
         # First build, or no trustworthy spare: a fresh folder, unchanged files linked from the live output.
@@ -498,7 +506,7 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
             raise BuildFailed(errors)
         for rel, (_, data) in search_files.items():
             if rel in make:
-                if data is None:  # cannot happen: unchanged index files are reusable
+                if data is None:  # cannot happen: cached_search_files checked that the live file is there
                     raise RuntimeError(f"search index file {rel} missing")
                 write_file(work, rel, data)
         for rel, source in assets.items():
@@ -518,7 +526,7 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
     if live:
         cache.put_manifest(spare_key, live)
     if loaded.rendered.converted:  # something new went into the cache: forget what no document uses
-        cache.prune_markdown(set(loaded.rendered.keys.values()))
+        cache.prune_markdown(set(loaded.rendered.cache_keys.values()))
     return BuildResult(len(make), len(wanted), time.perf_counter() - started, loaded.quota, loaded.warnings,
                        reused=len(wanted) - len(make), next_event=next_event(loaded.site, options))
 

@@ -74,15 +74,21 @@ class Cache:
             self.db = None
             return []
 
-    def _write_many(self, query: str, rows: list[tuple[Any, ...]]) -> None:
-        if self.db is None or not rows:
-            return
+    def _write_many(self, query: str, rows: list[tuple[Any, ...]]) -> bool:
+        """Run ``query`` for every row in one transaction; False when nothing was written
+        (no cache, or it failed: then the cache is dropped for the rest of the run)."""
+        if self.db is None:
+            return False
+        if not rows:
+            return True
         try:
             self.db.execute("BEGIN")
             self.db.executemany(query, rows)
             self.db.execute("COMMIT")
+            return True
         except sqlite3.DatabaseError:
             self.db = None
+            return False
 
     # --- parsed sources ------------------------------------------------------------------------
     def sources(self) -> dict[str, tuple[str, bytes]]:
@@ -110,8 +116,9 @@ class Cache:
         rows = self._safe("SELECT html FROM markdown WHERE key = ?", (key,))
         return rows[0][0] if rows else None
 
-    def put_markdown(self, rows: list[tuple[str, Rendered]]) -> None:
-        self._write_many("INSERT OR REPLACE INTO markdown VALUES (?, ?, ?, ?)",
+    def put_markdown(self, rows: list[tuple[str, Rendered]]) -> bool:
+        """True when the rows are stored (and can be read back with :meth:`markdown_html`)."""
+        return self._write_many("INSERT OR REPLACE INTO markdown VALUES (?, ?, ?, ?)",
                          [(key, r.summary, json.dumps([(l.target, l.line) for l in r.links], ensure_ascii=False), r.html)
                           for key, r in rows])
 

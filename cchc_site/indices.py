@@ -7,7 +7,7 @@ import yaml
 
 from .config import check_base_url
 from .errors import SiteError
-from .frontmatter import Loader
+from .frontmatter import Loader, yaml_syntax_error
 
 ENTRY_KEYS = ("year", "index", "score", "rank", "total", "source", "note")
 
@@ -27,9 +27,8 @@ def parse_indices(text: str, path: str) -> tuple[list[IndexEntry], list[SiteErro
     """Entries of the data file; each must cite a public source URL."""
     try:
         data = yaml.load(text, Loader=Loader) or {}
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
-        return [], [SiteError(path, line, "E002", f"Lỗi cú pháp YAML: {exc.problem}.")]
+    except yaml.YAMLError as exc:  # every YAML problem (control characters too), worded as for front matter
+        return [], [yaml_syntax_error(exc, text, path, 1)]
     raw = data.get("entries") if isinstance(data, dict) else None
     if raw is None:
         raw = []

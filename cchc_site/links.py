@@ -1,6 +1,7 @@
 """Internal link checking and unsafe-HTML scanning (pure)."""
 from __future__ import annotations
 
+import html as html_lib
 import re
 from typing import Iterable, Mapping
 from urllib.parse import unquote, urlsplit
@@ -51,8 +52,6 @@ def check_links(docs: Iterable[Post | Page | Procedure], rendered: Mapping[str, 
 
 def _unsafe_in(line: str) -> list[str]:
     """What kinds of script a line of Markdown/HTML carries ("" parts in code spans excluded)."""
-    import html as html_lib
-
     text = _CODE_SPAN.sub("", line)
     if "<" not in text and ":" not in text:
         return []
@@ -74,8 +73,6 @@ def _may_be_unsafe(body: str) -> bool:
     ``script`` right before a ':', once tabs and line breaks are ignored)."""
     if "<" not in body and ":" not in body:
         return False
-    import html as html_lib
-
     plain = html_lib.unescape(body) if "&" in body else body
     if "<" in plain and (_SCRIPT.search(plain) or _HANDLER.search(plain)):
         return True

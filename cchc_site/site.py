@@ -61,7 +61,7 @@ def assemble_site(config: SiteConfig, docs: Iterable[Document], static_files: fr
     posts = sorted((d for d in docs if isinstance(d, Post)), key=lambda p: (p.date, p.path), reverse=True)
     pages = sorted((d for d in docs if isinstance(d, Page)), key=lambda p: p.path)
     procedures = sorted((d for d in docs if isinstance(d, Procedure)), key=lambda p: (p.code, p.path))
-    errors = check_unique_urls(posts, pages, procedures) + check_unique_codes(procedures)
+    errors = check_unique_urls(posts, pages) + check_unique_codes(procedures)
     return Site(config, tuple(posts), tuple(pages), tuple(procedures), static_files, tuple(indices)), errors
 
 
@@ -80,19 +80,20 @@ def parse_site(files: SiteFiles, config: SiteConfig) -> tuple[Site, list[SiteErr
     return site, errors + data_errors + cross
 
 
-def check_unique_urls(posts: list[Post], pages: list[Page], procedures: list[Procedure]) -> list[SiteError]:
-    """Two documents may not share a URL; each file of a clash is named."""
+def _clashes(owned: Iterable[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """(key, path) pairs -> (key, path, the other paths) for every path whose key is not its alone."""
     owners: dict[str, list[str]] = {}
+    for key, path in owned:
+        owners.setdefault(key, []).append(path)
+    return [(key, path, ", ".join(p for p in paths if p != path))
+            for key, paths in owners.items() if len(paths) > 1 for path in paths]
+
+
+def check_unique_urls(posts: list[Post], pages: list[Page]) -> list[SiteError]:
+    """Two documents may not share a URL; each file of a clash is named."""
     # A procedure's URL is its code: a clash there is a duplicate code, reported once as E018.
-    for doc in (*posts, *pages):
-        owners.setdefault(doc.url, []).append(doc.path)
-    errors: list[SiteError] = []
-    for url, paths in owners.items():
-        if len(paths) > 1:
-            for path in paths:
-                others = ", ".join(p for p in paths if p != path)
-                errors.append(SiteError(path, 1, "E010",
-                                        f"Địa chỉ {url} trùng với {others}. Đổi tên tệp hoặc đặt 'slug:' khác cho một trong hai."))
+    errors = [SiteError(path, 1, "E010", f"Địa chỉ {url} trùng với {others}. Đổi tên tệp hoặc đặt 'slug:' khác cho một trong hai.")
+              for url, path, others in _clashes((doc.url, doc.path) for doc in (*posts, *pages))]
     for page in pages:
         if page.slug in RESERVED_SLUGS:
             errors.append(SiteError(page.path, 1, "E010",
@@ -101,13 +102,5 @@ def check_unique_urls(posts: list[Post], pages: list[Page], procedures: list[Pro
 
 
 def check_unique_codes(procedures: list[Procedure]) -> list[SiteError]:
-    owners: dict[str, list[str]] = {}
-    for proc in procedures:
-        owners.setdefault(proc.code, []).append(proc.path)
-    errors: list[SiteError] = []
-    for code, paths in owners.items():
-        if len(paths) > 1:
-            for path in paths:
-                others = ", ".join(p for p in paths if p != path)
-                errors.append(SiteError(path, 1, "E018", f"Mã thủ tục {code} đã dùng trong {others}. Mỗi thủ tục một mã riêng."))
-    return errors
+    return [SiteError(path, 1, "E018", f"Mã thủ tục {code} đã dùng trong {others}. Mỗi thủ tục một mã riêng.")
+            for code, path, others in _clashes((proc.code, proc.path) for proc in procedures)]

@@ -5,6 +5,7 @@ All functions are pure.
 from __future__ import annotations
 
 import hashlib
+import html as html_lib
 import re
 import unicodedata
 from functools import lru_cache
@@ -91,7 +92,5 @@ def collation_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...], str]:
 
 def strip_html(html: str) -> str:
     """Plain text of an HTML fragment (tags dropped, whitespace collapsed)."""
-    import html as html_lib
-
     text = re.sub(r"<[^>]+>", " ", html)
     return " ".join(html_lib.unescape(text).split())

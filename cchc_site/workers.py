@@ -122,9 +122,14 @@ def parse_all(site_dir: Path, entries: list[SourceEntry], config: SiteConfig, st
     come back without their Markdown body (``check`` never needs it)."""
     state = {"site_dir": site_dir, "config": config, "static": static, "keep_body": keep_body}
     encoded = run_parallel(_parse_chunk, entries, state, min_items=400, chunk_size=100)
-    decoded = [decode_parsed(blob) for blob in encoded]
-    assert all(decoded), "every parse result encodes and decodes"
-    return [item for item in decoded if item is not None]
+    return [_decoded(blob) for blob in encoded]
+
+
+def _decoded(blob: bytes) -> Parsed:
+    item = decode_parsed(blob)
+    if item is None:  # the encoding is this package's own: failing to read it back is a bug
+        raise RuntimeError("a parse result could not be decoded")
+    return item
 
 
 def convert_all(items: list[tuple[str, str, str]], base_path: str, load: Callable[[str], str],

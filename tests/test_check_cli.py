@@ -401,7 +401,7 @@ def test_files_touched_but_unchanged_come_from_the_cache(tmp_path: Path, monkeyp
 
     assert seen(again) == seen(first)
     files[1].write_text(post("B mới", "2021-08-04"), encoding="utf-8")
-    os.utime(files[1], ns=(2_000_000_000, 2_000_000_000))  # same time as before: the size decides
+    os.utime(files[1], ns=(2_000_000_001, 2_000_000_001))  # same time as before: the size decides
     changed = run_check(site, now)
     assert parsed == ["content/posts/b.md"]
     assert {p.title for p in changed.posts} == {"A", "B mới"}

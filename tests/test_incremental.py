@@ -137,9 +137,76 @@ def test_corrupt_cache_is_ignored(tmp_path: Path) -> None:
 def test_hand_deleted_output_file_comes_back(tmp_path: Path) -> None:
     site = make_site(tmp_path / "site")
     build(site, site / "output")
-    victim = site / "output" / "tin-tuc" / "2021" / "02" / "bai-2-3" / "index.html"
+    victim = site / "output" / "gioi-thieu" / "index.html"  # a page the edit below does not change
     victim.unlink()
     CHANGES["post edited"](site)  # any change makes the build look at the output again
+    build(site, site / "output")
+    assert victim.is_file()
+    assert_same_as_full(site, tmp_path)
+
+
+def test_a_build_stopped_while_changing_the_spare_leaves_nothing_behind(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import cchc_site.build as build_module
+
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    CHANGES["post edited"](site)
+    build(site, site / "output")  # now the previous output is kept as the spare
+    added = site / "content/posts/2021/04/moi.md"
+    added.write_text(post("Bài mới", "20/04/2021", "Mới.", tags=["Thẻ lạ"]), encoding="utf-8")
+    real = build_module.render_all
+
+    def stopped(*args, **kwargs):  # type: ignore[no-untyped-def]
+        real(*args, **kwargs)  # the new pages are written into the spare, then the build dies
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build_module, "render_all", stopped)
+    try:
+        stopped_run = run_cli("build", "--site", site, "--output", site / "output", "--as-of", "2021-12-31")
+        assert stopped_run.code != 0
+    except KeyboardInterrupt:
+        pass
+    monkeypatch.setattr(build_module, "render_all", real)
+    added.unlink()
+    CHANGES["title edited"](site)
+    build(site, site / "output")
+    assert not [rel for rel in tree(site / "output") if "moi" in rel or "the-la" in rel]
+    assert_same_as_full(site, tmp_path)
+
+
+def test_markdown_the_cache_could_not_store_is_still_rendered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cchc_site.cache import Cache
+
+    files = {f"content/posts/2021/01/b{i}.md": post(f"Bài {i}", "03/01/2021", f"Nội dung RIÊNG{i} ở đây.")
+             for i in range(100)}
+    site = write_site(tmp_path / "site", files, CONFIG)
+    real = Cache.put_markdown
+    calls: list[int] = []
+
+    def full_disk_once(self: Cache, rows):  # type: ignore[no-untyped-def]
+        calls.append(len(rows))
+        if len(calls) == 2:  # e.g. the disk was full for the second chunk
+            self.db = None
+            return False
+        return real(self, rows)
+
+    monkeypatch.setattr(Cache, "put_markdown", full_disk_once)
+    build(site, site / "output")
+    assert len(calls) > 2
+    for i in range(100):
+        page = (site / "output" / f"tin-tuc/2021/01/b{i}/index.html").read_text(encoding="utf-8")
+        assert f"<p>Nội dung RIÊNG{i} ở đây.</p>" in page, i
+
+
+def test_a_search_index_file_deleted_by_hand_comes_back(tmp_path: Path) -> None:
+    files = {f"content/posts/2021/01/b{i:02d}.md": post(f"Bài {i}", f"{i % 28 + 1:02d}/01/2021", f"Nội dung {i}.")
+             for i in range(40)}
+    site = write_site(tmp_path / "site", files, CONFIG)
+    build(site, site / "output")
+    victim = site / "output/tim-kiem/chi-muc/d/0.json"
+    victim.unlink()
+    edit(site / "content/posts/2021/01/b27.md", "Nội dung 27.", "Nội dung sửa.")  # an edit that patches the index
     build(site, site / "output")
     assert victim.is_file()
     assert_same_as_full(site, tmp_path)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -40,16 +41,22 @@ def test_pool_and_single_process_give_identical_output(tmp_path: Path, monkeypat
         return real_pool(*args, **kwargs)
 
     monkeypatch.setattr(workers, "ProcessPoolExecutor", counting_pool)
+    def check_without_cache() -> str:
+        shutil.rmtree(site / ".cchc-cache")  # so that check parses every file itself
+        return run_cli("check", "--site", site, "--as-of", "2021-12-31", "--format", "json").out
+
     pooled = run_cli("build", "--site", site, "--clean", "--output", tmp_path / "pooled", "--as-of", "2021-12-31")
     assert pooled.code == 0, pooled.err
-    check_pooled = run_cli("check", "--site", site, "--as-of", "2021-12-31", "--format", "json")
-    assert len(pools) >= 4  # parse, Markdown, search terms, render: each went through the pool
+    assert len(pools) == 4  # parse, Markdown, search terms, render: each went through the pool
+    check_pooled = check_without_cache()
+    assert len(pools) == 5  # check parsed through the pool too
     monkeypatch.setattr(workers, "can_fork", lambda: False)
     single = run_cli("build", "--site", site, "--clean", "--output", tmp_path / "single", "--as-of", "2021-12-31")
     assert single.code == 0, single.err
-    check_single = run_cli("check", "--site", site, "--as-of", "2021-12-31", "--format", "json")
+    check_single = check_without_cache()
+    assert len(pools) == 5  # nothing of the second build or check went through a pool
     a, b = tree(tmp_path / "pooled"), tree(tmp_path / "single")
     assert len(a) > POSTS and a == b
-    assert json.loads(check_pooled.out) == json.loads(check_single.out)
+    assert json.loads(check_pooled) == json.loads(check_single)
     meta = json.loads((tmp_path / "pooled" / "tim-kiem" / "chi-muc" / "meta.json").read_text(encoding="utf-8"))
     assert meta["docs"] == POSTS

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import marshal
+import pickle
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,7 @@ import pytest
 from cchc_site.config import Term
 from cchc_site.errors import SiteError
 from cchc_site.models import Page, Post
-from cchc_site.parsed import Parsed, decode_parsed, encode_parsed
+from cchc_site.parsed import _PICKLE, _POST, Parsed, decode_parsed, encode_parsed
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -37,7 +38,7 @@ def test_post_round_trip_is_equal_and_keeps_the_zone(post: Post) -> None:
     warning = SiteError(post.path, 12, "W070", "Nội dung có thẻ <script>.", "warning")
     item = Parsed(post.path, "120:99", post, (warning,))
     blob = encode_parsed(item)
-    assert blob.startswith(b"M")  # the compact form, not a pickle
+    assert blob.startswith(_POST)  # the compact form, not a pickle
     back = decode_parsed(blob)
     assert back == item
     assert isinstance(back.result, Post)
@@ -61,9 +62,15 @@ def test_errors_and_other_documents_round_trip() -> None:
         assert decode_parsed(encode_parsed(item)) == item
 
 
+_GOOD_POST = encode_parsed(Parsed("a", "1", make_post(), ()))
+_GOOD_PAGE = encode_parsed(Parsed("p", "1", Page("p", "T", "t", "", False, "", 5, "d"), ()))
+
+
 @pytest.mark.parametrize("blob", [
-    b"", b"M1", b"M1not marshal", b"P1not a pickle", b"X1" + marshal.dumps((1, 2)),
-    b"M1" + marshal.dumps(("too", "short")),
+    b"", _POST, _POST + b"not marshal", _PICKLE + b"not a pickle", b"X1" + _GOOD_POST[2:],
+    _POST + marshal.dumps(("too", "short")), _GOOD_POST[:-5], _GOOD_PAGE[:-5],
+    _PICKLE + pickle.dumps(("not", "a parse result")), b"M1" + _GOOD_POST[2:],  # an older layout
 ])
 def test_a_broken_entry_is_a_miss(blob: bytes) -> None:
+    assert decode_parsed(_GOOD_POST) is not None and decode_parsed(_GOOD_PAGE) is not None
     assert decode_parsed(blob) is None

@@ -267,3 +267,12 @@ def test_parse_site_collects_every_file_and_sorts_newest_first() -> None:
     assert [p.title for p in site.pages] == ["P"]
     assert sorted({e.path for e in errs}) == ["content/posts/bad1.md", "content/posts/bad2.md", "content/posts/bad3.md"]
     assert len([e for e in errs if e.path == "content/posts/bad2.md"]) == 2
+
+
+def test_a_broken_data_file_is_an_error_not_a_crash() -> None:
+    from cchc_site.indices import parse_indices
+
+    for text in ("entries:\n  - year: 2021\x07\n", "entries: [a, b\n"):
+        entries, errors = parse_indices(text, "content/data/chi-so.yaml")
+        assert entries == [] and [e.code for e in errors] == ["E002"]
+        assert errors[0].path == "content/data/chi-so.yaml" and errors[0].message.startswith("Lỗi cú pháp YAML")
