@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,13 +83,18 @@ def content_hash(data: bytes) -> str:
 
 
 def load_source(site_dir: Path, path: str, kind: str) -> Source | SiteError:
-    """Read one Markdown file (``path`` as on disk; the Source carries its NFC form,
-    so a file named in NFD, as macOS writes names, behaves like its NFC twin)."""
-    shown = unicodedata.normalize("NFC", path)
-    result = decode_file((site_dir / path).read_bytes(), shown)
+    """Read one Markdown file (``path`` site-relative, as on disk)."""
+    return source_from_bytes(path, kind, (site_dir / path).read_bytes())
+
+
+def source_from_bytes(path: str, kind: str, data: bytes) -> Source | SiteError:
+    """A file's bytes as a Source, or why they cannot be one.  The Source keeps ``path`` as on
+    disk, so the build can read the file again; its text is normalised (NFC), and a file named
+    in NFD (as macOS writes names) gives the same URL as its NFC twin, since slugs fold."""
+    result = decode_file(data, path)
     if isinstance(result, SiteError):
         return result
-    return Source(shown, kind, result, digest_text(result))
+    return Source(path, kind, result, digest_text(result))
 
 
 def load_site_files(site_dir: Path) -> SiteFiles:

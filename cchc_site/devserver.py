@@ -176,8 +176,7 @@ class QuotaTracker:
 
 
 def _parse_post_file(site_dir: Path, path: str, config: SiteConfig, static: frozenset[str]) -> Post | None:
-    from .frontmatter import parse_front_matter
-    from .validate import parse_post
+    from .site import parse_source
 
     try:
         source = load_source(site_dir, path, "post")
@@ -185,10 +184,7 @@ def _parse_post_file(site_dir: Path, path: str, config: SiteConfig, static: froz
         return None
     if isinstance(source, SiteError):
         return None
-    fm = parse_front_matter(source.text, source.path)
-    if isinstance(fm, list):
-        return None
-    post = parse_post(fm, source.path, source.digest, config, static)
+    post = parse_source(source, config, static)
     return post if isinstance(post, Post) else None
 
 

@@ -118,7 +118,7 @@ def procedure_text(code: str, title: str, field: Term, config: SiteConfig, today
         '#   number: "1234/QĐ-UBND"',
         '#   date: "28/07/2021"',
         '#   issuer: "Chủ tịch UBND tỉnh"',
-        '# level: "tỉnh"  # cấp thực hiện: tỉnh, xã hoặc bộ',
+        '# level: "tỉnh"  # cấp thực hiện: tỉnh, xã, bộ, huyện hoặc trung ương',
         '# online: "toàn trình"  # dịch vụ công trực tuyến: toàn trình, một phần hoặc không',
         "# channels:  # cách nộp hồ sơ, mỗi cách một mục",
         '#   - method: "trực tiếp"  # trực tiếp, trực tuyến hoặc bưu chính công ích',

@@ -47,13 +47,18 @@ def slugify(text: str, fallback_prefix: str = "bai") -> str:
     >>> slugify("Đẩy mạnh cải cách hành chính năm 2021")
     'day-manh-cai-cach-hanh-chinh-nam-2021'
     """
-    # NFKD on top of the fold: compatibility forms (ﬁ, ², full-width Ａ) become plain ASCII.
-    ascii_text = unicodedata.normalize("NFKD", fold(text)).encode("ascii", "ignore").decode("ascii").lower()
-    slug = _NON_ALNUM.sub("-", ascii_text).strip("-")
+    slug = ascii_slug(text)
     if slug:
         return slug
     digest = hashlib.sha1(nfc(text).encode("utf-8")).hexdigest()[:8]
     return f"{fallback_prefix}-{digest}"
+
+
+def ascii_slug(text: str) -> str:
+    """The slug of ``text``, or "" when it has no Latin letter or digit at all."""
+    # NFKD on top of the fold: compatibility forms (ﬁ, ², full-width Ａ) become plain ASCII.
+    ascii_text = unicodedata.normalize("NFKD", fold(text)).encode("ascii", "ignore").decode("ascii").lower()
+    return _NON_ALNUM.sub("-", ascii_text).strip("-")
 
 
 def is_valid_slug(slug: str) -> bool:

@@ -15,7 +15,7 @@ from .dates import DateError, parse_date
 from .errors import SiteError
 from .frontmatter import FrontMatter
 from .models import Channel, Decision, DossierItem, Page, Post, Procedure
-from .text import fold, slugify
+from .text import ascii_slug, slugify
 
 POST_KEYS = ("title", "date", "category", "tags", "summary", "author", "image",
              "attachments", "slug", "draft", "sample")
@@ -121,7 +121,7 @@ class _Checker:
             self.error("slug", "E013", f"slug '{raw}' chứa '/', '\\' hoặc '..', sẽ trỏ ra ngoài thư mục trang. "
                                        "Chỉ dùng chữ thường không dấu, số và dấu '-'.")
             return slugify(fallback)
-        if not re.search(r"[a-z0-9]", unicodedata.normalize("NFKD", fold(raw))):
+        if not ascii_slug(raw):
             self.error("slug", "E020", f"slug '{raw}' không có chữ hay số nào. Chỉ dùng chữ thường không dấu, số "
                                        "và dấu '-', ví dụ slug: ket-qua-cchc-2021.")
             return slugify(fallback)
@@ -259,7 +259,7 @@ def parse_procedure(fm: FrontMatter, path: str, digest: str, config: SiteConfig,
     if level.startswith("cấp "):  # "Cấp tỉnh", as the national database writes it
         level = level[4:].strip()
     if level and level not in LEVELS:
-        c.error("level", "E021", f"Cấp thực hiện '{level}' không hợp lệ; dùng: tỉnh, xã hoặc bộ.")
+        c.error("level", "E021", f"Cấp thực hiện '{level}' không hợp lệ; dùng: {', '.join(LEVELS)}.")
 
     online, legacy = "", ""
     raw_online = data.get("online")

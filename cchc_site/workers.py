@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
 
 from .config import SiteConfig
-from .content import SourceEntry, content_hash, decode_file, digest_text
+from .content import SourceEntry, content_hash, source_from_bytes
 from .errors import SiteError
 from .links import check_unsafe_html
-from .models import Rendered, Source
+from .models import Rendered
 from .output import write_file
 from .parsed import Parsed, decode_parsed, encode_parsed, slim
 from .site import parse_source
@@ -29,10 +29,9 @@ _STATE: dict[str, Any] = {}
 
 def parse_entry(site_dir: Path, entry: SourceEntry, config: SiteConfig, static_files: frozenset[str]) -> Parsed:
     data = (site_dir / entry.path).read_bytes()
-    text = decode_file(data, entry.path)
-    if isinstance(text, SiteError):
-        return Parsed(entry.path, content_hash(data), [text], ())
-    source = Source(entry.path, entry.kind, text, digest_text(text))
+    source = source_from_bytes(entry.path, entry.kind, data)
+    if isinstance(source, SiteError):
+        return Parsed(entry.path, content_hash(data), [source], ())
     result = parse_source(source, config, static_files)
     warnings: tuple[SiteError, ...] = ()
     if not isinstance(result, list):

@@ -101,6 +101,8 @@ def test_slug_from_vietnamese_file_name_and_override() -> None:
              path="content/posts/Đẩy mạnh cải cách hành chính năm 2021.md")
     assert p.slug == "day-manh-cai-cach-hanh-chinh-nam-2021"
     assert good("---\ntitle: A\ndate: 2021-08-02\nslug: Họp giao ban tháng 8\n---\n").slug == "hop-giao-ban-thang-8"
+    # the check "has a letter or digit" and the slug itself agree (upper-case compatibility letters)
+    assert good("---\ntitle: A\ndate: 2021-08-02\nslug: ℝℍ 2021\n---\n").slug == "rh-2021"
 
 
 @pytest.mark.parametrize("value", ["Văn bản chỉ đạo, điều hành", "van-ban-chi-dao", "van ban chi dao, dieu hanh",
