@@ -16,7 +16,7 @@ import pickle
 import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
@@ -25,9 +25,9 @@ import markdown as markdown_lib
 
 from .cache import Cache
 from .config import MenuItem, SiteConfig, load_config
-from .content import ContentScan, load_body, scan_content, walk_files
+from .content import ContentScan, content_hash, load_body, scan_content, walk_files
 from .errors import BuildFailed, SiteError, only_errors
-from .incremental import digest_bytes, fingerprint_pages
+from .incremental import fingerprint_pages
 from .links import check_links
 from .mdrender import RENDERER_VERSION, Link, Rendered
 from .models import STATIC_DIR
@@ -36,10 +36,8 @@ from .output import (MARKER, check_output_dir, copy_file, discard, link_or_copy,
 from .plan import BuildOptions, PlannedPage, plan_site, visible_posts
 from .quota import QuotaReport, check_quota, compute_quota
 from .render import SITE_TEMPLATES, THEME_DIR, Renderer, Theme
-from .search import (INDEX_DIR, DocTerms, IndexPatch, doc_terms, index_files, index_total, indexed_documents,
-                     patch_index, search_doc)
+from .search import DocTerms, IndexPatch, doc_terms, indexed_documents, patch_index, search_doc, sized_index_files
 from .site import Document, Site
-from .parsed import slim
 from .sources import collect_site, load_valid_config, open_cache, tool_version
 from .sources import stable_hash as _hash
 from .workers import convert_all, map_indices, render_all
@@ -140,22 +138,17 @@ def markdown_key(digest: str, base_path: str) -> str:
     return _hash(tool_version(), RENDERER_VERSION, markdown_lib.__version__, base_path, digest)
 
 
-def slim_site(site: Site) -> Site:
-    return replace(site, posts=tuple(map(slim, site.posts)), pages=tuple(map(slim, site.pages)),
-                   procedures=tuple(map(slim, site.procedures)))
-
-
 def render_markdown_all(docs: list[Document], base_path: str, cache: Cache,
                         reload: Callable[[str], str]) -> RenderedStore:
-    """Rendered Markdown of every document; a slim document (body not kept) whose HTML is not
-    in the cache has its body read again with ``reload``, in the worker that converts it (so
-    the bodies of a large site are never all in memory at once)."""
+    """Rendered Markdown of every document; a document whose HTML is not in the cache has its
+    body read again with ``reload``, in the worker that converts it (so the bodies of a large
+    site are never all in memory at once)."""
     keys = {d.digest: markdown_key(d.digest, base_path) for d in docs}
     meta_by_key = cache.markdown_meta(sorted(set(keys.values())))
-    todo: dict[str, tuple[str, str]] = {}  # digest -> (path, body if kept)
+    todo: dict[str, str] = {}  # digest -> path
     for doc in docs:
         if keys[doc.digest] not in meta_by_key and doc.digest not in todo:
-            todo[doc.digest] = (doc.path, doc.body)
+            todo[doc.digest] = doc.path
     stored: set[str] = set()
 
     def store_away(part: list[tuple[str, Rendered]]) -> list[tuple[str, Rendered]]:
@@ -166,8 +159,7 @@ def render_markdown_all(docs: list[Document], base_path: str, cache: Cache,
         stored.update(digest for digest, _ in part)
         return [(digest, Rendered("", r.summary, r.links)) for digest, r in part]
 
-    converted = convert_all([(digest, path, body) for digest, (path, body) in sorted(todo.items())], base_path,
-                            reload, store_away)
+    converted = convert_all(sorted(todo.items()), base_path, reload, store_away)
     del todo
     meta = {digest: meta_by_key[key] for digest, key in keys.items() if key in meta_by_key}
     meta.update({digest: (r.summary, r.links) for digest, r in converted})
@@ -252,7 +244,7 @@ def cached_search_files(loaded: LoadedSite, options: BuildOptions, cache: Cache,
 
             def read(rel: str) -> bytes:
                 data = (output_dir / rel).read_bytes()
-                if digest_bytes(data) != digests.get(rel):
+                if content_hash(data) != digests.get(rel):
                     raise FileNotFoundError(rel)  # the live output was changed by hand
                 return data
 
@@ -264,17 +256,16 @@ def cached_search_files(loaded: LoadedSite, options: BuildOptions, cache: Cache,
             if patched is not None:
                 changed_files, total = patched
                 files: SearchFiles = {rel: (digest, None) for rel, digest in digests.items()}
-                files.update({rel: (digest_bytes(data), data) for rel, data in changed_files.items()})
+                files.update({rel: (content_hash(data), data) for rel, data in changed_files.items()})
                 # Files kept "as in the live output" must be there (one deleted by hand: build the whole index).
                 live_root = str(output_dir)
                 if all(data is not None or os.path.isfile(os.path.join(live_root, rel)) for rel, (_, data) in files.items()):
                     return files, SearchState(keys, previous.shard_count, total)
     entries = terms_for(list(range(len(keys))), keys, compute=True) or {}
-    index = index_files([entries[i] for i in range(len(keys))])
+    index, total, shard_count = sized_index_files([entries[i] for i in range(len(keys))])
     cache.prune_search_terms(set(keys) | set(previous.keys if isinstance(previous, SearchState) else ()))
-    shard_count = sum(1 for rel in index if rel.startswith(f"{INDEX_DIR}/t/"))
-    state = SearchState(keys, shard_count, index_total(index))
-    return {rel: (digest_bytes(data), data) for rel, data in index.items()}, state
+    state = SearchState(keys, shard_count, total)
+    return {rel: (content_hash(data), data) for rel, data in index.items()}, state
 
 
 def shown_documents(site: Site, options: BuildOptions) -> list[Document]:
@@ -287,13 +278,12 @@ def load_site(site_dir: Path, options: BuildOptions, base_url: str | None = None
     """Read, validate, render Markdown and apply the quota; raise BuildFailed with every problem."""
     cache = cache or Cache(None)
     config = load_valid_config(site_dir, base_url)
-    parsed, site, problems = collect_site(site_dir, config, cache, scan, keep_body=False)  # bodies: read when converted
+    parsed, site, problems = collect_site(site_dir, config, cache, scan)
     shown = shown_documents(site, options)
     shown_paths = {d.path for d in shown}
     problems += [w for item in parsed if item.path in shown_paths for w in item.warnings]
     rendered = render_markdown_all([*site.posts, *site.pages, *site.procedures], config.base_path, cache,
                                    lambda path: load_body(site_dir, path))
-    site = slim_site(site)
     quota = compute_quota(site.posts, config.quota, options.now, strict) if config.quota else None
     if quota is not None and enforce_quota:
         problems += check_quota(quota, config.path)
@@ -541,8 +531,6 @@ def _link_unchanged(output_dir: Path, staging: Path, rels: list[str]) -> None:
     """Hard-link the files that did not change from the previous output (threads overlap the syscalls)."""
     if not rels:
         return
-    for folder in sorted({str(Path(rel).parent) for rel in rels}):
-        (staging / folder).mkdir(parents=True, exist_ok=True)
 
     def link(part: list[str]) -> None:
         for rel in part:

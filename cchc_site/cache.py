@@ -1,5 +1,6 @@
-"""The build cache (``<site>/.cchc-cache/``): parsed sources, rendered Markdown and the
-manifest of the last output, in one SQLite file.
+"""The build cache (``<site>/.cchc-cache/``): parsed sources, rendered Markdown, each
+document's search terms, the manifest of the last output and small records (last build,
+search index state), in one SQLite file.
 
 The cache is an optimisation only: every entry is keyed by what produced it (tool
 version, settings, file size and mtime, content digest), and a corrupt, stale or
@@ -29,7 +30,7 @@ CREATE TABLE IF NOT EXISTS manifest (output TEXT PRIMARY KEY, blob BLOB NOT NULL
 
 
 class Cache:
-    """A SQLite-backed cache; ``Cache(None)`` keeps nothing (``--clean`` and tests)."""
+    """A SQLite-backed cache; ``Cache(None)`` keeps nothing (no writable cache folder, tests)."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path

@@ -61,7 +61,7 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
         return CheckOutcome(failed.errors, None, ())
     cache = open_cache(site_dir, None, clean=False) if use_cache else Cache(None)
     try:
-        parsed, site, problems = collect_site(site_dir, config, cache, keep_body=False)
+        parsed, site, problems = collect_site(site_dir, config, cache)
     finally:
         cache.close()
     docs: list[Document] = [*site.posts, *site.pages, *site.procedures]

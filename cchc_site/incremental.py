@@ -116,7 +116,3 @@ class Fingerprinter:
 def fingerprint_pages(pages: Iterable[PlannedPage], salt: str) -> list[str]:
     fp = Fingerprinter(salt)
     return [fp.page(p) for p in pages]
-
-
-def digest_bytes(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()

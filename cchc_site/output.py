@@ -1,4 +1,4 @@
-"""Write the output folder atomically (the only module that writes the site).
+"""Write the output folder atomically.
 
 A build writes everything into a staging folder beside the output folder and swaps
 it in only when complete, so a failed or killed build leaves the previous output

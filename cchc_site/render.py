@@ -180,7 +180,7 @@ def _syntax_hint(message: str | None) -> str:
     text = (message or "").strip().rstrip(".")
     if "Unexpected end of template" in text:
         return f"mẫu kết thúc khi một thẻ {{% ... %}} chưa được đóng (ví dụ thiếu {{% endif %}} hoặc {{% endfor %}}) ({text})."
-    if "unknown tag" in text.lower() or "Encountered unknown tag" in text:
+    if "unknown tag" in text.lower():
         return f"thẻ không hợp lệ hoặc thẻ đóng không khớp ({text})."
     if "expected token" in text or "unexpected" in text:
         return f"biểu thức viết sai ({text})."

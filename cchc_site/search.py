@@ -37,6 +37,7 @@ from bisect import bisect_left
 from itertools import accumulate, repeat
 from operator import rshift
 
+from .content import content_hash as file_digest  # the digest the build's manifest keeps for output files
 from .mdrender import Rendered
 from .models import Page, Post, Procedure
 from .plan import BuildOptions, card_for, visible_posts
@@ -145,11 +146,6 @@ def search_doc(doc: Page | Procedure | Post, rendered: Mapping[str, Rendered], o
                      f"{doc.summary}\n{strip_html(rendered[doc.digest].html)}")
 
 
-def documents(site: Site, rendered: Mapping[str, Rendered], options: BuildOptions) -> list[SearchDoc]:
-    """Every document the build shows, in index order (see :func:`indexed_documents`)."""
-    return [search_doc(doc, rendered, options) for doc in indexed_documents(site, options)]
-
-
 @dataclass(frozen=True)
 class DocTerms:
     """One document's part of the index: its result row and its words with their flags.
@@ -169,8 +165,8 @@ def _bucket(count: int) -> int:
 
 
 def doc_terms(doc: SearchDoc) -> DocTerms:
-    strong = Counter(WORD.findall(nfc(doc.strong).lower()))
-    counts = Counter(WORD.findall(nfc(doc.body).lower()))
+    strong = Counter(words(doc.strong))
+    counts = Counter(words(doc.body))
     counts.update(strong)
     forms = tuple(sorted(counts))
     flags = bytes((4 if w in strong else 0) + _bucket(counts[w]) for w in forms)
@@ -202,6 +198,17 @@ def build_index(docs: Iterable[SearchDoc]) -> dict[str, bytes]:
 
 def index_files(entries: Sequence[DocTerms]) -> dict[str, bytes]:
     """The index files for documents already split into terms (ids in the given order)."""
+    return sized_index_files(entries)[0]
+
+
+def _shard_count(total: int) -> int:
+    """How many shard files an index of this size measure has."""
+    return min(MAX_SHARDS, _next_pow2(max(1, math.ceil(total / TARGET_SHARD_BYTES))))
+
+
+def sized_index_files(entries: Sequence[DocTerms]) -> tuple[dict[str, bytes], int, int]:
+    """:func:`index_files`, with the size measure and the shard count it used (what a later
+    patch needs), so that nobody has to read them back from the files."""
     # Machine integers, not Python ints: 50,000 documents make about 15 million postings.
     postings: dict[str, array[int]] = {}
     last: dict[str, int] = {}
@@ -221,7 +228,7 @@ def index_files(entries: Sequence[DocTerms]) -> dict[str, bytes]:
                for key, forms in by_key.items()}
     del postings, last
     total = sum(len(k.encode("utf-8")) + len(v) + 4 for k, v in encoded.items())
-    shard_count = min(MAX_SHARDS, _next_pow2(max(1, math.ceil(total / TARGET_SHARD_BYTES))))
+    shard_count = _shard_count(total)
     shards: list[list[str]] = [[] for _ in range(shard_count)]
     for k in sorted(encoded):
         shards[shard_of(k, shard_count)].append(k)
@@ -234,15 +241,10 @@ def index_files(entries: Sequence[DocTerms]) -> dict[str, bytes]:
         chunk = [list(e.row) for e in entries[start:start + DOCS_PER_CHUNK]]
         files[f"{INDEX_DIR}/d/{start // DOCS_PER_CHUNK}.json"] = _dumps(chunk)
     files[META_FILE] = meta_file({path: file_digest(data) for path, data in files.items()}, len(entries), shard_count)
-    return files
+    return files, total, shard_count
 
 
 META_FILE = f"{INDEX_DIR}/meta.json"
-
-
-def file_digest(data: bytes) -> str:
-    """The digest the build's manifest keeps for every output file (see incremental.digest_bytes)."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def meta_file(digests: Mapping[str, str], docs: int, shard_count: int) -> bytes:
@@ -396,7 +398,7 @@ def patch_index(patch: IndexPatch, read: Callable[[str], bytes],
                 pieces += [raw[position:start], written]
                 position = end
             out[path] = b"".join(pieces) + raw[position:]
-    if min(MAX_SHARDS, _next_pow2(max(1, math.ceil(total / TARGET_SHARD_BYTES)))) != patch.shard_count:
+    if _shard_count(total) != patch.shard_count:
         return None
     for chunk in sorted({doc // DOCS_PER_CHUNK for doc in patch.new_terms}):
         path = f"{INDEX_DIR}/d/{chunk}.json"
@@ -540,7 +542,7 @@ def bytes_for_query(index_files: Mapping[str, bytes], query: str) -> int:
     (meta.json, the shards of the query's words, the metadata of the first batch).
 
     ``index_files`` maps output-relative paths (``tim-kiem/chi-muc/...``) to their bytes,
-    e.g. ``dict(search_outputs(...))``.
+    e.g. the result of :func:`index_files`.
     """
     outcome = query_index(index_files, query)
     return sum(len(index_files[path]) for path in outcome.loaded)

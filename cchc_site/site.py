@@ -9,7 +9,7 @@ from .content import SiteFiles
 from .errors import SiteError
 from .frontmatter import parse_front_matter
 from .indices import IndexEntry, parse_indices
-from .models import Page, Post, Procedure, Source
+from .models import Document, Page, Post, Procedure, Source
 from .validate import parse_page, parse_post, parse_procedure
 
 # URLs the generator makes itself; a page may not take them.
@@ -28,8 +28,6 @@ class Site:
     static_files: frozenset[str]
     indices: tuple[IndexEntry, ...]
 
-
-Document = Post | Page | Procedure
 
 
 def parse_source(source: Source, config: SiteConfig, static_files: frozenset[str]) -> Document | list[SiteError]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import pickle
 import shutil
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -16,7 +15,7 @@ from .config import SiteConfig, check_base_url, load_config
 from .content import ContentScan, SourceEntry, content_hash, load_data_files, scan_content
 from .errors import BuildFailed, SiteError
 from .site import Document, Site, assemble_site, parse_data_files
-from .parsed import Parsed, decode_parsed, encode_parsed, slim
+from .parsed import Parsed, decode_parsed
 from .workers import parse_all
 
 
@@ -59,9 +58,10 @@ def open_cache(site_dir: Path, cache_dir: Path | None, clean: bool) -> Cache:
 
 
 def parse_sources(site_dir: Path, config: SiteConfig, entries: Sequence[SourceEntry], static: frozenset[str],
-                  cache: Cache, keep_body: bool = True) -> list[Parsed]:
-    """Every content file parsed, from the cache when the settings match and the file is
-    unchanged: same stamp, or (after a fresh clone or a branch switch) same bytes."""
+                  cache: Cache) -> list[Parsed]:
+    """Every content file parsed (documents without their Markdown body), from the cache when the
+    settings match and the file is unchanged: same stamp, or (after a fresh clone or a branch
+    switch) same bytes."""
     settings = stable_hash(tool_version(), pickle.dumps(config), sorted(static))
     cached = cache.sources()
     results: list[Parsed] = []
@@ -86,16 +86,13 @@ def parse_sources(site_dir: Path, config: SiteConfig, entries: Sequence[SourceEn
         else:
             results.append(value)
             restamped.append((entry.path, f"{settings}|{entry.stamp}|{old_hash}", blob))
-    stamps = {e.path: e.stamp for e in misses}
-    fresh = parse_all(site_dir, misses, config, static, keep_body)
-    cache.put_sources(restamped + [
-        (p.path, f"{settings}|{stamps[p.path]}|{p.content_hash}",
-         encode_parsed(p if isinstance(p.result, list) else replace(p, result=slim(p.result))))
-        for p in fresh])
+    fresh = parse_all(site_dir, misses, config, static)
+    cache.put_sources(restamped + [(entry.path, f"{settings}|{entry.stamp}|{item.content_hash}", blob)
+                                   for entry, (item, blob) in zip(misses, fresh)])
     gone = set(cached) - {e.path for e in entries}
     if gone:
         cache.drop_sources(gone)
-    return results + fresh
+    return results + [item for item, _ in fresh]
 
 
 def _content_hash_of(path: Path) -> str:
@@ -105,14 +102,14 @@ def _content_hash_of(path: Path) -> str:
         return ""
 
 
-def collect_site(site_dir: Path, config: SiteConfig, cache: Cache, scan: ContentScan | None = None,
-                 keep_body: bool = True) -> tuple[list[Parsed], Site, list[SiteError]]:
+def collect_site(site_dir: Path, config: SiteConfig, cache: Cache,
+                 scan: ContentScan | None = None) -> tuple[list[Parsed], Site, list[SiteError]]:
     """Every content and data file parsed (from the cache where unchanged) and assembled into
     a site, with every problem found on the way (warnings kept per file in ``parsed``).
-    Documents parsed now keep their Markdown body only with ``keep_body`` (cached ones never do)."""
+    Documents come without their Markdown body: the build reads it again where it converts it."""
     scan = scan or scan_content(site_dir)
     static = frozenset(rel for rel, _ in scan.static)
-    parsed = parse_sources(site_dir, config, scan.sources, static, cache, keep_body)
+    parsed = parse_sources(site_dir, config, scan.sources, static, cache)
     problems: list[SiteError] = []
     docs: list[Document] = []
     for item in parsed:

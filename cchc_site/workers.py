@@ -40,23 +40,22 @@ def parse_entry(site_dir: Path, entry: SourceEntry, config: SiteConfig, static_f
 
 
 def _parse_chunk(entries: list[SourceEntry]) -> list[bytes]:
-    """Parsed files, encoded: compact to send back from a worker, quick to decode."""
-    site_dir, config, static, keep_body = _STATE["site_dir"], _STATE["config"], _STATE["static"], _STATE["keep_body"]
+    """Parsed files without their Markdown bodies (read again when converted), encoded: compact
+    to send back from a worker, quick to decode, and the very bytes the cache keeps."""
+    site_dir, config, static = _STATE["site_dir"], _STATE["config"], _STATE["static"]
     out: list[bytes] = []
     for entry in entries:
         item = parse_entry(site_dir, entry, config, static)
-        if not keep_body and not isinstance(item.result, list):
-            item = replace(item, result=slim(item.result))
-        out.append(encode_parsed(item))
+        out.append(encode_parsed(item if isinstance(item.result, list) else replace(item, result=slim(item.result))))
     return out
 
 
-def _convert_chunk(items: list[tuple[str, str, str]]) -> list[tuple[str, Rendered]]:
-    """(key, path, body or "") -> (key, rendered); an empty body is read from the file."""
+def _convert_chunk(items: list[tuple[str, str]]) -> list[tuple[str, Rendered]]:
+    """(key, path) -> (key, the file's Markdown body rendered)."""
     from .mdrender import render_markdown  # imported here: parsing and ``check`` never load Markdown
 
     base_path, load = _STATE["base_path"], _STATE["load"]
-    return [(key, render_markdown(body or load(path), base_path)) for key, path, body in items]
+    return [(key, render_markdown(load(path), base_path)) for key, path in items]
 
 
 def _render_chunk(indices: list[int]) -> list[tuple[int, bytes | SiteError | None]]:
@@ -115,13 +114,11 @@ def run_parallel(func: Callable[[list[T]], list[R]], items: Sequence[T], state: 
         _STATE.clear()
 
 
-def parse_all(site_dir: Path, entries: list[SourceEntry], config: SiteConfig, static: frozenset[str],
-              keep_body: bool = True) -> list[Parsed]:
-    """Parse files (in the pool when there are many); without ``keep_body`` the documents
-    come back without their Markdown body (``check`` never needs it)."""
-    state = {"site_dir": site_dir, "config": config, "static": static, "keep_body": keep_body}
-    encoded = run_parallel(_parse_chunk, entries, state, min_items=400, chunk_size=100)
-    return [_decoded(blob) for blob in encoded]
+def parse_all(site_dir: Path, entries: list[SourceEntry], config: SiteConfig,
+              static: frozenset[str]) -> list[tuple[Parsed, bytes]]:
+    """Parse files (in the pool when there are many): each result and its encoded form."""
+    state = {"site_dir": site_dir, "config": config, "static": static}
+    return [(_decoded(blob), blob) for blob in run_parallel(_parse_chunk, entries, state, min_items=400, chunk_size=100)]
 
 
 def _decoded(blob: bytes) -> Parsed:
@@ -131,10 +128,10 @@ def _decoded(blob: bytes) -> Parsed:
     return item
 
 
-def convert_all(items: list[tuple[str, str, str]], base_path: str, load: Callable[[str], str],
+def convert_all(items: list[tuple[str, str]], base_path: str, load: Callable[[str], str],
                 consume: Callable[[list[tuple[str, Rendered]]], list[tuple[str, Rendered]]] | None = None,
                 ) -> list[tuple[str, Rendered]]:
-    """Markdown -> HTML for (key, path, body) items; ``load(path)`` reads a body not given."""
+    """Markdown -> HTML for (key, path) items; ``load(path)`` reads a file's body."""
     return run_parallel(_convert_chunk, items, {"base_path": base_path, "load": load}, min_items=60, chunk_size=40,
                         consume=consume)
 

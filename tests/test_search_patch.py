@@ -5,15 +5,20 @@ from __future__ import annotations
 import random
 
 from cchc_site.search import (INDEX_DIR, IndexPatch, SearchDoc, doc_terms, file_digest, index_files, index_total,
-                              patch_index)
+                              patch_index, sized_index_files)
 
 WORDS = ("thủ tục hành chính cải cách đường Đà Nẵng dương xây dựng cấp giấy phép một cửa dịch vụ công "
          "trực tuyến bưu chính 1.013225 năm 2021 kế hoạch").split()
 
 
+def word(rng: random.Random) -> str:
+    """Mostly the common words; sometimes one of thousands of rarer ones (so indexes have several shards)."""
+    return rng.choice(WORDS) if rng.random() < 0.6 else f"từ{rng.randint(0, 4000)}"
+
+
 def make_doc(rng: random.Random, n: int) -> SearchDoc:
-    title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 6)))
-    body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 60)))
+    title = " ".join(word(rng) for _ in range(rng.randint(2, 6)))
+    body = " ".join(word(rng) for _ in range(rng.randint(5, 60)))
     return SearchDoc(title.capitalize(), f"/tin-tuc/2021/01/bai-{n}/", "tin", "2021-01-01", body[:80], title, body)
 
 
@@ -23,10 +28,12 @@ def full(docs: list[SearchDoc]) -> dict[str, bytes]:
 
 def test_patch_equals_full_build_for_edits_and_appends() -> None:
     rng = random.Random(7)
+    seen: set[int] = set()
     for trial in range(30):
-        docs = [make_doc(rng, i) for i in range(rng.randint(1, 80))]
-        before = full(docs)
-        shards = sum(1 for p in before if p.startswith(f"{INDEX_DIR}/t/"))
+        docs = [make_doc(rng, i) for i in range(rng.randint(1, 160))]
+        before, size, shards = sized_index_files([doc_terms(d) for d in docs])
+        assert size == index_total(before) and shards == sum(1 for p in before if p.startswith(f"{INDEX_DIR}/t/"))
+        seen.add(shards)
         after_docs = list(docs)
         changed = rng.sample(range(len(docs)), k=min(len(docs), rng.randint(0, 3)))
         for i in changed:
@@ -44,3 +51,19 @@ def test_patch_equals_full_build_for_edits_and_appends() -> None:
         merged = {**before, **files}
         assert merged == expected, f"trial {trial}"
         assert total == index_total(expected)
+    assert len(seen) > 2 and max(seen) > 1  # indexes of one and of several shards were patched
+
+
+def test_a_patch_that_moves_the_shard_count_is_refused() -> None:
+    rng = random.Random(11)
+    docs = [make_doc(rng, 0)]
+    while True:  # grow until one more document needs another shard
+        extra = make_doc(rng, len(docs))
+        _, _, now = sized_index_files([doc_terms(d) for d in docs])
+        _, _, after = sized_index_files([doc_terms(d) for d in [*docs, extra]])
+        if after != now:
+            break
+        docs.append(extra)
+    before, size, shards = sized_index_files([doc_terms(d) for d in docs])
+    patch = IndexPatch(len(docs) + 1, shards, size, {}, {len(docs): doc_terms(extra)})
+    assert patch_index(patch, before.__getitem__, {p: file_digest(d) for p, d in before.items()}) is None
