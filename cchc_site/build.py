@@ -33,11 +33,11 @@ from .mdrender import RENDERER_VERSION, Link, Rendered
 from .models import STATIC_DIR
 from .output import (MARKER, check_output_dir, copy_file, discard, link_or_copy, new_staging, recover_output,
                      remove_file, spare_dir, swap_in, write_file)
-from .plan import BuildOptions, PlannedPage, plan_site, visible_posts
+from .plan import BuildOptions, PlannedPage, plan_site
 from .quota import QuotaReport, check_quota, compute_quota
 from .render import SITE_TEMPLATES, THEME_DIR, Renderer, Theme
 from .search import DocTerms, IndexPatch, doc_terms, indexed_documents, patch_index, search_doc, sized_index_files
-from .site import Document, Site
+from .site import Document, Site, is_shown, shown_documents
 from .sources import collect_site, load_valid_config, open_cache, tool_version
 from .sources import stable_hash as _hash
 from .workers import convert_all, map_indices, render_all
@@ -268,18 +268,13 @@ def cached_search_files(loaded: LoadedSite, options: BuildOptions, cache: Cache,
     return {rel: (content_hash(data), data) for rel, data in index.items()}, state
 
 
-def shown_documents(site: Site, options: BuildOptions) -> list[Document]:
-    return [*visible_posts(site.posts, options), *(p for p in site.pages if options.drafts or not p.draft),
-            *(p for p in site.procedures if options.drafts or not p.draft)]
-
-
 def load_site(site_dir: Path, options: BuildOptions, base_url: str | None = None, enforce_quota: bool = True,
               strict: bool = False, cache: Cache | None = None, scan: ContentScan | None = None) -> LoadedSite:
     """Read, validate, render Markdown and apply the quota; raise BuildFailed with every problem."""
     cache = cache or Cache(None)
     config = load_valid_config(site_dir, base_url)
     parsed, site, problems = collect_site(site_dir, config, cache, scan)
-    shown = shown_documents(site, options)
+    shown = shown_documents(site, options.now, options.drafts, options.future)
     shown_paths = {d.path for d in shown}
     problems += [w for item in parsed if item.path in shown_paths for w in item.warnings]
     rendered = render_markdown_all([*site.posts, *site.pages, *site.procedures], config.base_path, cache,
@@ -309,8 +304,8 @@ def plan_and_check(loaded: LoadedSite, site_dir: Path, options: BuildOptions,
     pages = plan_site(site, loaded.rendered, options, loaded.quota)
     assets = asset_files(site_dir)
     known = known_paths(pages, site, assets, list(extra_files))
-    shown = shown_documents(site, options)
-    codes = frozenset(p.code for p in site.procedures if options.drafts or not p.draft)
+    shown = shown_documents(site, options.now, options.drafts, options.future)
+    codes = frozenset(p.code for p in site.procedures if is_shown(p, options.now, options.drafts))
     errors = check_links(shown, loaded.rendered, known, codes)
     if errors:
         raise BuildFailed(errors)

@@ -17,9 +17,9 @@ from .sources import collect_site, load_valid_config, open_cache
 from .cache import Cache
 from .config import CONFIG_FILE
 from .errors import BuildFailed, SiteError
-from .models import Page, Post, Procedure
+from .models import Post
 from .quota import QuotaReport, check_quota, compute_quota
-from .site import Document
+from .site import Document, is_shown
 
 _QUOTA_KEY = re.compile(r"^quota[ \t]*:", re.M)
 
@@ -45,14 +45,6 @@ def _read_quota_line(site_dir: Path) -> int:
         return 0
 
 
-def _shown(doc: Document, now: datetime) -> bool:
-    """What a normal build publishes (the unsafe-HTML warnings concern only these)."""
-    if isinstance(doc, Post):
-        return doc.is_published(now)
-    assert isinstance(doc, (Page, Procedure))
-    return not doc.draft
-
-
 def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bool = True) -> CheckOutcome:
     """Validate every document and compute the quota as of ``now`` (site timezone)."""
     try:
@@ -65,7 +57,7 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
     finally:
         cache.close()
     docs: list[Document] = [*site.posts, *site.pages, *site.procedures]
-    shown = {d.path for d in docs if _shown(d, now)}
+    shown = {d.path for d in docs if is_shown(d, now)}
     problems += [w for item in parsed if item.path in shown for w in item.warnings]
     quota = compute_quota(site.posts, config.quota, now, strict) if config.quota else None
     line = _read_quota_line(site_dir) if config.quota else 0

@@ -19,7 +19,7 @@ from .dates import month_label
 from .mdrender import HtmlRef, Rendered
 from .models import Post, Procedure
 from .quota import STATUS_LABELS, QuotaReport
-from .site import Site
+from .site import Site, is_shown
 from .text import collation_key
 
 
@@ -84,7 +84,7 @@ class PlannedPage:
 
 def visible_posts(posts: Iterable[Post], options: BuildOptions) -> list[Post]:
     """Posts shown on the site: drafts and future posts only when asked for."""
-    return [p for p in posts if (options.drafts or not p.draft) and (options.future or p.date <= options.now)]
+    return [p for p in posts if is_shown(p, options.now, options.drafts, options.future)]
 
 
 def card_for(post: Post, rendered: Mapping[str, Rendered], now: datetime) -> Card:
@@ -204,7 +204,7 @@ def plan_site(site: Site, rendered: Mapping[str, Rendered], options: BuildOption
                            lastmod=site_lastmod))
     out.append(PlannedPage("/404.html", "404.html", {"title": "Không tìm thấy trang", "crumbs": ()},
                            in_sitemap=False))
-    feed_posts = [p for p in posts if not p.draft and p.date <= options.now][:20]
+    feed_posts = [p for p in posts if p.is_published(options.now)][:20]
     out.append(PlannedPage("/rss.xml", "rss.xml", {
         "cards": tuple(cards[p.path] for p in feed_posts), "last_build": _lastmod(feed_posts)}, in_sitemap=False))
     # every sitemap entry has a lastmod (empty lists: the newest post, else the newest procedure
@@ -224,7 +224,7 @@ def procedure_order(procedures: Iterable[Procedure]) -> list[Procedure]:
 
 def plan_procedures(site: Site, rendered: Mapping[str, Rendered], options: BuildOptions,
                     site_lastmod: datetime | None) -> list[PlannedPage]:
-    procedures = [p for p in site.procedures if options.drafts or not p.draft]
+    procedures = [p for p in site.procedures if is_shown(p, options.now, options.drafts)]
     groups = []
     for term in site.config.fields:
         members = tuple(procedure_order(p for p in procedures if p.field == term))

@@ -41,7 +41,7 @@ from .content import content_hash as file_digest  # the digest the build's manif
 from .mdrender import Rendered
 from .models import Page, Post, Procedure
 from .plan import BuildOptions, card_for, visible_posts
-from .site import Site
+from .site import Site, is_shown
 from .text import fold, nfc, strip_html
 
 INDEX_DIR = "tim-kiem/chi-muc"
@@ -123,8 +123,8 @@ def _procedure_text(proc: Procedure) -> str:
 def indexed_documents(site: Site, options: BuildOptions) -> list[Page | Procedure | Post]:
     """The documents the index holds, in index order: pages, procedures, then posts oldest
     first, so that a new post only appends (document numbers of the others stay the same)."""
-    pages = [p for p in site.pages if options.drafts or not p.draft]
-    procedures = [p for p in site.procedures if options.drafts or not p.draft]
+    pages = [p for p in site.pages if is_shown(p, options.now, options.drafts)]
+    procedures = [p for p in site.procedures if is_shown(p, options.now, options.drafts)]
     return [*pages, *procedures, *reversed(visible_posts(site.posts, options))]
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Iterable
 
 from .config import SiteConfig
@@ -28,6 +29,19 @@ class Site:
     static_files: frozenset[str]
     indices: tuple[IndexEntry, ...]
 
+
+
+def is_shown(doc: Document, now: datetime, drafts: bool = False, future: bool = False) -> bool:
+    """Whether a build publishes ``doc``: drafts only with ``drafts``, posts dated after ``now``
+    only with ``future``."""
+    if not drafts and doc.draft:
+        return False
+    return future or not isinstance(doc, Post) or doc.date <= now
+
+
+def shown_documents(site: Site, now: datetime, drafts: bool = False, future: bool = False) -> list[Document]:
+    """Every document a build publishes: posts (newest first), pages, procedures."""
+    return [d for d in (*site.posts, *site.pages, *site.procedures) if is_shown(d, now, drafts, future)]
 
 
 def parse_source(source: Source, config: SiteConfig, static_files: frozenset[str]) -> Document | list[SiteError]:
