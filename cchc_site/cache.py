@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 from .models import Link, Rendered
 
-SCHEMA_VERSION = "cchc-cache-7"
+SCHEMA_VERSION = "cchc-cache-8"
 CACHE_DIR = ".cchc-cache"
 
 _SCHEMA = """
@@ -95,6 +95,16 @@ class Cache:
     def sources(self) -> dict[str, tuple[str, bytes]]:
         """path -> (stamp, encoded parse result: see :mod:`cchc_site.parsed`)."""
         return {path: (stamp, blob) for path, stamp, blob in self._safe("SELECT path, stamp, blob FROM sources")}
+
+    def source_rows(self, paths: list[str]) -> dict[str, tuple[str, bytes]]:
+        """Like :meth:`sources`, for the given paths only."""
+        found: dict[str, tuple[str, bytes]] = {}
+        for start in range(0, len(paths), 900):
+            chunk = paths[start:start + 900]
+            marks = ",".join("?" * len(chunk))
+            for path, stamp, blob in self._safe(f"SELECT path, stamp, blob FROM sources WHERE path IN ({marks})", chunk):
+                found[path] = (stamp, blob)
+        return found
 
     def put_sources(self, rows: list[tuple[str, str, bytes]]) -> None:
         self._write_many("INSERT OR REPLACE INTO sources VALUES (?, ?, ?)", rows)

@@ -120,6 +120,17 @@ NEWS = Crumb("Tin tức", "/tin-tuc/")
 PROCS = Crumb("Thủ tục hành chính", "/thu-tuc-hanh-chinh/")
 
 
+def plan_post(post: Post, card: Card, newer: Post | None, older: Post | None) -> PlannedPage:
+    """A post's own page; ``newer`` and ``older`` are its neighbours among the visible posts."""
+    crumbs = (HOME, NEWS, Crumb(month_label(*post.month), f"/tin-tuc/{post.date.year}/{post.date.month:02d}/"))
+    return PlannedPage(post.url, "post.html", {
+        "title": post.title, "post": post, "card": card,
+        "content": HtmlRef(post.digest), "crumbs": crumbs,
+        "newer": Crumb(newer.title, newer.url) if newer else None,
+        "older": Crumb(older.title, older.url) if older else None,
+    }, lastmod=post.date)
+
+
 def plan_site(site: Site, rendered: Mapping[str, Rendered], options: BuildOptions,
               quota: QuotaReport | None) -> list[PlannedPage]:
     """Every page and generated file of the site, in a stable order."""
@@ -133,15 +144,8 @@ def plan_site(site: Site, rendered: Mapping[str, Rendered], options: BuildOption
     out += plan_listing("index.html", "/", config.title, posts, cards, per_page, (), {"is_home": True})
 
     for i, post in enumerate(posts):
-        newer = posts[i - 1] if i > 0 else None
-        older = posts[i + 1] if i + 1 < len(posts) else None
-        crumbs = (HOME, NEWS, Crumb(month_label(*post.month), f"/tin-tuc/{post.date.year}/{post.date.month:02d}/"))
-        out.append(PlannedPage(post.url, "post.html", {
-            "title": post.title, "post": post, "card": cards[post.path],
-            "content": HtmlRef(post.digest), "crumbs": crumbs,
-            "newer": Crumb(newer.title, newer.url) if newer else None,
-            "older": Crumb(older.title, older.url) if older else None,
-        }, lastmod=post.date))
+        out.append(plan_post(post, cards[post.path], posts[i - 1] if i > 0 else None,
+                             posts[i + 1] if i + 1 < len(posts) else None))
 
     by_month: dict[tuple[int, int], list[Post]] = {}
     for post in posts:

@@ -330,6 +330,26 @@ def _array_span(shard: bytes, form: str) -> tuple[int, int] | None:
     return (start, end) if end > start else None
 
 
+def _key_forms(raw: bytes, key: str) -> dict[str, list[int]]:
+    """A key's forms and posting lists in a shard file, decoding that key alone.  Its object
+    ``"key":{"form":[...],...}`` is found by its bytes: inside the objects only ``"form":[``
+    occurs, and words hold no braces.  Anything unexpected: the whole shard is decoded."""
+    needle = _dumps(key) + b":{"
+    at = raw.find(needle)
+    if at == -1:
+        return {}
+    start = at + len(needle) - 1
+    end = raw.find(b"}", start)
+    if raw[at - 1:at] in (b"{", b",") and end != -1 and raw.find(needle, at + 1) == -1:
+        try:
+            found = json.loads(raw[start:end + 1])
+            if isinstance(found, dict):
+                return found
+        except ValueError:
+            pass
+    return json.loads(raw).get(key, {})
+
+
 def patch_index(patch: IndexPatch, read: Callable[[str], bytes],
                 digests: Mapping[str, str]) -> tuple[dict[str, bytes], int] | None:
     """The index files that change, and the new size measure; None when the change moves the
@@ -343,6 +363,14 @@ def patch_index(patch: IndexPatch, read: Callable[[str], bytes],
     for doc, terms in patch.new_terms.items():
         for form, flags in terms.terms:
             changes.setdefault(form, {})[doc] = flags
+    # An edited document keeps most of its words with the same flags: those lists do not change.
+    before = {(doc, form): flags for doc, terms in patch.old_terms.items() for form, flags in terms.terms}
+    for form in list(changes):
+        per_doc = changes[form]
+        for doc in [d for d, flags in per_doc.items() if flags is not None and before.get((d, form)) == flags]:
+            del per_doc[doc]
+        if not per_doc:
+            del changes[form]
     by_key: dict[str, list[str]] = {}
     for form in changes:
         by_key.setdefault(fold(form), []).append(form)
@@ -354,7 +382,9 @@ def patch_index(patch: IndexPatch, read: Callable[[str], bytes],
     for n, shard_keys in sorted(by_shard.items()):
         path = f"{INDEX_DIR}/t/{n}.json"
         raw = read(path)
-        shard: dict[str, dict[str, list[int]]] = json.loads(raw)
+        # Only the keys that change are decoded (a shard holds thousands); the whole shard only
+        # when it is written again.
+        shard = {key: _key_forms(raw, key) for key in shard_keys}
         # Posting lists that only change inside are spliced into the file's bytes (a common
         # word's list is long: encoding it again would cost most of an edit); a form or key
         # that appears or disappears makes the whole file be written again.
@@ -390,7 +420,13 @@ def patch_index(patch: IndexPatch, read: Callable[[str], bytes],
             else:
                 shard.pop(key, None)
         if rewrite:
-            out[path] = b"{" + b",".join(_dumps(k) + b":" + _encode_forms(shard[k]) for k in sorted(shard)) + b"}"
+            whole: dict[str, dict[str, list[int]]] = json.loads(raw)
+            for key in shard_keys:
+                if key in shard:
+                    whole[key] = shard[key]
+                else:
+                    whole.pop(key, None)
+            out[path] = b"{" + b",".join(_dumps(k) + b":" + _encode_forms(whole[k]) for k in sorted(whole)) + b"}"
         else:
             pieces: list[bytes] = []
             position = 0

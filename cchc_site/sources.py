@@ -58,12 +58,13 @@ def open_cache(site_dir: Path, cache_dir: Path | None, clean: bool) -> Cache:
 
 
 def parse_sources(site_dir: Path, config: SiteConfig, entries: Sequence[SourceEntry], static: frozenset[str],
-                  cache: Cache) -> list[Parsed]:
+                  cache: Cache, complete: bool = True) -> list[Parsed]:
     """Every content file parsed (documents without their Markdown body), from the cache when the
     settings match and the file is unchanged: same stamp, or (after a fresh clone or a branch
-    switch) same bytes."""
+    switch) same bytes.  ``complete``: ``entries`` are all the files of the site (the cache
+    forgets the others)."""
     settings = stable_hash(tool_version(), pickle.dumps(config), sorted(static))
-    cached = cache.sources()
+    cached = cache.sources() if complete else cache.source_rows([e.path for e in entries])
     results: list[Parsed] = []
     misses: list[SourceEntry] = []
     touched: list[tuple[SourceEntry, str, bytes]] = []
@@ -90,7 +91,7 @@ def parse_sources(site_dir: Path, config: SiteConfig, entries: Sequence[SourceEn
     cache.put_sources(restamped + [(entry.path, f"{settings}|{entry.stamp}|{item.content_hash}", blob)
                                    for entry, (item, blob) in zip(misses, fresh)])
     gone = set(cached) - {e.path for e in entries}
-    if gone:
+    if gone and complete:
         cache.drop_sources(gone)
     return results + [item for item, _ in fresh]
 

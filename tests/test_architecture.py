@@ -25,7 +25,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "cchc_site"
 LAYERS = [
     "errors", "text", "dates", "encoding", "simpleyaml", "frontmatter", "config", "models", "validate", "indices", "content",
     "site", "parsed", "mdrender", "cache", "quota", "links", "charts", "plan", "incremental", "exports", "render", "search",
-    "output", "workers", "sources", "watch", "reports",
+    "output", "publish", "workers", "sources", "rendered", "searchfiles", "watch", "reports",
 ]
 EDGES = {"build", "check", "scaffold", "devserver"}
 TOP = {"cli", "__main__"}

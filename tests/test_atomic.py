@@ -20,6 +20,7 @@ import pytest
 
 import cchc_site.build
 import cchc_site.output
+import cchc_site.publish
 from sitekit import MINIMAL_CONFIG, post, run_cli, write_site
 
 AS_OF = "2022-01-01"
@@ -174,7 +175,7 @@ def no_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     even if the check regressed (these tests point --output at / and the home folder)."""
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError(f"the build tried to write: {args}")
-    for module in (cchc_site.output, cchc_site.build):
+    for module in (cchc_site.output, cchc_site.publish, cchc_site.build):
         for name in ("new_staging", "swap_in", "recover_output", "write_file", "copy_file", "link_or_copy"):
             monkeypatch.setattr(module, name, refuse, raising=False)
 

@@ -1,0 +1,96 @@
+"""Rendered Markdown of a build: converted where the cache does not have it (in the worker
+pool), kept in the cache, and handed to pages by content digest (HTML loaded on demand)."""
+from __future__ import annotations
+
+import os
+from typing import Callable, Iterator, Mapping
+
+import markdown as markdown_lib
+
+from .cache import Cache
+from .mdrender import RENDERER_VERSION
+from .models import Document, Link, Rendered
+from .sources import stable_hash, tool_version
+from .workers import convert_all
+
+
+class RenderedStore(Mapping[str, "LazyRendered"]):
+    """Rendered Markdown by content digest; HTML stays in the cache until a page needs it."""
+
+    def __init__(self, meta: dict[str, tuple[str, tuple[Link, ...]]], fresh: dict[str, str],
+                 keys: dict[str, str], cache: Cache, converted: bool) -> None:
+        self._meta = meta  # digest -> (summary, links)
+        self._fresh = fresh  # digest -> html kept in memory (only when the cache cannot hold it)
+        self.cache_keys: Mapping[str, str] = keys  # digest -> cache key
+        self._cache = cache
+        self.converted = converted  # this build rendered some Markdown (so the cache changed)
+        self._pid = os.getpid()
+
+    def __getitem__(self, digest: str) -> "LazyRendered":
+        summary, links = self._meta[digest]
+        return LazyRendered(self, digest, summary, links)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._meta)
+
+    def __len__(self) -> int:
+        return len(self._meta)
+
+    def html(self, digest: str) -> str:
+        if digest in self._fresh:
+            return self._fresh[digest]
+        if os.getpid() != self._pid or self._cache.db is None:
+            # a forked worker (SQLite connections do not survive fork), or the connection was
+            # dropped after a failed write: what was stored before is still in the file
+            self._cache = Cache(self._cache.path)
+            self._pid = os.getpid()
+        html = self._cache.markdown_html(self.cache_keys[digest])
+        if html is None:
+            raise RuntimeError("bộ nhớ đệm bị thay đổi trong khi dựng; hãy chạy lại với --clean")
+        return html
+
+
+class LazyRendered:
+    """Looks like :class:`Rendered`; ``html`` is fetched on first use."""
+
+    __slots__ = ("_store", "digest", "summary", "links")
+
+    def __init__(self, store: RenderedStore, digest: str, summary: str, links: tuple[Link, ...]) -> None:
+        self._store, self.digest, self.summary, self.links = store, digest, summary, links
+
+    @property
+    def html(self) -> str:
+        return self._store.html(self.digest)
+
+
+def markdown_key(digest: str, base_path: str) -> str:
+    return stable_hash(tool_version(), RENDERER_VERSION, markdown_lib.__version__, base_path, digest)
+
+
+def render_markdown_all(docs: list[Document], base_path: str, cache: Cache,
+                        reload: Callable[[str], str]) -> RenderedStore:
+    """Rendered Markdown of every document; a document whose HTML is not in the cache has its
+    body read again with ``reload``, in the worker that converts it (so the bodies of a large
+    site are never all in memory at once)."""
+    keys = {d.digest: markdown_key(d.digest, base_path) for d in docs}
+    meta_by_key = cache.markdown_meta(sorted(set(keys.values())))
+    todo: dict[str, str] = {}  # digest -> path
+    for doc in docs:
+        if keys[doc.digest] not in meta_by_key and doc.digest not in todo:
+            todo[doc.digest] = doc.path
+    stored: set[str] = set()
+
+    def store_away(part: list[tuple[str, Rendered]]) -> list[tuple[str, Rendered]]:
+        """Each chunk goes into the cache as it arrives; only summaries and links stay in memory
+        (the HTML too for a chunk the cache could not take)."""
+        if not cache.put_markdown([(keys[digest], r) for digest, r in part]):
+            return part
+        stored.update(digest for digest, _ in part)
+        return [(digest, Rendered("", r.summary, r.links)) for digest, r in part]
+
+    converted = convert_all(sorted(todo.items()), base_path, reload, store_away)
+    del todo
+    meta = {digest: meta_by_key[key] for digest, key in keys.items() if key in meta_by_key}
+    meta.update({digest: (r.summary, r.links) for digest, r in converted})
+    fresh = {digest: r.html for digest, r in converted if digest not in stored}
+    return RenderedStore(meta, fresh, keys, cache, converted=bool(converted))

@@ -1,0 +1,170 @@
+"""The search index files of a build: patched in place when a few documents changed since the
+last build of the same output, built whole otherwise; each document's terms come from the
+cache when the document is unchanged."""
+from __future__ import annotations
+
+import os
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from .cache import Cache
+from .config import SiteConfig
+from .content import content_hash
+from .mdrender import RENDERER_VERSION
+from .models import Document, Rendered
+from .plan import BuildOptions
+from .search import DocTerms, IndexPatch, doc_terms, indexed_documents, patch_index, search_doc, sized_index_files
+from .site import Site
+from .sources import stable_hash, tool_version
+from .workers import map_indices
+
+PATCH_LIMIT = 200  # more changed or added documents than this: build the whole index
+
+
+@dataclass(frozen=True)
+class SearchState:
+    """The search index of the last build of an output, as the next build needs it."""
+
+    paths: tuple[str, ...]  # document paths, in index order
+    keys: tuple[str, ...]  # document keys (what each document's terms were made from), same order
+    shard_count: int
+    total: int
+
+
+SearchFiles = dict[str, tuple[str, "bytes | None"]]  # rel -> (digest, bytes; None: as in the live output)
+TermsRow = tuple[tuple[str, str, str, str, str], str, bytes]  # row, words joined by "\n", flags
+
+
+def state_key(output_dir: Path) -> str:
+    return "search:" + str(output_dir.resolve())
+
+
+def search_settings(config: SiteConfig) -> str:
+    """Everything besides a document that its terms depend on (base path, timezone, fields)."""
+    return stable_hash(tool_version(), RENDERER_VERSION, pickle.dumps(config))
+
+
+def search_key(settings: str, doc: Document) -> str:
+    return stable_hash(settings, type(doc).__name__, doc.path, doc.digest)
+
+
+def terms_row(doc: Document, rendered: Mapping[str, Rendered], options: BuildOptions) -> TermsRow:
+    """One document's terms, its words joined in one string (one object to send back from a
+    worker, not hundreds)."""
+    computed = doc_terms(search_doc(doc, rendered, options))
+    return computed.row, "\n".join(computed.forms), computed.flags
+
+
+def _doc_terms_from_cache(value: object, intern: dict[str, str]) -> DocTerms | None:
+    """A cached entry, or None when it is not in the expected shape (then it is recomputed)."""
+    try:
+        row, forms, flags = value  # type: ignore[misc]
+        if len(row) != 5 or len(forms) != len(flags) or not isinstance(flags, bytes):
+            return None
+        return DocTerms(tuple(row), tuple(intern.setdefault(f, f) for f in forms), flags)
+    except (TypeError, ValueError):
+        return None
+
+
+class TermStore:
+    """Documents' terms by position in the index: from the cache, else made with ``make(i)``
+    (in the worker pool when there are many) and stored."""
+
+    def __init__(self, cache: Cache, make: Callable[[int], TermsRow]) -> None:
+        self._cache = cache
+        self._make = make
+        self._intern: dict[str, str] = {}  # documents repeat the same few thousand words: one object each
+
+    def get(self, positions: list[int], keys: tuple[str, ...], compute: bool) -> dict[int, DocTerms] | None:
+        """Terms of the documents at ``positions`` (``keys`` gives each one's cache key); None
+        when one is not cached and ``compute`` is False."""
+        intern = self._intern
+        cached = self._cache.search_terms(sorted({keys[i] for i in positions}))
+        found: dict[int, DocTerms] = {}
+        missing: list[int] = []
+        for i in positions:
+            value = cached.get(keys[i])
+            entry = _doc_terms_from_cache(value, intern) if value is not None else None
+            if entry is not None:
+                found[i] = entry
+            elif compute:
+                missing.append(i)
+            else:
+                return None
+
+        def keep(part: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
+            """Each chunk goes into the cache as it arrives."""
+            fresh: list[tuple[str, object]] = []
+            for i, (row, joined, flags) in part:
+                forms = tuple(intern.setdefault(f, f) for f in joined.split("\n")) if joined else ()
+                found[i] = DocTerms(row, forms, flags)
+                fresh.append((keys[i], (row, forms, flags)))
+            self._cache.put_search_terms(fresh)
+            return []
+
+        map_indices(self._make, missing, keep)
+        return found
+
+
+def patched_search_files(previous: SearchState, paths: tuple[str, ...], keys: tuple[str, ...], store: TermStore,
+                         output_dir: Path, live: Mapping[str, str]) -> tuple[SearchFiles, SearchState] | None:
+    """The index after documents were only edited or added since ``previous``: only the files
+    they touch are made again, from the live output.  None when that cannot be done (too many
+    changes, documents removed or moved, a file missing or changed by hand)."""
+    digests = {rel: fp[2:] for rel, fp in live.items() if fp.startswith("S:")}
+    if not digests or len(keys) < len(previous.keys):
+        return None
+    changed = [i for i, key in enumerate(previous.keys) if keys[i] != key]
+    added = list(range(len(previous.keys), len(keys)))
+    if len(changed) > PATCH_LIMIT or len(added) > PATCH_LIMIT:
+        return None
+    old_terms = store.get(changed, previous.keys, compute=False)
+    if old_terms is None:
+        return None
+    new_terms = store.get(changed + added, keys, compute=True) or {}
+
+    def read(rel: str) -> bytes:
+        data = (output_dir / rel).read_bytes()
+        if content_hash(data) != digests.get(rel):
+            raise FileNotFoundError(rel)  # the live output was changed by hand
+        return data
+
+    try:
+        patched = patch_index(IndexPatch(len(keys), previous.shard_count, previous.total, old_terms, new_terms),
+                              read, digests)
+    except (OSError, ValueError):
+        return None
+    if patched is None:
+        return None
+    changed_files, total = patched
+    files: SearchFiles = {rel: (digest, None) for rel, digest in digests.items()}
+    files.update({rel: (content_hash(data), data) for rel, data in changed_files.items()})
+    # Files kept "as in the live output" must be there (one deleted by hand: build the whole index).
+    live_root = str(output_dir)
+    if not all(data is not None or os.path.isfile(os.path.join(live_root, rel)) for rel, (_, data) in files.items()):
+        return None
+    return files, SearchState(paths, keys, previous.shard_count, total)
+
+
+def cached_search_files(site: Site, rendered: Mapping[str, Rendered], options: BuildOptions, cache: Cache,
+                        output_dir: Path, live: Mapping[str, str]) -> tuple[SearchFiles, SearchState]:
+    """The search index.  When documents were only edited or added since the last build,
+    only the index files they touch are made again (from the live output); otherwise the
+    whole index is built, with each document's terms from the cache when unchanged."""
+    settings = search_settings(site.config)
+    docs = indexed_documents(site, options)
+    paths = tuple(d.path for d in docs)
+    keys = tuple(search_key(settings, d) for d in docs)
+    # ``make`` runs in forked workers: the rendered Markdown store reopens its own SQLite connection
+    store = TermStore(cache, lambda i: terms_row(docs[i], rendered, options))
+    previous = cache.record(state_key(output_dir))
+    if isinstance(previous, SearchState):
+        patched = patched_search_files(previous, paths, keys, store, output_dir, live)
+        if patched is not None:
+            return patched
+    entries = store.get(list(range(len(keys))), keys, compute=True) or {}
+    index, total, shard_count = sized_index_files([entries[i] for i in range(len(keys))])
+    cache.prune_search_terms(set(keys) | set(previous.keys if isinstance(previous, SearchState) else ()))
+    return {rel: (content_hash(data), data) for rel, data in index.items()}, SearchState(paths, keys, shard_count, total)
