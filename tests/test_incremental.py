@@ -210,3 +210,109 @@ def test_a_search_index_file_deleted_by_hand_comes_back(tmp_path: Path) -> None:
     build(site, site / "output")
     assert victim.is_file()
     assert_same_as_full(site, tmp_path)
+
+
+# --- the quick path: only post bodies changed ---------------------------------------------------
+
+@pytest.fixture
+def whole_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the builds that planned the whole site (the quick path did not apply)."""
+    import cchc_site.build as build_module
+
+    real = build_module._build
+    calls: list[int] = []
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "_build", counted)
+    return calls
+
+
+def test_a_body_edit_rebuilds_only_that_post_and_equals_a_full_build(tmp_path: Path, whole_builds: list[int]) -> None:
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    assert len(whole_builds) == 1
+    page = site / "output/tin-tuc/2021/02/bai-2-3/index.html"
+    listing = (site / "output/index.html").read_bytes()
+    CHANGES["post edited"](site)  # the last paragraph: the summary in lists stays the same
+    edit(site / "content/posts/2021/03/bai-3-17.md", "Thêm chữ.", "Chữ mới về **một cửa liên thông**.")
+    build(site, site / "output")
+    assert len(whole_builds) == 1  # no second whole build
+    assert "Đoạn đã sửa." in page.read_text(encoding="utf-8")
+    assert "một cửa liên thông" in (site / "output/tin-tuc/2021/03/bai-3-17/index.html").read_text(encoding="utf-8")
+    assert (site / "output/index.html").read_bytes() == listing
+    assert_same_as_full(site, tmp_path)
+
+
+@pytest.mark.parametrize("change", ["title edited", "moved to another month", "moved to another category",
+                                    "made a draft", "summary edited", "post added", "post renamed"])
+def test_changes_other_pages_show_take_the_whole_build(tmp_path: Path, whole_builds: list[int], change: str) -> None:
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    if change == "summary edited":  # the first paragraph is the summary lists show
+        edit(site / "content/posts/2021/02/bai-2-3.md", "ngày 3.", "ngày 3, đã sửa.")
+    else:
+        CHANGES[change](site)
+    build(site, site / "output")
+    assert len(whole_builds) == 2
+    assert_same_as_full(site, tmp_path)
+
+
+def test_the_quick_path_compares_with_the_last_good_build_not_a_failed_one(tmp_path: Path,
+                                                                         whole_builds: list[int]) -> None:
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    target = site / "content/posts/2021/02/bai-2-3.md"
+    edit(target, "Bài 3/2", "Bài đổi tên 3/2")
+    edit(target, "Thêm chữ.", "Xem [trang không có](/khong-co/).")
+    failed = run_cli("build", "--site", site, "--output", site / "output", "--as-of", "2021-12-31")
+    assert failed.code != 0 and "E016" in failed.err + failed.out
+    assert "Bài đổi tên" not in (site / "output/index.html").read_text(encoding="utf-8")
+    # the failed build cached the new parse; only the link is fixed now, the new title stays
+    edit(target, "Xem [trang không có](/khong-co/).", "Thêm chữ.")
+    build(site, site / "output")
+    assert "Bài đổi tên 3/2" in (site / "output/tin-tuc/2021/02/index.html").read_text(encoding="utf-8")
+    assert_same_as_full(site, tmp_path)
+
+
+def test_a_body_edit_with_a_broken_link_fails_and_keeps_the_output(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    before = tree(site / "output")
+    edit(site / "content/posts/2021/02/bai-2-3.md", "Thêm chữ.", "Xem [trang không có](/khong-co/).")
+    failed = run_cli("build", "--site", site, "--output", site / "output", "--as-of", "2021-12-31")
+    assert failed.code != 0
+    assert "content/posts/2021/02/bai-2-3.md" in failed.err + failed.out and "E016" in failed.err + failed.out
+    assert tree(site / "output") == before
+
+
+def test_warnings_follow_a_quick_edit(tmp_path: Path, whole_builds: list[int]) -> None:
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    target = site / "content/posts/2021/02/bai-2-3.md"
+    edit(target, "Thêm chữ.", "Thêm chữ.\n\n<script>alert(1)</script>")
+    warned = run_cli("build", "--site", site, "--output", site / "output", "--as-of", "2021-12-31")
+    assert warned.code == 0, warned.err
+    assert "W070" in warned.err and "bai-2-3.md" in warned.err
+    edit(target, "<script>alert(1)</script>", "Hết.")
+    clean = run_cli("build", "--site", site, "--output", site / "output", "--as-of", "2021-12-31")
+    assert clean.code == 0 and "W070" not in clean.err
+    assert len(whole_builds) == 1
+    assert_same_as_full(site, tmp_path)
+
+
+def test_two_bodies_edited_then_one_again_stay_exact(tmp_path: Path, whole_builds: list[int]) -> None:
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    edit(site / "content/posts/2021/01/bai-1-3.md", "Thêm chữ.", "Một.")
+    edit(site / "content/posts/2021/01/bai-1-17.md", "Thêm chữ.", "Hai.")
+    build(site, site / "output")
+    edit(site / "content/posts/2021/01/bai-1-3.md", "Một.", "Ba.")
+    build(site, site / "output")
+    edit(site / "content/posts/2021/01/bai-1-3.md", "Ba.", "Thêm chữ.")  # back as it was at first
+    build(site, site / "output")
+    assert len(whole_builds) == 1
+    assert "Hai." in (site / "output/tin-tuc/2021/01/bai-1-17/index.html").read_text(encoding="utf-8")
+    assert_same_as_full(site, tmp_path)
