@@ -15,18 +15,15 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from .fastmd import line_of, procedure_path, render_simple
 from .models import Link, Rendered
 from .text import slugify
 
-RENDERER_VERSION = "md-3"  # bump when the HTML produced for the same Markdown changes
+RENDERER_VERSION = "md-4"  # bump when the HTML produced for the same Markdown changes
 EXTENSIONS = ("tables", "footnotes", "attr_list", "sane_lists")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _STASH = re.compile("\x02wzxhzdk:\\d+\x03")
 _RAW_LINK = re.compile(r"""(?P<attr>\b(?:href|src)\s*=\s*)(?P<quote>["'])(?P<value>[^"'>]*)(?P=quote)""", re.I)
-
-
-def procedure_path(code: str) -> str:
-    return f"thu-tuc-hanh-chinh/{code}/"
 
 
 class _LinkProcessor(Treeprocessor):
@@ -117,16 +114,12 @@ class Converter:
 
     def convert(self, body: str) -> Rendered:
         self.md.reset()
-        html = self.md.convert(body)
         processor = self.extension.processor
         assert processor is not None
-        links = tuple(Link(target, _line_of(body, target)) for target in dict.fromkeys(processor.found))
+        processor.found, processor.summary = [], ""  # an empty body runs no tree processor
+        html = self.md.convert(body)
+        links = tuple(Link(target, line_of(body, target)) for target in dict.fromkeys(processor.found))
         return Rendered(html, processor.summary, links)
-
-
-def _line_of(body: str, target: str) -> int:
-    index = body.find(target)
-    return body.count("\n", 0, index) + 1 if index >= 0 else 1
 
 
 @lru_cache(maxsize=4)
@@ -135,8 +128,9 @@ def converter_for(base_path: str) -> Converter:
 
 
 def render_markdown(body: str, base_path: str) -> Rendered:
-    """Convert one document body (pure apart from reusing a cached converter)."""
-    return converter_for(base_path).convert(body)
+    """Convert one document body (pure apart from reusing a cached converter): by the exact
+    shortcut when the body allows it, else by Python-Markdown."""
+    return render_simple(body, base_path) or converter_for(base_path).convert(body)
 
 
 @dataclass(frozen=True)

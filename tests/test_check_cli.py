@@ -276,7 +276,10 @@ def test_check_does_not_render_markdown(tmp_path: Path, monkeypatch: pytest.Monk
     def refuse(*args: object, **kwargs: object) -> str:
         raise AssertionError("check must not render Markdown")
 
+    import cchc_site.mdrender
+
     monkeypatch.setattr(markdown.Markdown, "convert", refuse)
+    monkeypatch.setattr(cchc_site.mdrender, "render_simple", refuse)  # the shortcut for simple bodies
     site = site_with(tmp_path, {"a": post("A", "2021-08-02", body="# Tiêu đề\n\n**đậm** [liên kết](/khong-co/)"),
                                 "b": post("B", "2021-08-03")}, end="2021-08")
     result = run_cli("check", "--site", site, "--as-of", "2021-09-01")
