@@ -171,13 +171,7 @@ def render_simple(body: str, base_path: str) -> Rendered | None:
                     raise _Refused
                 level = len(heading.group(1))
                 html, text = inline.render(heading.group(2))
-                base = slugify(text, "muc")
-                candidate, n = base, 1
-                while candidate in used:
-                    candidate = f"{base}-{n}"
-                    n += 1
-                used.add(candidate)
-                out.append(f'<h{level} id="{candidate}">{html}</h{level}>')
+                out.append(f'<h{level} id="{heading_id(text, used)}">{html}</h{level}>')
             elif first.startswith(">"):
                 # one paragraph quoted; Python-Markdown joins a quote to a quote just before it
                 if previous == "quote" or any(not line.startswith("> ") for line in lines):
@@ -216,6 +210,18 @@ def render_simple(body: str, base_path: str) -> Rendered | None:
         return None
     links = tuple(Link(target, line_of(body, target)) for target in dict.fromkeys(inline.found))
     return Rendered("\n".join(out), summary, links)
+
+
+def heading_id(text: str, used: set[str]) -> str:
+    """An ASCII id for a heading, not among ``used`` (added to it): what the toc extension
+    does, without its cost."""
+    base = slugify(text, "muc")
+    candidate, n = base, 1
+    while candidate in used:
+        candidate = f"{base}-{n}"
+        n += 1
+    used.add(candidate)
+    return candidate
 
 
 def line_of(body: str, target: str) -> int:

@@ -15,9 +15,8 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from .fastmd import line_of, procedure_path, render_simple
+from .fastmd import heading_id, line_of, procedure_path, render_simple
 from .models import Link, Rendered
-from .text import slugify
 
 RENDERER_VERSION = "md-4"  # bump when the HTML produced for the same Markdown changes
 EXTENSIONS = ("tables", "footnotes", "attr_list", "sane_lists")
@@ -69,14 +68,7 @@ class _LinkProcessor(Treeprocessor):
         used: set[str] = {el.get("id", "") for el in root.iter() if el.get("id")}
         for element in root.iter():
             if element.tag in _HEADINGS and not element.get("id"):
-                text = _STASH.sub("", "".join(element.itertext()))
-                base = slugify(text, "muc")
-                candidate, n = base, 1
-                while candidate in used:
-                    candidate = f"{base}-{n}"
-                    n += 1
-                used.add(candidate)
-                element.set("id", candidate)
+                element.set("id", heading_id(_STASH.sub("", "".join(element.itertext())), used))
 
 
     def _rewrite_raw(self, match: re.Match[str]) -> str:
