@@ -11,7 +11,6 @@ changed at all, nothing is written.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import shutil
 import time
@@ -22,22 +21,23 @@ from typing import Mapping
 
 from .cache import Cache
 from .config import MenuItem, SiteConfig, load_config
-from .content import ContentScan, load_body, scan_content, walk_files
+from .content import ContentScan, SourceChanged, file_stamp, load_body, scan_content, walk_files, walk_stamped
 from .errors import BuildFailed, SiteError, only_errors
 from .incremental import Fingerprinter, fingerprint_pages
 from .links import check_links
 from .models import STATIC_DIR, Post
-from .output import MARKER, check_output_dir, copy_file, recover_output, write_file
-from .parsed import decode_parsed
+from .output import check_output_dir, copy_file, folder_id, recover_output, write_file
+from .parsed import Parsed
 from .plan import BuildOptions, PlannedPage, card_for, plan_post, plan_site, visible_posts
 from .publish import live_manifest, manifest_key, publish, reusable_files
 from .quota import QuotaReport, check_quota, compute_quota
 from .render import SITE_TEMPLATES, THEME_DIR, Renderer, Theme
 from .rendered import RenderedStore, markdown_key, render_markdown_all
-from .searchfiles import (SearchState, TermStore, cached_search_files, patched_search_files, search_key,
-                          search_settings, state_key, terms_row)
+from .searchfiles import (FINGERPRINT_PREFIX, cached_search_files, edited_search_files, load_search_state,
+                          record_search_state)
 from .site import Site, is_shown, shown_documents
-from .sources import collect_site, load_valid_config, open_cache, parse_sources, tool_version
+from .sources import (cached_parses, collect_site, load_valid_config, open_cache, parse_sources, shown_warnings,
+                      tool_version)
 from .sources import stable_hash as _hash
 from .workers import render_all
 
@@ -84,18 +84,15 @@ def asset_files(site_dir: Path) -> dict[str, Path]:
     return files
 
 
-def load_site(site_dir: Path, options: BuildOptions, base_url: str | None = None, enforce_quota: bool = True,
-              strict: bool = False, cache: Cache | None = None, scan: ContentScan | None = None) -> LoadedSite:
+def load_site(site_dir: Path, options: BuildOptions, base_url: str | None, enforce_quota: bool, cache: Cache,
+              scan: ContentScan) -> LoadedSite:
     """Read, validate, render Markdown and apply the quota; raise BuildFailed with every problem."""
-    cache = cache or Cache(None)
     config = load_valid_config(site_dir, base_url)
     parsed, site, problems = collect_site(site_dir, config, cache, scan)
-    shown = shown_documents(site, options.now, options.drafts, options.future)
-    shown_paths = {d.path for d in shown}
-    problems += [w for item in parsed if item.path in shown_paths for w in item.warnings]
+    problems += shown_warnings(parsed, shown_documents(site, options.now, options.drafts, options.future))
     rendered = render_markdown_all([*site.posts, *site.pages, *site.procedures], config.base_path, cache,
-                                   lambda path: load_body(site_dir, path))
-    quota = compute_quota(site.posts, config.quota, options.now, strict) if config.quota else None
+                                   lambda path, digest: load_body(site_dir, path, digest))
+    quota = compute_quota(site.posts, config.quota, options.now) if config.quota else None
     if quota is not None and enforce_quota:
         problems += check_quota(quota, config.path)
     errors = only_errors(problems)
@@ -125,11 +122,11 @@ class SitePlan:
 
 
 def plan_and_check(loaded: LoadedSite, site_dir: Path, options: BuildOptions,
-                   extra_files: list[str] = ()) -> SitePlan:  # type: ignore[assignment]
+                   extra_files: list[str]) -> SitePlan:
     site = loaded.site
     pages = plan_site(site, loaded.rendered, options, loaded.quota)
     assets = asset_files(site_dir)
-    known = known_paths(pages, site, assets, list(extra_files))
+    known = known_paths(pages, site, assets, extra_files)
     shown = shown_documents(site, options.now, options.drafts, options.future)
     codes = frozenset(p.code for p in site.procedures if is_shown(p, options.now, options.drafts))
     errors = check_links(shown, loaded.rendered, known, codes)
@@ -178,11 +175,6 @@ def templates_digest(theme: Theme) -> str:
     return h.hexdigest()
 
 
-def file_stamp(path: Path) -> str:
-    st = os.stat(path)
-    return f"{st.st_size}:{st.st_mtime_ns}"
-
-
 def _render_errors(results: list[tuple[int, bytes | SiteError | None]]) -> list[SiteError]:
     errors: list[SiteError] = []
     seen: set[tuple[str, int, str]] = set()
@@ -201,29 +193,33 @@ def build_site(site_dir: Path, output_dir: Path, options: BuildOptions, base_url
     problems = check_output_dir(output_dir, site_dir)
     if problems:
         raise BuildFailed(problems)
+    recover_output(output_dir)
     cache = open_cache(site_dir, cache_dir, clean)
     try:
-        output_key = manifest_key(output_dir)
         scan = scan_content(site_dir)
         frame = input_frame(site_dir, scan, options, base_url, enforce_quota, extra_globals)
         stamp = input_stamp(frame, scan)
-        last = cache.record("last-build:" + output_key)
-        if not isinstance(last, LastBuild) or not (options.now < last.valid_until and options.now.date() == last.day
-                                                   and (output_dir / MARKER).is_file()):
-            last = None  # the last build's output cannot be trusted as it is: its dates may have passed
+        last = cache.record(last_key(output_dir), folder_id(output_dir))
+        if not isinstance(last, LastBuild) or not (options.now < last.valid_until and options.now.date() == last.day):
+            last = None  # the output's dates may have passed (a post due, a new day on the statistics page)
         if last is not None and last.stamp == stamp:
             return BuildResult(0, last.files, time.perf_counter() - started, last.quota, last.warnings,
                                reused=last.files, unchanged=True)
-        result = None
-        if last is not None:
-            result = _quick_build(site_dir, output_dir, options, base_url, extra_globals, cache, scan, last, frame,
-                                  stamp, started)
-        if result is None:
-            result = _build(site_dir, output_dir, options, base_url, enforce_quota, extra_globals, cache, started,
-                            scan, frame, stamp)
-        cache.put_record("last-build:" + output_key, LastBuild(stamp, result.next_event or _FAR_FUTURE,
-                                                                options.now.date(), result.files, result.quota,
-                                                                result.warnings))
+        try:
+            result = None
+            if last is not None:
+                result = _quick_build(site_dir, output_dir, options, base_url, extra_globals, cache, scan, last,
+                                      frame, started)
+            if result is None:
+                result = _build(site_dir, output_dir, options, base_url, enforce_quota, extra_globals, cache,
+                                started, scan, frame)
+        except SourceChanged as changed:
+            raise BuildFailed([changed.error()]) from None
+        output_id = folder_id(output_dir)
+        if output_id:
+            cache.put_record(last_key(output_dir), LastBuild(stamp, result.next_event or _FAR_FUTURE,
+                                                              options.now.date(), result.files, result.quota,
+                                                              result.warnings), output_id)
         return result
     finally:
         cache.close()
@@ -234,7 +230,7 @@ _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=timezone.utc)
 
 @dataclass(frozen=True)
 class LastBuild:
-    """What a successful build saw, so an identical later build can stop at once."""
+    """What the build that made the live output saw, so an identical later build can stop at once."""
 
     stamp: str  # input_stamp() of that build
     valid_until: datetime  # the first future post's date: it becomes visible then
@@ -246,10 +242,9 @@ class LastBuild:
 
 @dataclass(frozen=True)
 class QuickState:
-    """What the last build of an output leaves for a later build in which only a few posts
-    were edited (see :func:`_quick_build`)."""
+    """What the build that made the live output leaves for a later build in which only a few
+    posts were edited (see :func:`_quick_build`)."""
 
-    stamp: str  # input_stamp() of that build
     frame: str  # input_frame() of that build
     sources: dict[str, str]  # content file -> its stamp then
     order: tuple[str, ...]  # visible posts, newest first (a post page links to its neighbours)
@@ -257,6 +252,14 @@ class QuickState:
     codes: frozenset[str]  # procedure codes (link targets)
     salt: str  # what every page fingerprint starts with
     menu: tuple[MenuItem, ...]
+
+
+def last_key(output_dir: Path) -> str:
+    return "last-build:" + manifest_key(output_dir)
+
+
+def quick_key(output_dir: Path) -> str:
+    return "quick:" + manifest_key(output_dir)
 
 
 def input_frame(site_dir: Path, scan: ContentScan, options: BuildOptions, base_url: str | None,
@@ -270,7 +273,7 @@ def input_frame(site_dir: Path, scan: ContentScan, options: BuildOptions, base_u
     parts.append(file_stamp(config) if config.exists() else "-")
     parts += scan.static
     for folder in (site_dir / "content" / "data", *map(Path, theme.search_path)):
-        parts += [(str(folder), rel, file_stamp(folder / rel)) for rel in walk_files(folder)]
+        parts += [(str(folder), rel, stamp) for rel, stamp in walk_stamped(folder)]
     return _hash(*parts)
 
 
@@ -279,15 +282,11 @@ def input_stamp(frame: str, scan: ContentScan) -> str:
     return _hash(frame, [(e.path, e.stamp) for e in scan.sources])
 
 
-def quick_key(output_dir: Path) -> str:
-    return "quick:" + manifest_key(output_dir)
-
-
 def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: str | None, enforce_quota: bool,
            extra_globals: dict[str, object] | None, cache: Cache, started: float,
-           scan: ContentScan, frame: str, stamp: str) -> BuildResult:
+           scan: ContentScan, frame: str) -> BuildResult:
     try:
-        loaded = load_site(site_dir, options, base_url, enforce_quota, cache=cache, scan=scan)
+        loaded = load_site(site_dir, options, base_url, enforce_quota, cache, scan)
     except BuildFailed as failed:
         # Report template syntax errors in the same run as content errors: all problems at once.
         raise BuildFailed([*failed.errors, *template_syntax_errors(site_dir, options)]) from None
@@ -298,9 +297,10 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
     errors = renderer.check_templates()
     if errors:
         raise BuildFailed(errors)
-    recover_output(output_dir)
     live = live_manifest(cache, output_dir)
-    search_files, search_state = cached_search_files(site, loaded.rendered, options, cache, output_dir, live)
+    previous_search = load_search_state(cache, output_dir)
+    search_files, search_state = cached_search_files(site, loaded.rendered, options, cache, output_dir, live,
+                                                     previous_search)
     plan = plan_and_check(loaded, site_dir, options, list(search_files))
     pages = plan.pages
 
@@ -311,42 +311,39 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
     for page, fp in zip(pages, fingerprint_pages(pages, salt)):
         wanted[page.output_path] = fp
     for rel, (digest, _) in search_files.items():
-        wanted[rel] = "S:" + digest
+        wanted[rel] = FINGERPRINT_PREFIX + digest
     for rel, source in plan.assets.items():
         wanted[rel] = f"A:{source}:{file_stamp(source)}"
-    for rel in site.static_files:
-        wanted[f"static/{rel}"] = f"F:{file_stamp(site_dir / STATIC_DIR / rel)}"
+    for rel, stamp in scan.static:
+        wanted[f"static/{rel}"] = f"F:{stamp}"
 
-    reusable = reusable_files(wanted, live, output_dir)
-    unchanged = len(reusable) == len(wanted) == len(live)
-    made = 0
-    if not unchanged:
-        def produce(work: Path, make: set[str]) -> None:
-            todo = [i for i, page in enumerate(pages) if page.output_path in make]
-            errors = _render_errors(render_all(renderer, pages, todo, work))
-            if errors:
-                raise BuildFailed(errors)
-            for rel, (_, data) in search_files.items():
-                if rel in make:
-                    if data is None:  # cannot happen: cached_search_files checked that the live file is there
-                        raise RuntimeError(f"search index file {rel} missing")
-                    write_file(work, rel, data)
-            for rel, source in plan.assets.items():
-                if rel in make:
-                    copy_file(work, rel, source)
-            for rel in site.static_files:
-                if f"static/{rel}" in make:
-                    copy_file(work, f"static/{rel}", site_dir / STATIC_DIR / rel)
+    def produce(work: Path, make: set[str]) -> None:
+        todo = [i for i, page in enumerate(pages) if page.output_path in make]
+        errors = _render_errors(render_all(renderer, pages, todo, work))
+        if errors:
+            raise BuildFailed(errors)
+        for rel, (_, data) in search_files.items():
+            if rel in make:
+                if data is None:  # cannot happen: cached_search_files checked that the live file is there
+                    raise RuntimeError(f"search index file {rel} missing")
+                write_file(work, rel, data)
+        for rel, source in plan.assets.items():
+            if rel in make:
+                copy_file(work, rel, source)
+        for rel in site.static_files:
+            if f"static/{rel}" in make:
+                copy_file(work, f"static/{rel}", site_dir / STATIC_DIR / rel)
 
-        made = publish(output_dir, cache, wanted, live, reusable, produce)
-        cache.put_record(state_key(output_dir), search_state)
-        if loaded.rendered.converted:  # something new went into the cache: forget what no document uses
-            cache.prune_markdown(set(loaded.rendered.cache_keys.values()))
-    cache.put_record(quick_key(output_dir), QuickState(
-        stamp, frame, {e.path: e.stamp for e in scan.sources}, tuple(p.path for p in visible_posts(site.posts, options)),
-        plan.known, plan.codes, salt, menu))
-    return BuildResult(made, len(wanted), time.perf_counter() - started, loaded.quota, loaded.warnings,
-                       reused=len(wanted) - made, unchanged=unchanged,
+    published = publish(output_dir, cache, wanted, live, reusable_files(wanted, live, output_dir), produce)
+    if published.output_id:
+        record_search_state(cache, output_dir, previous_search, search_state, published.output_id)
+        cache.put_record(quick_key(output_dir), QuickState(
+            frame, {e.path: e.stamp for e in scan.sources}, tuple(p.path for p in visible_posts(site.posts, options)),
+            plan.known, plan.codes, salt, menu), published.output_id)
+    if loaded.rendered.converted:  # something new went into the cache: forget what no document uses
+        cache.prune_markdown(set(loaded.rendered.cache_keys.values()))
+    return BuildResult(published.made, len(wanted), time.perf_counter() - started, loaded.quota, loaded.warnings,
+                       reused=len(wanted) - published.made, unchanged=published.unchanged,
                        next_event=next_event(site, options))
 
 
@@ -355,43 +352,42 @@ QUICK_LIMIT = 20  # more content files changed than this: the whole build
 
 def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: str | None,
                  extra_globals: dict[str, object] | None, cache: Cache, scan: ContentScan, last: LastBuild,
-                 frame: str, stamp: str, started: float) -> BuildResult | None:
+                 frame: str, started: float) -> BuildResult | None:
     """The build after a few posts were edited in a way no other page shows: same title, date,
     category, tags, summary, every front matter field the same, only the body changed.  Then
     only those posts' own pages and the search index files holding their words change; the
     rest of the output is the last build's.  None (do the whole build) in every other case,
     and whenever anything is wrong with the edited files: the whole build reports problems."""
-    state = cache.record(quick_key(output_dir))
-    if not isinstance(state, QuickState) or state.stamp != last.stamp or state.frame != frame:
+    state = cache.record(quick_key(output_dir), folder_id(output_dir))
+    if not isinstance(state, QuickState) or state.frame != frame:
         return None
     entries = {e.path: e for e in scan.sources}
     if entries.keys() != state.sources.keys():
         return None  # files added, deleted or renamed
     changed = [e for path, e in entries.items() if state.sources[path] != e.stamp]
-    if not changed or len(changed) > QUICK_LIMIT or any(e.kind != "post" for e in changed):
+    if len(changed) > QUICK_LIMIT or any(e.kind != "post" for e in changed):
         return None
     config = load_valid_config(site_dir, base_url)  # unchanged since that build (the frame says so)
-    # what the last build showed of each edited post: its parse then, if the cache still has it
-    before = _cached_posts(cache, {e.path: state.sources[e.path] for e in changed})
     static = frozenset(rel for rel, _ in scan.static)
+    # what the last build showed of each edited post: its parse then, if the cache still has it
+    before = _posts(cached_parses(cache, config, static, {e.path: state.sources[e.path] for e in changed}))
     parsed = parse_sources(site_dir, config, changed, static, cache, complete=False)
     posts = [item.result for item in parsed if isinstance(item.result, Post)]
     if len(posts) != len(changed):
         return None
-    rendered = render_markdown_all(posts, config.base_path, cache, lambda path: load_body(site_dir, path))
-    for post in posts:
-        old = before.get(post.path)
-        if old is None or not _same_for_other_pages(old, _old_summary(old, cache, config), post, rendered):
-            return None
+    rendered = render_markdown_all(posts, config.base_path, cache,
+                                   lambda path, digest: load_body(site_dir, path, digest))
+    if not all(post.path in before and _same_for_other_pages(before[post.path], post, rendered, cache, config)
+               for post in posts):
+        return None
     shown = [p for p in posts if is_shown(p, options.now, options.drafts, options.future)]
-    shown_paths = {p.path for p in shown}
-    new_warnings = [w for item in parsed if item.path in shown_paths for w in item.warnings]
+    new_warnings = shown_warnings(parsed, shown)
     if only_errors(new_warnings) or check_links(shown, rendered, state.known, state.codes):
         return None
 
     live = live_manifest(cache, output_dir)
-    search = cache.record(state_key(output_dir))
-    if not live or not isinstance(search, SearchState):
+    search = load_search_state(cache, output_dir)
+    if not live or search is None:
         return None
     renderer = make_renderer(site_dir, config, state.menu, rendered, options, extra_globals, cache)
     fingerprints = Fingerprinter(state.salt)
@@ -399,7 +395,7 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
     made: dict[str, bytes] = {}
     neighbours = {p.path: p for p in posts}
     for post in shown:
-        page = _plan_post_again(post, state.order, neighbours, state.sources, rendered, options, cache)
+        page = _plan_post_again(post, state, neighbours, rendered, options, cache, config, static)
         if page is None:
             return None
         wanted[page.output_path] = fingerprints.page(page)
@@ -409,23 +405,12 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
                 return None
             made[page.output_path] = body
 
-    settings = search_settings(config)
-    position = {path: i for i, path in enumerate(search.paths)}
-    keys = list(search.keys)
-    by_position: dict[int, Post] = {}
-    for post in shown:
-        i = position.get(post.path)
-        if i is None:
-            return None
-        keys[i] = search_key(settings, post)
-        by_position[i] = post
-    store = TermStore(cache, lambda i: terms_row(by_position[i], rendered, options))
-    patched = patched_search_files(search, search.paths, tuple(keys), store, output_dir, live)
+    patched = edited_search_files(search, shown, rendered, config, options, cache, output_dir, live)
     if patched is None:
         return None
     search_files, search_state = patched
     for rel, (digest, data) in search_files.items():
-        wanted[rel] = "S:" + digest
+        wanted[rel] = FINGERPRINT_PREFIX + digest
         if data is not None:
             made[rel] = data
 
@@ -437,51 +422,47 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
         for rel in sorted(make):
             write_file(work, rel, made[rel])
 
-    count = publish(output_dir, cache, wanted, live, reusable, produce)
-    cache.put_record(state_key(output_dir), search_state)
-    cache.put_record(quick_key(output_dir), replace(state, stamp=stamp, sources={e.path: e.stamp for e in scan.sources}))
+    published = publish(output_dir, cache, wanted, live, reusable, produce)
+    if published.output_id:
+        record_search_state(cache, output_dir, search, search_state, published.output_id)
+        cache.put_record(quick_key(output_dir), replace(state, sources={e.path: e.stamp for e in scan.sources}),
+                         published.output_id)
     changed_paths = {e.path for e in changed}
     warnings = [w for w in last.warnings if w.path not in changed_paths]
-    return BuildResult(count, len(wanted), time.perf_counter() - started, last.quota,
-                       tuple(sorted(set(warnings + new_warnings))), reused=len(wanted) - count,
+    return BuildResult(published.made, len(wanted), time.perf_counter() - started, last.quota,
+                       tuple(sorted(set(warnings + new_warnings))), reused=len(wanted) - published.made,
+                       unchanged=published.unchanged,
                        next_event=None if last.valid_until == _FAR_FUTURE else last.valid_until)
 
 
-def _cached_posts(cache: Cache, stamps: Mapping[str, str]) -> dict[str, Post]:
-    """Posts as parsed from their files when they had the given stamps (those the cache has)."""
-    found: dict[str, Post] = {}
-    for path, (key, blob) in cache.source_rows(sorted(stamps)).items():
-        parts = key.split("|")  # settings | stamp | content hash
-        item = decode_parsed(blob) if len(parts) == 3 and parts[1] == stamps[path] else None
-        if item is not None and isinstance(item.result, Post):
-            found[path] = item.result
-    return found
+def _posts(parses: Mapping[str, Parsed]) -> dict[str, Post]:
+    return {path: item.result for path, item in parses.items() if isinstance(item.result, Post)}
 
 
-def _old_summary(post: Post, cache: Cache, config: SiteConfig) -> str | None:
-    """The summary a post showed in lists at the last build (None: no longer known)."""
-    if post.summary:
-        return post.summary
-    meta = cache.markdown_meta([markdown_key(post.digest, config.base_path)])
-    return next((summary for summary, _ in meta.values()), None)
-
-
-def _same_for_other_pages(old: Post, old_summary: str | None, new: Post, rendered: RenderedStore) -> bool:
+def _same_for_other_pages(old: Post, new: Post, rendered: RenderedStore, cache: Cache, config: SiteConfig) -> bool:
     """Whether every page but the post's own shows the same of ``new`` as of ``old``: all its
-    fields but the body are equal, and so is the summary lists show."""
-    return (old_summary is not None and old_summary == (new.summary or rendered[new.digest].summary)
-            and replace(old, digest="", body="") == replace(new, digest="", body=""))
+    fields but the content digest are equal, and so is the summary lists show (the last build's
+    from the cache: unknown there means not the same)."""
+    if replace(old, digest="") != replace(new, digest=""):
+        return False
+    if old.summary:  # the author's summary, equal on both sides
+        return True
+    meta = cache.markdown_meta([markdown_key(old.digest, config.base_path)])
+    return any(summary == rendered[new.digest].summary for summary, _ in meta.values())
 
 
-def _plan_post_again(post: Post, order: tuple[str, ...], known: dict[str, Post], stamps: Mapping[str, str],
-                     rendered: RenderedStore, options: BuildOptions, cache: Cache) -> PlannedPage | None:
+def _plan_post_again(post: Post, state: QuickState, known: dict[str, Post], rendered: RenderedStore,
+                     options: BuildOptions, cache: Cache, config: SiteConfig,
+                     static: frozenset[str]) -> PlannedPage | None:
     """A post's page as the whole build plans it, its neighbours read from the cache."""
+    order = state.order
     try:
         i = order.index(post.path)
     except ValueError:
         return None
     wanted = [order[j] for j in (i - 1, i + 1) if 0 <= j < len(order)]
-    known.update(_cached_posts(cache, {path: stamps[path] for path in wanted if path not in known}))
+    missing = {path: state.sources[path] for path in wanted if path not in known}
+    known.update(_posts(cached_parses(cache, config, static, missing)))
     if any(path not in known for path in wanted):
         return None
     newer = known[order[i - 1]] if i > 0 else None

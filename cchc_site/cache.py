@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 from .models import Link, Rendered
 
-SCHEMA_VERSION = "cchc-cache-8"
+SCHEMA_VERSION = "cchc-cache-9"
 CACHE_DIR = ".cchc-cache"
 
 _SCHEMA = """
@@ -25,18 +25,33 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (path TEXT PRIMARY KEY, stamp TEXT NOT NULL, blob BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS markdown (key TEXT PRIMARY KEY, summary TEXT NOT NULL, links TEXT NOT NULL, html TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS search_terms (key TEXT PRIMARY KEY, blob BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS manifest (output TEXT PRIMARY KEY, blob BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS manifest (output TEXT PRIMARY KEY, tag TEXT NOT NULL, blob BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, tag TEXT NOT NULL, blob BLOB NOT NULL);
 """
 
 
 class Cache:
     """A SQLite-backed cache; ``Cache(None)`` keeps nothing (no writable cache folder, tests)."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, read_only: bool = False) -> None:
         self.path = path
         self.db: sqlite3.Connection | None = None
         if path is not None:
-            self.db = self._open(path)
+            self.db = self._open_read_only(path) if read_only else self._open(path)
+
+    @staticmethod
+    def _open_read_only(path: Path) -> sqlite3.Connection | None:
+        """A reader beside the build's own connection (a forked worker): never creates,
+        changes or deletes the file; None when it cannot be read as this version's cache."""
+        try:
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+            row = db.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+            if row is not None and row[0] == SCHEMA_VERSION:
+                return db
+            db.close()
+        except (sqlite3.DatabaseError, OSError, ValueError):
+            pass
+        return None
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
@@ -155,35 +170,42 @@ class Cache:
         self._write_many("INSERT OR REPLACE INTO search_terms VALUES (?, ?)",
                          [(key, marshal.dumps(value)) for key, value in rows])
 
+    def drop_search_terms(self, keys: Iterable[str]) -> None:
+        self._write_many("DELETE FROM search_terms WHERE key = ?", [(k,) for k in keys])
+
     def prune_search_terms(self, keep: set[str]) -> None:
         stale = [k for (k,) in self._safe("SELECT key FROM search_terms") if k not in keep]
         self._write_many("DELETE FROM search_terms WHERE key = ?", [(k,) for k in stale])
 
-    # --- the manifest of the last output --------------------------------------------------------
-    def manifest(self, output: str) -> dict[str, str]:
-        """Output file -> fingerprint, as recorded after the last build of ``output``."""
-        rows = self._safe("SELECT blob FROM manifest WHERE output = ?", (output,))
+    # --- per output folder: its manifest and small records ------------------------------------
+    # Each is stored with the id of the folder content it describes (see output.folder_id) and
+    # read back only with that id: an output changed after the record was written (a build
+    # killed or unable to write the cache after its swap) is never described by a stale record.
+    def manifest(self, output: str, tag: str | None) -> dict[str, str] | None:
+        """Output file -> fingerprint, as recorded for the folder content ``tag``; None when unknown."""
+        if not tag:
+            return None
+        rows = self._safe("SELECT blob FROM manifest WHERE output = ? AND tag = ?", (output, tag))
         try:
-            value = marshal.loads(rows[0][0]) if rows else {}
+            value = marshal.loads(rows[0][0]) if rows else None
         except (EOFError, ValueError, TypeError):
-            return {}
-        return value if isinstance(value, dict) else {}
+            return None
+        return value if isinstance(value, dict) else None
 
-    def put_manifest(self, output: str, entries: dict[str, str]) -> None:
+    def put_manifest(self, output: str, entries: dict[str, str], tag: str) -> None:
         """One row per output (a single marshalled dict: written and read in one go)."""
-        self._write_many("INSERT OR REPLACE INTO manifest VALUES (?, ?)", [(output, marshal.dumps(dict(entries)))])
+        self._write_many("INSERT OR REPLACE INTO manifest VALUES (?, ?, ?)",
+                         [(output, tag, marshal.dumps(dict(entries)))])
 
-    def forget_manifest(self, output: str) -> None:
-        self._write_many("DELETE FROM manifest WHERE output = ?", [(output,)])
+    def record(self, key: str, tag: str | None) -> Any | None:
+        if not tag:
+            return None
+        rows = self._safe("SELECT blob FROM records WHERE key = ? AND tag = ?", (key, tag))
+        return load_blob(rows[0][0]) if rows else None
 
-    # --- small records (the input stamp of the last build of an output) ------------------------
-    def record(self, key: str) -> Any | None:
-        rows = self._safe("SELECT value FROM meta WHERE key = ?", (key,))
-        return load_blob(bytes.fromhex(rows[0][0])) if rows else None
-
-    def put_record(self, key: str, value: Any) -> None:
-        self._write_many("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                         [(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL).hex())])
+    def put_record(self, key: str, value: Any, tag: str) -> None:
+        self._write_many("INSERT OR REPLACE INTO records VALUES (?, ?, ?)",
+                         [(key, tag, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))])
 
     def close(self) -> None:
         if self.db is not None:

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .sources import collect_site, load_valid_config, open_cache
+from .sources import collect_site, load_valid_config, open_cache, shown_warnings
 from .cache import Cache
 from .config import CONFIG_FILE
 from .errors import BuildFailed, SiteError
 from .models import Post
 from .quota import QuotaReport, check_quota, compute_quota
-from .site import Document, is_shown
+from .site import shown_documents
 
 _QUOTA_KEY = re.compile(r"^quota[ \t]*:", re.M)
 
@@ -56,9 +56,7 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
         parsed, site, problems = collect_site(site_dir, config, cache)
     finally:
         cache.close()
-    docs: list[Document] = [*site.posts, *site.pages, *site.procedures]
-    shown = {d.path for d in docs if is_shown(d, now)}
-    problems += [w for item in parsed if item.path in shown for w in item.warnings]
+    problems += shown_warnings(parsed, shown_documents(site, now))
     quota = compute_quota(site.posts, config.quota, now, strict) if config.quota else None
     line = _read_quota_line(site_dir) if config.quota else 0
     if quota is not None:

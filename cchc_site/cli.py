@@ -15,7 +15,7 @@ from typing import Sequence
 
 from .errors import BuildFailed, SiteError
 
-EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3  # 3: a fault of the program, not of the content
 
 
 class UsageError(Exception):
@@ -310,10 +310,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - never a traceback for the authors
         if os.environ.get("CCHC_DEBUG"):
             raise
-        print(f"cchc-site: lỗi nội bộ của chương trình ({type(exc).__name__}: {exc}). Thư mục output/ không bị "
-              "thay đổi. Hãy chạy lại với --clean; nếu vẫn lỗi, đặt biến môi trường CCHC_DEBUG=1, chạy lại và gửi "
-              "toàn bộ thông báo cho người quản trị.", file=sys.stderr)
-        return EXIT_CONTENT
+        kept = " Thư mục đầu ra không bị thay đổi." if args.command == "build" else ""
+        print(f"cchc-site: lỗi nội bộ của chương trình ({type(exc).__name__}: {exc}).{kept} Hãy chạy lại với "
+              "--clean; nếu vẫn lỗi, đặt biến môi trường CCHC_DEBUG=1, chạy lại và gửi toàn bộ thông báo cho người "
+              "quản trị.", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -35,6 +35,15 @@ def walk_files(root: Path) -> list[str]:
     return [rel for rel, _ in walk_stamped(root, stamps=False)]
 
 
+def stamp_of(st: os.stat_result) -> str:
+    """A file's stamp: size and modification time (changes whenever the file does)."""
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def file_stamp(path: Path) -> str:
+    return stamp_of(os.stat(path))
+
+
 def walk_stamped(root: Path, stamps: bool = True) -> list[tuple[str, str]]:
     """``(relative POSIX path, stamp)`` of the files under ``root``, sorted by path, ignoring
     temporaries.  The stamp (size and modification time; "" without ``stamps``) changes
@@ -54,8 +63,7 @@ def walk_stamped(root: Path, stamps: bool = True) -> list[tuple[str, str]]:
                     stack.append((entry.path, rel + "/"))
                 elif entry.is_file():
                     if stamps:
-                        st = entry.stat()
-                        found.append((rel, f"{st.st_size}:{st.st_mtime_ns}"))
+                        found.append((rel, stamp_of(entry.stat())))
                     else:
                         found.append((rel, ""))
     found.sort()
@@ -144,7 +152,7 @@ class ContentScan:
 
 
 def scan_content(site_dir: Path) -> ContentScan:
-    return ContentScan(tuple(scan_sources(site_dir)), tuple(sorted(list_static(site_dir).items())))
+    return ContentScan(tuple(scan_sources(site_dir)), tuple(walk_stamped(site_dir / STATIC_DIR)))
 
 
 def load_data_files(site_dir: Path) -> tuple[list[tuple[str, str]], list[SiteError]]:
@@ -162,18 +170,24 @@ def load_data_files(site_dir: Path) -> tuple[list[tuple[str, str]], list[SiteErr
     return data, errors
 
 
-def list_static(site_dir: Path) -> dict[str, str]:
-    """Files under content/static/ -> their stamp."""
-    return dict(walk_stamped(site_dir / STATIC_DIR))
+class SourceChanged(Exception):
+    """A content file is no longer what the build parsed (saved again during the build)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+    def error(self) -> SiteError:
+        return SiteError(self.path, 1, "E051", "Tệp đã thay đổi trong khi đang dựng (vừa được lưu lại?). "
+                                               "Chạy lại lệnh dựng.")
 
 
-def load_body(site_dir: Path, path: str) -> str:
-    """The Markdown body of a content file (its text after the front matter)."""
+def load_body(site_dir: Path, path: str, digest: str) -> str:
+    """The Markdown body of a content file (its text after the front matter), read again for
+    converting it; raises SourceChanged unless the text is still the one parsed (``digest``),
+    so that HTML is never stored under another text's digest."""
     text = decode_file((site_dir / path).read_bytes(), path)
-    if isinstance(text, SiteError):
-        return ""
-    try:
-        parts = split_front_matter(text)
-    except ValueError:
-        return ""
+    if isinstance(text, SiteError) or digest_text(text) != digest:
+        raise SourceChanged(path)
+    parts = split_front_matter(text)  # it parsed before with this very text
     return parts[2] if parts else text

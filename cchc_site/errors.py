@@ -72,6 +72,7 @@ CODES: dict[str, str] = {
     "E044": "site.yaml: giá trị không hợp lệ",
     "E045": "site.yaml: lỗi cú pháp YAML hoặc không đọc được",
     "E050": "thư mục đầu ra không an toàn",
+    "E051": "tệp nội dung thay đổi trong khi đang dựng",
     "E060": "tháng không đủ số bài theo quy định",
     "W070": "nội dung có mã JavaScript (<script>, onclick=, javascript:)",
 }

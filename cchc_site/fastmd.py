@@ -26,7 +26,7 @@ _SEPARATOR_CELL = re.compile(r":?-+:?")
 # setext underline, indented code (refused above), HTML (refused above).
 _OTHER_BLOCK = re.compile(r"[#>|=+-]|\d+[.)]|\*(?!\*?[^*\s])")
 # Inline: links first (as in Python-Markdown), then strong, then emphasis.
-_LINK = re.compile(r"\[([^\[\]*\n]+)\]\(((?:https?://|/|tthc:|#)[^\s()\"'*\[\]]*)\)")
+_LINK = re.compile(r"\[([^\[\]*\n]+)\]\(((?:https?://|/|tthc:|#)[^\s()\"'*\[\]>]*)\)")
 _STRONG_EM = re.compile(r"(?<!\*)\*\*\*([^*\s](?:[^*\n]*[^*\s])?)\*\*\*(?!\*)")
 _STRONG = re.compile(r"(?<!\*)\*\*([^*\s<](?:[^*\n<]*[^*\s<])?)\*\*(?!\*)")
 _EM = re.compile(r"(?<!\*)\*([^*\s<](?:[^*\n<]*[^*\s<])?)\*(?!\*)")
@@ -39,6 +39,16 @@ class _Refused(Exception):
 
 def procedure_path(code: str) -> str:
     return f"thu-tuc-hanh-chinh/{code}/"
+
+
+def site_href(value: str, base_path: str) -> str | None:
+    """A link to a place in the site (``/path`` or ``tthc:<code>``) as it is written in the
+    output, under the base path; None for any other link (kept as written, not checked)."""
+    if value.startswith("tthc:"):
+        return base_path + procedure_path(value[5:].strip())
+    if value.startswith("/") and not value.startswith("//"):
+        return base_path + value[1:]
+    return None
 
 
 class _Inline:
@@ -55,12 +65,14 @@ class _Inline:
         position = 0
         for match in _LINK.finditer(text):
             self._plain(text[position:match.start()], html_parts, text_parts)
-            label, href = match.group(1), match.group(2)
-            if label != label.strip() or not label:
+            label, href = match.group(1), match.group(2)  # the label has no stars: no markup inside
+            if label != label.strip() or _LEFTOVER.search(label):
                 raise _Refused
-            label_html, label_text = self._emphasis(label)
-            html_parts.append(f'<a href="{self._href(href)}">{label_html}</a>')
-            text_parts.append(label_text)
+            internal = site_href(href, self.base_path)
+            if internal is not None:
+                self.found.append(href)
+            html_parts.append(f'<a href="{internal or href}">{label}</a>')
+            text_parts.append(label)
             position = match.end()
         self._plain(text[position:], html_parts, text_parts)
         return "".join(html_parts), "".join(text_parts)
@@ -84,15 +96,6 @@ class _Inline:
         if "*" in html:
             raise _Refused
         return html, html.replace("<strong>", "").replace("</strong>", "").replace("<em>", "").replace("</em>", "")
-
-    def _href(self, href: str) -> str:
-        if href.startswith("tthc:"):
-            self.found.append(href)
-            return self.base_path + procedure_path(href[5:].strip())
-        if href.startswith("/") and not href.startswith("//"):
-            self.found.append(href)
-            return self.base_path + href[1:]
-        return href
 
 
 def _blocks(body: str) -> list[list[str]]:
@@ -122,7 +125,7 @@ def _table(lines: list[str], inline: _Inline) -> str:
     for line in lines:
         if len(line) < 2 or not (line.startswith("|") and line.endswith("|")):
             raise _Refused
-        rows.append([cell.strip() for cell in line[1:-1].split("|")])
+        rows.append([cell.strip(" ") for cell in line[1:-1].split("|")])  # spaces only, as Python-Markdown
     header, separator, body = rows[0], rows[1], rows[2:]
     if not body or any(len(row) != len(header) for row in rows):
         raise _Refused

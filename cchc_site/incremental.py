@@ -43,24 +43,23 @@ class Fingerprinter:
             frozenset: self._set, set: self._set, Markup: lambda value, out: out.append(str(value)),
         }
 
-    def _memo_repr(self, value: Any, out: list[str]) -> None:
-        """Frozen dataclasses of plain values: their repr is exact; shared ones are done once."""
+    def _shared(self, value: Any, out: list[str], make: Any) -> None:
+        """Values shared by many pages are serialised once (kept alive, so their ids stay theirs)."""
         key = id(value)
         found = self._memo.get(key)
         if found is None:
-            found = self._memo[key] = repr(value)
+            found = self._memo[key] = make(value)
             self._keep.append(value)
         out.append(found)
+
+    def _memo_repr(self, value: Any, out: list[str]) -> None:
+        """Frozen dataclasses of plain values: their repr is exact."""
+        self._shared(value, out, repr)
 
     def _memo_digest(self, value: Any, out: list[str]) -> None:
         """Cards (with their summaries) are long and each is on several pages: a digest of
         their exact repr stands for them."""
-        key = id(value)
-        found = self._memo.get(key)
-        if found is None:
-            found = self._memo[key] = "#" + hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).hexdigest()
-            self._keep.append(value)
-        out.append(found)
+        self._shared(value, out, lambda card: "#" + hashlib.blake2b(repr(card).encode("utf-8"), digest_size=16).hexdigest())
 
     def _dict(self, value: dict[Any, Any], out: list[str]) -> None:
         out.append("{")
@@ -87,10 +86,8 @@ class Fingerprinter:
 
     def _text(self, value: Any, out: list[str]) -> None:
         """Anything else: subclasses of the types above, other dataclasses, other values."""
-        if isinstance(value, (str, int, float, bool)):
+        if isinstance(value, (str, int, float, bool)):  # Markup included: its subclasses are str
             out.append(repr(value))
-        elif isinstance(value, Markup):
-            out.append(str(value))
         elif isinstance(value, (datetime, date)):
             out.append(value.isoformat())
         elif isinstance(value, dict):

@@ -15,7 +15,7 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from .fastmd import heading_id, line_of, procedure_path, render_simple
+from .fastmd import heading_id, line_of, render_simple, site_href
 from .models import Link, Rendered
 
 RENDERER_VERSION = "md-4"  # bump when the HTML produced for the same Markdown changes
@@ -40,12 +40,10 @@ class _LinkProcessor(Treeprocessor):
                 value = element.get(attr)
                 if value is None:
                     continue
-                if value.startswith("tthc:"):
+                internal = site_href(value, self.base_path)
+                if internal is not None:
                     self.found.append(value)
-                    element.set(attr, self.base_path + procedure_path(value[5:].strip()))
-                elif value.startswith("/") and not value.startswith("//"):
-                    self.found.append(value)
-                    element.set(attr, self.base_path + value[1:])
+                    element.set(attr, internal)
             if element.tag == "table" and "class" not in element.attrib:
                 element.set("class", "bang")
         # Raw HTML written in the Markdown (e.g. <a href="/static/x.pdf">) is stashed, not in the tree.
@@ -73,12 +71,10 @@ class _LinkProcessor(Treeprocessor):
 
     def _rewrite_raw(self, match: re.Match[str]) -> str:
         value = match.group("value")
-        if value.startswith("tthc:"):
+        internal = site_href(value, self.base_path)
+        if internal is not None:
             self.found.append(value)
-            value = self.base_path + procedure_path(value[5:].strip())
-        elif value.startswith("/") and not value.startswith("//"):
-            self.found.append(value)
-            value = self.base_path + value[1:]
+            value = internal
         return f"{match.group('attr')}{match.group('quote')}{value}{match.group('quote')}"
 
 

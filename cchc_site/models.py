@@ -49,10 +49,6 @@ class Post:
     def month(self) -> tuple[int, int]:
         return (self.date.year, self.date.month)
 
-    def is_published(self, now: datetime) -> bool:
-        """Not a draft and not dated after ``now``."""
-        return not self.draft and self.date <= now
-
 
 @dataclass(frozen=True)
 class Page:

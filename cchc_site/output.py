@@ -159,8 +159,27 @@ def new_staging(output: Path) -> Path:
         shutil.rmtree(staging)
     output.parent.mkdir(parents=True, exist_ok=True)
     staging.mkdir()
-    (staging / MARKER).write_bytes(MARKER_TEXT)
+    mark_folder(staging)
     return staging
+
+
+def mark_folder(folder: Path) -> None:
+    """Write the folder's marker anew: a new file, so a new :func:`folder_id` (whatever was
+    recorded under the old id is void from now on).  The bytes stay the same, so two builds of
+    the same content give the same files."""
+    write_file(folder, MARKER, MARKER_TEXT)
+
+
+def folder_id(folder: Path) -> str | None:
+    """Which version of a folder's content this is: its marker file's device, inode and time.
+    A build marks the folder it writes and then renames it into place (a rename keeps the
+    file), so records stored with this id describe exactly that folder content.  None when
+    there is no marker."""
+    try:
+        st = os.stat(folder / MARKER)
+    except OSError:
+        return None
+    return f"{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}"
 
 
 def discard(staging: Path) -> None:

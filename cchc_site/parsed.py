@@ -69,14 +69,14 @@ def decode_parsed(blob: bytes) -> Parsed | None:
     try:
         head, body = blob[:2], blob[2:]
         if head == _POST:
-            (path, stamp, post_path, title, (year, month, day, hour, minute, second, micro, fold, zone),
+            (path, file_hash, post_path, title, (year, month, day, hour, minute, second, micro, fold, zone),
              category, tags, summary, author, image, attachments, slug, draft, sample, text, body_line, digest,
              warnings) = marshal.loads(body)
             date = datetime(year, month, day, hour, minute, second, micro, tzinfo=_zone(zone), fold=fold)
             post = Post(post_path, title, date, _term(*category) if category else None,
                         tuple(_term(*t) for t in tags), summary, author, image, attachments, slug, draft, sample,
                         text, body_line, digest)
-            return Parsed(path, stamp, post, tuple(SiteError(*w) for w in warnings))
+            return Parsed(path, file_hash, post, tuple(SiteError(*w) for w in warnings))
         if head == _PICKLE:
             value = pickle.loads(body)
             return value if isinstance(value, Parsed) else None

@@ -208,7 +208,7 @@ def plan_site(site: Site, rendered: Mapping[str, Rendered], options: BuildOption
                            lastmod=site_lastmod))
     out.append(PlannedPage("/404.html", "404.html", {"title": "Không tìm thấy trang", "crumbs": ()},
                            in_sitemap=False))
-    feed_posts = [p for p in posts if p.is_published(options.now)][:20]
+    feed_posts = [p for p in posts if is_shown(p, options.now)][:20]  # no draft or future post in the feed
     out.append(PlannedPage("/rss.xml", "rss.xml", {
         "cards": tuple(cards[p.path] for p in feed_posts), "last_build": _lastmod(feed_posts)}, in_sitemap=False))
     # every sitemap entry has a lastmod (empty lists: the newest post, else the newest procedure

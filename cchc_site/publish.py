@@ -11,13 +11,21 @@ from __future__ import annotations
 import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
 from .cache import Cache
-from .output import MARKER, discard, link_or_copy, new_staging, remove_file, spare_dir, swap_in
+from .output import discard, folder_id, link_or_copy, mark_folder, new_staging, remove_file, spare_dir, swap_in
 
 Producer = Callable[[Path, set[str]], None]  # (folder, files to make there) -> writes them; raises on failure
+
+
+@dataclass(frozen=True)
+class Published:
+    made: int  # files made (the others were taken from the previous output)
+    unchanged: bool  # the output already was as wanted: nothing was done
+    output_id: str | None  # the id of the live output now (records about it are stored with it)
 
 
 def manifest_key(output_dir: Path) -> str:
@@ -25,8 +33,9 @@ def manifest_key(output_dir: Path) -> str:
 
 
 def live_manifest(cache: Cache, output_dir: Path) -> dict[str, str]:
-    """What the live output holds, by the cache; empty when unknown."""
-    return cache.manifest(manifest_key(output_dir)) if (output_dir / MARKER).is_file() else {}
+    """What the live output holds, by the cache; empty when unknown (no record for the id in
+    its marker: a first build, or a build that could not record what it swapped in)."""
+    return cache.manifest(manifest_key(output_dir), folder_id(output_dir)) or {}
 
 
 def reusable_files(wanted: Mapping[str, str], live: Mapping[str, str], output_dir: Path) -> set[str]:
@@ -37,14 +46,15 @@ def reusable_files(wanted: Mapping[str, str], live: Mapping[str, str], output_di
 
 
 def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Mapping[str, str],
-            reusable: set[str], produce: Producer) -> int:
-    """Make the output hold exactly ``wanted``; returns how many files were made."""
+            reusable: set[str], produce: Producer) -> Published:
+    """Make the output hold exactly ``wanted``."""
+    live_id = folder_id(output_dir)
+    if live and len(reusable) == len(wanted) == len(live):
+        return Published(0, True, live_id)
     output_key = manifest_key(output_dir)
     spare_key = output_key + "#spare"
     spare = spare_dir(output_dir)
-    # An empty record means none: the spare was being changed when a build stopped (forgotten below).
-    previous = (cache.manifest(spare_key) or None) if live and (spare / MARKER).is_file() else None
-    cache.forget_manifest(spare_key)  # from here on the spare folder is being changed
+    previous = cache.manifest(spare_key, folder_id(spare)) if live else None
     if previous is None:
         # First build, or no trustworthy spare: a fresh folder, unchanged files linked from the live output.
         if spare.exists():
@@ -52,11 +62,14 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
         work = new_staging(output_dir)
         have: dict[str, str] = {}
     else:
-        # Update the spare (the output before the live one) to the wanted state, then swap.
+        # Update the spare (the output before the live one) to the wanted state, then swap.  Its
+        # marker changes first: a build stopped half way leaves a spare no record describes.
         work = spare
         have = previous
+        mark_folder(work)
         for rel in sorted(set(have) - set(wanted)):
             remove_file(work, rel)
+    new_id = folder_id(work)
     stale = [rel for rel, fp in wanted.items() if have.get(rel) != fp]
     from_live = sorted(rel for rel in stale if rel in reusable)
     make = {rel for rel in stale if rel not in reusable}
@@ -68,10 +81,11 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
         if work != spare:
             discard(work)
         raise
-    cache.put_manifest(output_key, dict(wanted))
-    if live:
-        cache.put_manifest(spare_key, dict(live))
-    return len(make)
+    if new_id:
+        cache.put_manifest(output_key, dict(wanted), new_id)
+    if live and live_id:
+        cache.put_manifest(spare_key, dict(live), live_id)  # the old live folder is the spare now
+    return Published(len(make), False, new_id)
 
 
 def link_unchanged(output_dir: Path, staging: Path, rels: list[str]) -> None:

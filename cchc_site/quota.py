@@ -13,6 +13,7 @@ from .config import QuotaConfig
 from .dates import month_label
 from .errors import SiteError
 from .models import Post
+from .site import is_shown
 
 Status = Literal["ok", "short", "waived", "in_progress"]
 STATUS_LABELS: dict[str, str] = {"ok": "đạt", "short": "thiếu", "waived": "miễn", "in_progress": "đang diễn ra"}
@@ -87,7 +88,7 @@ def month_range(first: Month, last: Month) -> list[Month]:
 
 def published_posts(posts: Iterable[Post], now: datetime) -> list[Post]:
     """Posts that count: not drafts, not dated after ``now``."""
-    return [p for p in posts if p.is_published(now)]
+    return [p for p in posts if is_shown(p, now)]
 
 
 def enforced_months(quota: QuotaConfig, now: datetime) -> list[Month]:

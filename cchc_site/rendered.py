@@ -41,8 +41,9 @@ class RenderedStore(Mapping[str, "LazyRendered"]):
             return self._fresh[digest]
         if os.getpid() != self._pid or self._cache.db is None:
             # a forked worker (SQLite connections do not survive fork), or the connection was
-            # dropped after a failed write: what was stored before is still in the file
-            self._cache = Cache(self._cache.path)
+            # dropped after a failed write: what was stored before is still in the file (read
+            # only: a reader must never create or delete the cache the build is using)
+            self._cache = Cache(self._cache.path, read_only=True)
             self._pid = os.getpid()
         html = self._cache.markdown_html(self.cache_keys[digest])
         if html is None:
@@ -68,9 +69,9 @@ def markdown_key(digest: str, base_path: str) -> str:
 
 
 def render_markdown_all(docs: list[Document], base_path: str, cache: Cache,
-                        reload: Callable[[str], str]) -> RenderedStore:
+                        reload: Callable[[str, str], str]) -> RenderedStore:
     """Rendered Markdown of every document; a document whose HTML is not in the cache has its
-    body read again with ``reload``, in the worker that converts it (so the bodies of a large
+    body read again with ``reload(path, digest)``, in the worker that converts it (so the bodies of a large
     site are never all in memory at once)."""
     keys = {d.digest: markdown_key(d.digest, base_path) for d in docs}
     meta_by_key = cache.markdown_meta(sorted(set(keys.values())))

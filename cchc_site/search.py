@@ -38,8 +38,7 @@ from itertools import accumulate, repeat
 from operator import rshift
 
 from .content import content_hash as file_digest  # the digest the build's manifest keeps for output files
-from .mdrender import Rendered
-from .models import Page, Post, Procedure
+from .models import Page, Post, Procedure, Rendered
 from .plan import BuildOptions, card_for, visible_posts
 from .site import Site, is_shown
 from .text import fold, nfc, strip_html
@@ -224,8 +223,7 @@ def sized_index_files(entries: Sequence[DocTerms]) -> tuple[dict[str, bytes], in
     by_key: dict[str, list[str]] = {}  # folded key -> its written forms
     for form in postings:
         by_key.setdefault(fold(form), []).append(form)
-    encoded = {key: b"{" + b",".join(_dumps(form) + b":" + _dumps(postings[form].tolist()) for form in sorted(forms)) + b"}"
-               for key, forms in by_key.items()}
+    encoded = {key: _encode_forms({form: postings[form].tolist() for form in forms}) for key, forms in by_key.items()}
     del postings, last
     total = sum(len(k.encode("utf-8")) + len(v) + 4 for k, v in encoded.items())
     shard_count = _shard_count(total)
@@ -235,8 +233,7 @@ def sized_index_files(entries: Sequence[DocTerms]) -> tuple[dict[str, bytes], in
 
     files: dict[str, bytes] = {}
     for n, members in enumerate(shards):
-        body = b",".join(_dumps(k) + b":" + encoded[k] for k in members)
-        files[f"{INDEX_DIR}/t/{n}.json"] = b"{" + body + b"}"
+        files[f"{INDEX_DIR}/t/{n}.json"] = _shard_bytes((k, encoded[k]) for k in members)
     for start in range(0, len(entries), DOCS_PER_CHUNK):
         chunk = [list(e.row) for e in entries[start:start + DOCS_PER_CHUNK]]
         files[f"{INDEX_DIR}/d/{start // DOCS_PER_CHUNK}.json"] = _dumps(chunk)
@@ -259,18 +256,14 @@ def meta_file(digests: Mapping[str, str], docs: int, shard_count: int) -> bytes:
     return _dumps(meta)
 
 
-def index_total(files: Mapping[str, bytes]) -> int:
-    """The size measure that sets the shard count, recomputed from shard files."""
-    total = 0
-    for path, data in files.items():
-        if path.startswith(f"{INDEX_DIR}/t/"):
-            for key, forms in json.loads(data).items():
-                total += len(key.encode("utf-8")) + len(_encode_forms(forms)) + 4
-    return total
-
-
 def _encode_forms(forms: Mapping[str, list[int]]) -> bytes:
+    """One key's object in a shard: its forms (sorted) and their posting lists."""
     return b"{" + b",".join(_dumps(form) + b":" + _dumps(forms[form]) for form in sorted(forms)) + b"}"
+
+
+def _shard_bytes(items: Iterable[tuple[str, bytes]]) -> bytes:
+    """A shard file from its keys (in order) and their encoded objects."""
+    return b"{" + b",".join(_dumps(key) + b":" + encoded for key, encoded in items) + b"}"
 
 
 @dataclass(frozen=True)
@@ -333,7 +326,9 @@ def _array_span(shard: bytes, form: str) -> tuple[int, int] | None:
 def _key_forms(raw: bytes, key: str) -> dict[str, list[int]]:
     """A key's forms and posting lists in a shard file, decoding that key alone.  Its object
     ``"key":{"form":[...],...}`` is found by its bytes: inside the objects only ``"form":[``
-    occurs, and words hold no braces.  Anything unexpected: the whole shard is decoded."""
+    occurs, and words hold no braces; a key whose bytes are not there is not in the shard.
+    Bytes not as this module writes them (never seen: the live file's digest was checked):
+    the whole shard is decoded."""
     needle = _dumps(key) + b":{"
     at = raw.find(needle)
     if at == -1:
@@ -426,7 +421,7 @@ def patch_index(patch: IndexPatch, read: Callable[[str], bytes],
                     whole[key] = shard[key]
                 else:
                     whole.pop(key, None)
-            out[path] = b"{" + b",".join(_dumps(k) + b":" + _encode_forms(whole[k]) for k in sorted(whole)) + b"}"
+            out[path] = _shard_bytes((k, _encode_forms(whole[k])) for k in sorted(whole))
         else:
             pieces: list[bytes] = []
             position = 0

@@ -7,14 +7,16 @@ import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from .cache import Cache
 from .config import SiteConfig
 from .content import content_hash
 from .mdrender import RENDERER_VERSION
 from .models import Document, Rendered
+from .output import folder_id
 from .plan import BuildOptions
+from .publish import manifest_key
 from .search import DocTerms, IndexPatch, doc_terms, indexed_documents, patch_index, search_doc, sized_index_files
 from .site import Site
 from .sources import stable_hash, tool_version
@@ -37,8 +39,25 @@ SearchFiles = dict[str, tuple[str, "bytes | None"]]  # rel -> (digest, bytes; No
 TermsRow = tuple[tuple[str, str, str, str, str], str, bytes]  # row, words joined by "\n", flags
 
 
+FINGERPRINT_PREFIX = "S:"  # the manifest's fingerprint of a search file: this prefix and the file's digest
+
+
 def state_key(output_dir: Path) -> str:
-    return "search:" + str(output_dir.resolve())
+    return "search:" + manifest_key(output_dir)
+
+
+def load_search_state(cache: Cache, output_dir: Path) -> SearchState | None:
+    """The search index state recorded for the live output (None when unknown)."""
+    state = cache.record(state_key(output_dir), folder_id(output_dir))
+    return state if isinstance(state, SearchState) else None
+
+
+def record_search_state(cache: Cache, output_dir: Path, before: SearchState | None, after: SearchState,
+                        output_id: str) -> None:
+    """After publishing: the new state, and the terms of document versions no index holds any more."""
+    cache.put_record(state_key(output_dir), after, output_id)
+    if before is not None:
+        cache.drop_search_terms(set(before.keys) - set(after.keys))
 
 
 def search_settings(config: SiteConfig) -> str:
@@ -113,7 +132,7 @@ def patched_search_files(previous: SearchState, paths: tuple[str, ...], keys: tu
     """The index after documents were only edited or added since ``previous``: only the files
     they touch are made again, from the live output.  None when that cannot be done (too many
     changes, documents removed or moved, a file missing or changed by hand)."""
-    digests = {rel: fp[2:] for rel, fp in live.items() if fp.startswith("S:")}
+    digests = {rel: fp[len(FINGERPRINT_PREFIX):] for rel, fp in live.items() if fp.startswith(FINGERPRINT_PREFIX)}
     if not digests or len(keys) < len(previous.keys):
         return None
     changed = [i for i, key in enumerate(previous.keys) if keys[i] != key]
@@ -149,7 +168,8 @@ def patched_search_files(previous: SearchState, paths: tuple[str, ...], keys: tu
 
 
 def cached_search_files(site: Site, rendered: Mapping[str, Rendered], options: BuildOptions, cache: Cache,
-                        output_dir: Path, live: Mapping[str, str]) -> tuple[SearchFiles, SearchState]:
+                        output_dir: Path, live: Mapping[str, str],
+                        previous: SearchState | None) -> tuple[SearchFiles, SearchState]:
     """The search index.  When documents were only edited or added since the last build,
     only the index files they touch are made again (from the live output); otherwise the
     whole index is built, with each document's terms from the cache when unchanged."""
@@ -159,12 +179,30 @@ def cached_search_files(site: Site, rendered: Mapping[str, Rendered], options: B
     keys = tuple(search_key(settings, d) for d in docs)
     # ``make`` runs in forked workers: the rendered Markdown store reopens its own SQLite connection
     store = TermStore(cache, lambda i: terms_row(docs[i], rendered, options))
-    previous = cache.record(state_key(output_dir))
-    if isinstance(previous, SearchState):
+    if previous is not None:
         patched = patched_search_files(previous, paths, keys, store, output_dir, live)
         if patched is not None:
             return patched
     entries = store.get(list(range(len(keys))), keys, compute=True) or {}
     index, total, shard_count = sized_index_files([entries[i] for i in range(len(keys))])
-    cache.prune_search_terms(set(keys) | set(previous.keys if isinstance(previous, SearchState) else ()))
+    cache.prune_search_terms(set(keys) | set(previous.keys if previous is not None else ()))
     return {rel: (content_hash(data), data) for rel, data in index.items()}, SearchState(paths, keys, shard_count, total)
+
+
+def edited_search_files(previous: SearchState, edited: Sequence[Document], rendered: Mapping[str, Rendered],
+                        config: SiteConfig, options: BuildOptions, cache: Cache, output_dir: Path,
+                        live: Mapping[str, str]) -> tuple[SearchFiles, SearchState] | None:
+    """The index after the ``edited`` documents (all in the index already, in the same places)
+    changed; None when they are not all there or the index cannot be patched."""
+    settings = search_settings(config)
+    position = {path: i for i, path in enumerate(previous.paths)}
+    keys = list(previous.keys)
+    by_position: dict[int, Document] = {}
+    for doc in edited:
+        i = position.get(doc.path)
+        if i is None:
+            return None
+        keys[i] = search_key(settings, doc)
+        by_position[i] = doc
+    store = TermStore(cache, lambda i: terms_row(by_position[i], rendered, options))
+    return patched_search_files(previous, previous.paths, tuple(keys), store, output_dir, live)

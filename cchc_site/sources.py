@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import pickle
 import shutil
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Mapping, Sequence
 
 from . import __version__
 from .cache import CACHE_DIR, Cache
@@ -63,15 +64,15 @@ def parse_sources(site_dir: Path, config: SiteConfig, entries: Sequence[SourceEn
     settings match and the file is unchanged: same stamp, or (after a fresh clone or a branch
     switch) same bytes.  ``complete``: ``entries`` are all the files of the site (the cache
     forgets the others)."""
-    settings = stable_hash(tool_version(), pickle.dumps(config), sorted(static))
+    settings = parse_settings(config, static)
     cached = cache.sources() if complete else cache.source_rows([e.path for e in entries])
     results: list[Parsed] = []
     misses: list[SourceEntry] = []
     touched: list[tuple[SourceEntry, str, bytes]] = []
     for entry in entries:
         key, blob = cached.get(entry.path, ("", b""))
-        parts = key.split("|")  # settings | stamp | content hash
-        if len(parts) != 3 or parts[0] != settings:
+        parts = _key_parts(key)
+        if parts is None or parts[0] != settings:
             misses.append(entry)
         elif parts[1] != entry.stamp:
             touched.append((entry, parts[2], blob))
@@ -94,6 +95,37 @@ def parse_sources(site_dir: Path, config: SiteConfig, entries: Sequence[SourceEn
     if gone and complete:
         cache.drop_sources(gone)
     return results + [item for item, _ in fresh]
+
+
+def parse_settings(config: SiteConfig, static: frozenset[str]) -> str:
+    """What a file's parse depends on besides the file: this code, the configuration (not its
+    base_url, which no parse reads: ``check`` and ``build --base-url`` share rows) and the static
+    files that documents may name."""
+    return stable_hash(tool_version(), pickle.dumps(replace(config, base_url="")), sorted(static))
+
+
+def _key_parts(key: str) -> tuple[str, str, str] | None:
+    """A cached row's key: settings | stamp | content hash."""
+    parts = key.split("|")
+    return (parts[0], parts[1], parts[2]) if len(parts) == 3 else None
+
+
+def cached_parses(cache: Cache, config: SiteConfig, static: frozenset[str], stamps: Mapping[str, str]) -> dict[str, Parsed]:
+    """The cached parse of each file, if the cache has it for these settings and the given stamp."""
+    settings = parse_settings(config, static)
+    found: dict[str, Parsed] = {}
+    for path, (key, blob) in cache.source_rows(sorted(stamps)).items():
+        parts = _key_parts(key)
+        item = decode_parsed(blob) if parts is not None and parts[:2] == (settings, stamps[path]) else None
+        if item is not None:
+            found[path] = item
+    return found
+
+
+def shown_warnings(parsed: Sequence[Parsed], shown: Iterable[Document]) -> list[SiteError]:
+    """The warnings of the files whose documents are published (a draft's problems wait)."""
+    paths = {doc.path for doc in shown}
+    return [w for item in parsed if item.path in paths for w in item.warnings]
 
 
 def _content_hash_of(path: Path) -> str:

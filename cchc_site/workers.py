@@ -51,11 +51,11 @@ def _parse_chunk(entries: list[SourceEntry]) -> list[bytes]:
 
 
 def _convert_chunk(items: list[tuple[str, str]]) -> list[tuple[str, Rendered]]:
-    """(key, path) -> (key, the file's Markdown body rendered)."""
+    """(digest, path) -> (digest, the file's Markdown body rendered)."""
     from .mdrender import render_markdown  # imported here: parsing and ``check`` never load Markdown
 
     base_path, load = _STATE["base_path"], _STATE["load"]
-    return [(key, render_markdown(load(path), base_path)) for key, path in items]
+    return [(digest, render_markdown(load(path, digest), base_path)) for digest, path in items]
 
 
 def _render_chunk(indices: list[int]) -> list[tuple[int, bytes | SiteError | None]]:
@@ -128,10 +128,10 @@ def _decoded(blob: bytes) -> Parsed:
     return item
 
 
-def convert_all(items: list[tuple[str, str]], base_path: str, load: Callable[[str], str],
+def convert_all(items: list[tuple[str, str]], base_path: str, load: Callable[[str, str], str],
                 consume: Callable[[list[tuple[str, Rendered]]], list[tuple[str, Rendered]]] | None = None,
                 ) -> list[tuple[str, Rendered]]:
-    """Markdown -> HTML for (key, path) items; ``load(path)`` reads a file's body."""
+    """Markdown -> HTML for (digest, path) items; ``load(path, digest)`` reads a file's body."""
     return run_parallel(_convert_chunk, items, {"base_path": base_path, "load": load}, min_items=60, chunk_size=40,
                         consume=consume)
 

@@ -176,7 +176,8 @@ def no_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError(f"the build tried to write: {args}")
     for module in (cchc_site.output, cchc_site.publish, cchc_site.build):
-        for name in ("new_staging", "swap_in", "recover_output", "write_file", "copy_file", "link_or_copy"):
+        for name in ("new_staging", "swap_in", "recover_output", "write_file", "copy_file", "link_or_copy",
+                     "remove_file", "discard", "mark_folder"):
             monkeypatch.setattr(module, name, refuse, raising=False)
 
 

@@ -285,7 +285,23 @@ def test_check_does_not_render_markdown(tmp_path: Path, monkeypatch: pytest.Monk
     result = run_cli("check", "--site", site, "--as-of", "2021-09-01")
     assert result.code == 0, result.out + result.err
     built = run_cli("build", "--site", site, "--as-of", "2021-09-01", "--clean")  # the patch works: build renders
-    assert built.code == 1 and "must not render" in built.err and "Traceback" not in built.err
+    assert built.code == 3 and "must not render" in built.err and "Traceback" not in built.err  # a program fault
+
+
+def test_check_loads_neither_markdown_nor_templates(tmp_path: Path) -> None:
+    """In a fresh process: ``check`` reads front matter only (quick to start, nothing rendered)."""
+    import subprocess
+    import sys
+
+    site = site_with(tmp_path, {"a": post("A", "2021-08-02", body="**đậm** [liên kết](/tin-tuc/)"),
+                                "b": post("B", "2021-08-03")}, end="2021-08")
+    script = ("import sys\nfrom cchc_site.cli import main\n"
+              f"code = main(['check', '--site', {str(site)!r}, '--as-of', '2021-09-01'])\n"
+              "print('LOADED', sorted(m for m in ('markdown', 'jinja2', 'cchc_site.mdrender', 'cchc_site.fastmd',"
+              " 'cchc_site.render') if m in sys.modules), code)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=Path(__file__).parent.parent, timeout=120)
+    assert "LOADED [] 0" in done.stdout, done.stdout + done.stderr
 
 
 # --- the build gate ----------------------------------------------------------------------------------

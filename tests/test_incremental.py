@@ -39,9 +39,11 @@ def make_site(root: Path) -> Path:
         for day in (3, 17):
             files[f"content/posts/2021/{month:02d}/bai-{month}-{day}.md"] = post(
                 f"Bài {day}/{month} về cải cách hành chính", f"{day:02d}/{month:02d}/2021",
-                f"Nội dung **tháng {month}**, ngày {day}.\n\n## Mục {day}\n\nThêm chữ.",
+                f"Nội dung **tháng {month}**, ngày {day}.\n\n## Mục {day}\n\nThêm chữ."
+                + ("\n\nXem [trang giới thiệu](/gioi-thieu/)." if month == 1 else ""),  # base path in the HTML
                 category="Hoạt động" if day == 3 else "Văn bản", tags=["Một cửa", f"Tháng {month}"])
     files["content/pages/gioi-thieu.md"] = "---\ntitle: Giới thiệu\n---\n\nTrang giới thiệu.\n"
+    files["templates/_footer_contact.html"] = "<p>Chân trang A của Sở</p>\n"  # edited in place below
     return write_site(root, files, CONFIG)
 
 
@@ -51,16 +53,21 @@ def build(site: Path, output: Path, *extra: str) -> None:
 
 
 def assert_same_as_full(site: Path, tmp: Path) -> None:
-    """The incremental output equals a clean build made from nothing."""
-    full = tmp / "full-output"
-    if full.exists():
-        shutil.rmtree(full)
-    build(site, full, "--clean")
-    assert tree(site / "output") == tree(full)
+    """The incremental output equals a build made from nothing: a copy of the site without its
+    cache (so that nothing stale in the cache can be on both sides), and ``--clean`` in the site."""
+    fresh = tmp / "fresh-site"
+    for folder in (fresh, tmp / "full-output"):
+        if folder.exists():
+            shutil.rmtree(folder)
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns(".cchc-cache", "output", ".output.*"))
+    build(fresh, fresh / "output")
+    assert tree(site / "output") == tree(fresh / "output")
     assert empty_dirs(site / "output") == []
+    build(site, tmp / "full-output", "--clean")
+    assert tree(tmp / "full-output") == tree(fresh / "output")
     # the --clean build threw the cache away: the next normal build starts over and agrees too
     build(site, site / "output")
-    assert tree(site / "output") == tree(full)
+    assert tree(site / "output") == tree(fresh / "output")
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -81,8 +88,11 @@ CHANGES = {
     "moved to another month": lambda s: edit(s / "content/posts/2021/01/bai-1-3.md", "03/01/2021", "03/04/2021"),
     "moved to another category": lambda s: edit(s / "content/posts/2021/01/bai-1-3.md", '"Hoạt động"', '"Văn bản"'),
     "made a draft": lambda s: edit(s / "content/posts/2021/01/bai-1-17.md", "---\n\n", "draft: true\n---\n\n"),
-    "template edited": lambda s: (s / "templates").mkdir() or (s / "templates/_footer_contact.html").write_text(
-        "<p>Chân trang riêng của Sở</p>\n", encoding="utf-8"),
+    # the same name and size: only the compiled template's source check can tell
+    "template edited": lambda s: edit(s / "templates/_footer_contact.html", "trang A", "trang B"),
+    "template added": lambda s: (s / "templates/404.html").write_text(
+        '{% extends "base.html" %}{% block content %}<h1>Không có trang này (mẫu riêng)</h1>{% endblock %}\n',
+        encoding="utf-8"),
     "site.yaml edited": lambda s: edit(s / "site.yaml", "posts_per_page: 3", "posts_per_page: 2"),
     "base_url edited": lambda s: edit(s / "site.yaml", "https://example.gov.vn/cchc/", "https://example.gov.vn/"),
     "static file added": lambda s: (s / "content/static").mkdir(parents=True, exist_ok=True) or (
@@ -273,6 +283,7 @@ def test_the_quick_path_compares_with_the_last_good_build_not_a_failed_one(tmp_p
     # the failed build cached the new parse; only the link is fixed now, the new title stays
     edit(target, "Xem [trang không có](/khong-co/).", "Thêm chữ.")
     build(site, site / "output")
+    assert len(whole_builds) == 3  # the first, the failed one, and this one: not the quick path
     assert "Bài đổi tên 3/2" in (site / "output/tin-tuc/2021/02/index.html").read_text(encoding="utf-8")
     assert_same_as_full(site, tmp_path)
 
@@ -316,3 +327,80 @@ def test_two_bodies_edited_then_one_again_stay_exact(tmp_path: Path, whole_build
     assert len(whole_builds) == 1
     assert "Hai." in (site / "output/tin-tuc/2021/01/bai-1-17/index.html").read_text(encoding="utf-8")
     assert_same_as_full(site, tmp_path)
+
+
+# --- what the cache says about an output is trusted only for that output ---------------------------
+
+def test_an_output_whose_records_could_not_be_written_is_not_trusted(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build swaps its output in and then cannot record it (disk full, database locked, killed):
+    the next builds must not take the records of the output before for this one."""
+    from cchc_site.cache import Cache
+
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    CHANGES["post edited"](site)
+    build(site, site / "output")  # a spare exists from now on
+    with monkeypatch.context() as patched:
+        patched.setattr(Cache, "put_manifest", lambda *args, **kwargs: None)
+        patched.setattr(Cache, "put_record", lambda *args, **kwargs: None)
+        CHANGES["title edited"](site)
+        build(site, site / "output")
+    assert "Bài đổi tên 3/2" in (site / "output/tin-tuc/2021/02/index.html").read_text(encoding="utf-8")
+    edit(site / "content/posts/2021/02/bai-2-3.md", "Bài đổi tên 3/2", "Bài 3/2")  # back as before
+    build(site, site / "output")
+    assert "Bài đổi tên" not in "".join(p.read_text(encoding="utf-8") for p in (site / "output").rglob("*.html"))
+    assert_same_as_full(site, tmp_path)
+
+
+def test_a_touched_file_changes_nothing(tmp_path: Path, whole_builds: list[int]) -> None:
+    from cchc_site.output import folder_id
+
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    before, marker = tree(site / "output"), folder_id(site / "output")
+    target = site / "content/posts/2021/02/bai-2-3.md"
+    os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 5_000_000))  # saved unchanged
+    result = run_cli("build", "--site", site, "--output", site / "output", "--as-of", "2021-12-31")
+    assert result.code == 0 and "Không có thay đổi" in result.out
+    assert folder_id(site / "output") == marker  # not even swapped
+    assert tree(site / "output") == before and len(whole_builds) == 1
+
+
+def test_a_file_saved_during_the_build_is_not_cached_under_its_old_text(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import cchc_site.build as build_module
+
+    site = make_site(tmp_path / "site")
+    target = site / "content/posts/2021/02/bai-2-3.md"
+    real = build_module.load_body
+
+    def saved_meanwhile(site_dir: Path, path: str, digest: str) -> str:
+        if path.endswith("bai-2-3.md") and "ĐANG GÕ" not in target.read_text(encoding="utf-8"):
+            edit(target, "Thêm chữ.", "ĐANG GÕ.")  # the author saves between parsing and converting
+        return real(site_dir, path, digest)
+
+    monkeypatch.setattr(build_module, "load_body", saved_meanwhile)
+    failed = run_cli("build", "--site", site, "--output", site / "output", "--as-of", "2021-12-31")
+    assert failed.code != 0 and "E051" in failed.err + failed.out and "bai-2-3.md" in failed.err + failed.out
+    assert "Traceback" not in failed.err
+    monkeypatch.setattr(build_module, "load_body", real)
+    edit(target, "ĐANG GÕ.", "Thêm chữ.")  # back to the text that was parsed
+    build(site, site / "output")
+    assert "ĐANG GÕ" not in (site / "output/tin-tuc/2021/02/bai-2-3/index.html").read_text(encoding="utf-8")
+    assert_same_as_full(site, tmp_path)
+
+
+def test_clean_ignores_what_the_cache_holds(tmp_path: Path) -> None:
+    import sqlite3
+
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    db = sqlite3.connect(site / ".cchc-cache" / "cache.sqlite")
+    db.execute("UPDATE markdown SET html = '<p>ĐỘC</p>', summary = 'ĐỘC'")
+    db.commit()
+    db.close()
+    CHANGES["title edited"](site)
+    build(site, site / "output", "--clean")
+    html = "".join(p.read_text(encoding="utf-8") for p in (site / "output").rglob("*.html"))
+    assert "ĐỘC" not in html and "Nội dung" in html

@@ -2,13 +2,25 @@
 re-makes only the index files it touches, with byte-identical results)."""
 from __future__ import annotations
 
+import json
 import random
 
-from cchc_site.search import (INDEX_DIR, IndexPatch, SearchDoc, doc_terms, file_digest, index_files, index_total,
+from cchc_site.search import (INDEX_DIR, IndexPatch, SearchDoc, _encode_forms, doc_terms, file_digest, index_files,
                               patch_index, sized_index_files)
 
 WORDS = ("thủ tục hành chính cải cách đường Đà Nẵng dương xây dựng cấp giấy phép một cửa dịch vụ công "
          "trực tuyến bưu chính 1.013225 năm 2021 kế hoạch").split()
+
+
+def index_total(files: dict[str, bytes]) -> int:
+    """The size measure that sets the shard count, recomputed from the shard files (an oracle
+    independent of the builder's own bookkeeping)."""
+    total = 0
+    for path, data in files.items():
+        if path.startswith(f"{INDEX_DIR}/t/"):
+            for key, forms in json.loads(data).items():
+                total += len(key.encode("utf-8")) + len(_encode_forms(forms)) + 4
+    return total
 
 
 def word(rng: random.Random) -> str:
@@ -20,6 +32,20 @@ def make_doc(rng: random.Random, n: int) -> SearchDoc:
     title = " ".join(word(rng) for _ in range(rng.randint(2, 6)))
     body = " ".join(word(rng) for _ in range(rng.randint(5, 60)))
     return SearchDoc(title.capitalize(), f"/tin-tuc/2021/01/bai-{n}/", "tin", "2021-01-01", body[:80], title, body)
+
+
+def small_edit(doc: SearchDoc, rng: random.Random) -> SearchDoc:
+    """The usual edit: a paragraph added (most words keep their flags), a word dropped, or the body emptied."""
+    words = doc.body.split()
+    choice = rng.random()
+    if choice < 0.5:
+        body = doc.body + " " + " ".join(word(rng) for _ in range(rng.randint(1, 4)))
+    elif choice < 0.85 and words:
+        words.pop(rng.randrange(len(words)))
+        body = " ".join(words)
+    else:
+        body = ""
+    return SearchDoc(doc.title, doc.url, doc.kind, doc.date, doc.summary, doc.strong, body)
 
 
 def full(docs: list[SearchDoc]) -> dict[str, bytes]:
@@ -37,7 +63,7 @@ def test_patch_equals_full_build_for_edits_and_appends() -> None:
         after_docs = list(docs)
         changed = rng.sample(range(len(docs)), k=min(len(docs), rng.randint(0, 3)))
         for i in changed:
-            after_docs[i] = make_doc(rng, 1000 + i)
+            after_docs[i] = rng.choice([make_doc(rng, 1000 + i), small_edit(docs[i], rng), small_edit(docs[i], rng)])
         after_docs += [make_doc(rng, 2000 + k) for k in range(rng.randint(0, 3))]
         patch = IndexPatch(len(after_docs), shards, index_total(before),
                            {i: doc_terms(docs[i]) for i in changed},

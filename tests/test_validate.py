@@ -13,7 +13,7 @@ from cchc_site.content import SiteFiles, digest_text
 from cchc_site.errors import SiteError
 from cchc_site.frontmatter import FrontMatter, parse_front_matter
 from cchc_site.models import Page, Post, Source
-from cchc_site.site import parse_site
+from cchc_site.site import is_shown, parse_site
 from cchc_site.validate import POST_KEYS, parse_page, parse_post
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -189,12 +189,12 @@ def test_post_keys_cover_the_issue_table() -> None:
         assert key in POST_KEYS
 
 
-def test_is_published() -> None:
+def test_a_post_is_shown_from_its_date_and_never_as_a_draft() -> None:
     p = good("---\ntitle: A\ndate: 2021-08-02 10:00\n---\n")
-    assert p.is_published(datetime(2021, 8, 2, 10, 0, tzinfo=VN))
-    assert not p.is_published(datetime(2021, 8, 2, 9, 59, tzinfo=VN))
+    assert is_shown(p, datetime(2021, 8, 2, 10, 0, tzinfo=VN))
+    assert not is_shown(p, datetime(2021, 8, 2, 9, 59, tzinfo=VN))
     d = good("---\ntitle: A\ndate: 2021-08-02\ndraft: true\n---\n")
-    assert not d.is_published(datetime(2030, 1, 1, tzinfo=VN))
+    assert not is_shown(d, datetime(2030, 1, 1, tzinfo=VN))
 
 
 # ---- pages -----------------------------------------------------------------
