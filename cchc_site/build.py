@@ -33,8 +33,8 @@ from .publish import live_manifest, manifest_key, publish, reusable_files
 from .quota import QuotaReport, check_quota, compute_quota
 from .render import SITE_TEMPLATES, THEME_DIR, Renderer, Theme
 from .rendered import RenderedStore, markdown_key, render_markdown_all
-from .searchfiles import (FINGERPRINT_PREFIX, cached_search_files, edited_search_files, load_search_state,
-                          record_search_state)
+from .searchfiles import (FINGERPRINT_PREFIX, IndexedDocuments, TermStore, cached_search_files, edited_search_files,
+                          indexed_with_keys, load_search_state, record_search_state)
 from .site import Site, is_shown, shown_documents
 from .sources import (cached_parses, collect_site, load_valid_config, open_cache, parse_sources, shown_warnings,
                       tool_version)
@@ -62,6 +62,8 @@ class LoadedSite:
     rendered: RenderedStore
     quota: QuotaReport | None
     warnings: tuple[SiteError, ...]
+    indexed: IndexedDocuments  # what the search index holds
+    terms: TermStore  # their search terms (those made along with the Markdown are in it)
 
 
 def default_menu(site: Site) -> tuple[MenuItem, ...]:
@@ -90,8 +92,11 @@ def load_site(site_dir: Path, options: BuildOptions, base_url: str | None, enfor
     config = load_valid_config(site_dir, base_url)
     parsed, site, problems = collect_site(site_dir, config, cache, scan)
     problems += shown_warnings(parsed, shown_documents(site, options.now, options.drafts, options.future))
+    indexed = indexed_with_keys(site, options)
+    terms = TermStore(cache)
     rendered = render_markdown_all([*site.posts, *site.pages, *site.procedures], config.base_path, cache,
-                                   lambda path, digest: load_body(site_dir, path, digest))
+                                   lambda path, digest: load_body(site_dir, path, digest),
+                                   along=terms.along(indexed, options), keep_along=terms.keep)
     quota = compute_quota(site.posts, config.quota, options.now) if config.quota else None
     if quota is not None and enforce_quota:
         problems += check_quota(quota, config.path)
@@ -99,7 +104,7 @@ def load_site(site_dir: Path, options: BuildOptions, base_url: str | None, enfor
     if errors:
         raise BuildFailed(errors)
     warnings = tuple(sorted(set(p for p in problems if p.severity == "warning")))
-    return LoadedSite(site, rendered, quota, warnings)
+    return LoadedSite(site, rendered, quota, warnings, indexed, terms)
 
 
 def known_paths(pages: list[PlannedPage], site: Site, assets: Mapping[str, Path],
@@ -299,8 +304,8 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
         raise BuildFailed(errors)
     live = live_manifest(cache, output_dir)
     previous_search = load_search_state(cache, output_dir)
-    search_files, search_state = cached_search_files(site, loaded.rendered, options, cache, output_dir, live,
-                                                     previous_search)
+    search_files, search_state = cached_search_files(loaded.indexed, loaded.terms, loaded.rendered, options, cache,
+                                                     output_dir, live, previous_search)
     plan = plan_and_check(loaded, site_dir, options, list(search_files))
     pages = plan.pages
 

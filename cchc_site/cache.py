@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 from .models import Link, Rendered
 
-SCHEMA_VERSION = "cchc-cache-9"
+SCHEMA_VERSION = "cchc-cache-10"
 CACHE_DIR = ".cchc-cache"
 
 _SCHEMA = """
@@ -164,6 +164,15 @@ class Cache:
                     found[key] = marshal.loads(blob)
                 except (EOFError, ValueError, TypeError):
                     pass
+        return found
+
+    def search_term_keys(self, keys: list[str]) -> set[str]:
+        """The keys whose terms are stored (without loading them)."""
+        found: set[str] = set()
+        for start in range(0, len(keys), 900):
+            chunk = keys[start:start + 900]
+            marks = ",".join("?" * len(chunk))
+            found.update(key for (key,) in self._safe(f"SELECT key FROM search_terms WHERE key IN ({marks})", chunk))
         return found
 
     def put_search_terms(self, rows: list[tuple[str, Any]]) -> None:

@@ -17,7 +17,7 @@ from .text import slugify
 
 # Characters whose meaning in Markdown this module does not handle: the whole body goes to
 # Python-Markdown.  ("\x02"/"\x03" are Python-Markdown's placeholder markers.)
-_REFUSED = re.compile(r"[<&\\`_{}~\t\x02\x03\r\x0b\x0c\u2028\u2029\x1c-\x1f\x85]|\*\*\*\*|\[\^|!\[")
+_REFUSED = re.compile(r"[<&\\`_{}~\t\x02\x03\r\x0b\x0c\u2028\u2029\x1c-\x1f\x85]|\*\*\*\*\*|\[\^|!\[")
 _HEADING = re.compile(r"(#{1,6}) (\S(?:.*\S)?)")
 _UL_ITEM = re.compile(r"- (\S.*)")
 _OL_ITEM = re.compile(r"(\d+)\. (\S.*)")
@@ -27,10 +27,13 @@ _SEPARATOR_CELL = re.compile(r":?-+:?")
 _OTHER_BLOCK = re.compile(r"[#>|=+-]|\d+[.)]|\*(?!\*?[^*\s])")
 # Inline: links first (as in Python-Markdown), then strong, then emphasis.
 _LINK = re.compile(r"\[([^\[\]*\n]+)\]\(((?:https?://|/|tthc:|#)[^\s()\"'*\[\]>]*)\)")
+# "****x****" (a phrase made bold twice, common in pasted text): strong inside strong
+_DOUBLE_STRONG = re.compile(r"(?<!\*)\*\*\*\*([^*\s](?:[^*\n]*[^*\s])?)\*\*\*\*(?!\*)")
 _STRONG_EM = re.compile(r"(?<!\*)\*\*\*([^*\s](?:[^*\n]*[^*\s])?)\*\*\*(?!\*)")
 _STRONG = re.compile(r"(?<!\*)\*\*([^*\s<](?:[^*\n<]*[^*\s<])?)\*\*(?!\*)")
 _EM = re.compile(r"(?<!\*)\*([^*\s<](?:[^*\n<]*[^*\s<])?)\*(?!\*)")
 _LEFTOVER = re.compile(r"[\[\]|>]")  # markup left outside the known patterns (and stars after them): refuse
+_INLINE_MARKUP = re.compile(r"[\[\]|>*]")  # a span without any of these is its own HTML and text
 
 
 class _Refused(Exception):
@@ -60,6 +63,8 @@ class _Inline:
 
     def render(self, text: str) -> tuple[str, str]:
         """(html, text without markup) of a span."""
+        if not _INLINE_MARKUP.search(text):
+            return text, text
         html_parts: list[str] = []
         text_parts: list[str] = []
         position = 0
@@ -88,8 +93,15 @@ class _Inline:
             raise _Refused
         if "*" not in text:
             return text, text
-        html = _STRONG_EM.sub(r"<strong><em>\1</em></strong>", text)
-        html = _STRONG.sub(r"<strong>\1</strong>", html)
+        html = text
+        if "****" in html:
+            html = _DOUBLE_STRONG.sub(r"<strong><strong>\1</strong></strong>", html)
+            if "****" in html:
+                raise _Refused
+        if "***" in html:
+            html = _STRONG_EM.sub(r"<strong><em>\1</em></strong>", html)
+        if "**" in html:
+            html = _STRONG.sub(r"<strong>\1</strong>", html)
         if "**" in html:
             raise _Refused  # e.g. "*a**b*": one emphasis in Python-Markdown
         html = _EM.sub(r"<em>\1</em>", html)

@@ -50,21 +50,59 @@ class Card:
 
 
 @dataclass(frozen=True)
+class PagerLink:
+    """One entry of a pager: a page number with its URL; ``kind`` is "current" (the page
+    shown), "link" or "gap" (numbers left out: shown as "…")."""
+
+    number: int
+    url: str
+    kind: str
+
+
+@dataclass(frozen=True)
 class Pager:
+    """Where a page is in a paginated list.  Holds the count, not every URL, so that a list of
+    N pages costs N, not N², to plan, fingerprint and render."""
+
     current: int
-    urls: tuple[str, ...]  # URL of page 1..n
+    total: int
+    base_url: str  # URL of page 1; page n is ``base_url + "trang/<n>/"``
+
+    def url_of(self, number: int) -> str:
+        return self.base_url if number == 1 else f"{self.base_url}trang/{number}/"
 
     @property
-    def total(self) -> int:
-        return len(self.urls)
+    def urls(self) -> tuple[str, ...]:
+        """URL of every page 1..total (long: templates should show :attr:`window`)."""
+        return tuple(self.url_of(n) for n in range(1, self.total + 1))
+
+    @property
+    def url(self) -> str:
+        return self.url_of(self.current)
 
     @property
     def prev_url(self) -> str | None:
-        return self.urls[self.current - 2] if self.current > 1 else None
+        return self.url_of(self.current - 1) if self.current > 1 else None
 
     @property
     def next_url(self) -> str | None:
-        return self.urls[self.current] if self.current < self.total else None
+        return self.url_of(self.current + 1) if self.current < self.total else None
+
+    @property
+    def window(self) -> tuple[PagerLink, ...]:
+        """The numbers a pager shows: the first and last page, two either side of the current
+        one, and a gap mark three away from it."""
+        near = range(max(1, self.current - 3), min(self.total, self.current + 3) + 1)
+        out: list[PagerLink] = []
+        for n in sorted({1, self.total, *near}):
+            distance = abs(n - self.current)
+            if n == self.current:
+                out.append(PagerLink(n, self.url_of(n), "current"))
+            elif n in (1, self.total) or distance <= 2:
+                out.append(PagerLink(n, self.url_of(n), "link"))
+            elif distance == 3:
+                out.append(PagerLink(n, self.url_of(n), "gap"))
+        return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -96,8 +134,7 @@ def card_for(post: Post, rendered: Mapping[str, Rendered], now: datetime) -> Car
 def paginate(items: Sequence[Any], per_page: int, base_url: str) -> list[tuple[Pager, Sequence[Any]]]:
     """Pages of a list: page 1 at ``base_url``, then ``base_url/trang/N/``."""
     count = max(1, math.ceil(len(items) / per_page))
-    urls = tuple(base_url if n == 1 else f"{base_url}trang/{n}/" for n in range(1, count + 1))
-    return [(Pager(n + 1, urls), items[n * per_page:(n + 1) * per_page]) for n in range(count)]
+    return [(Pager(n + 1, count, base_url), items[n * per_page:(n + 1) * per_page]) for n in range(count)]
 
 
 def _lastmod(posts: Sequence[Post]) -> datetime | None:
@@ -111,7 +148,7 @@ def plan_listing(template: str, base_url: str, title: str, posts: Sequence[Post]
         page_title = title if pager.current == 1 else f"{title} — trang {pager.current}"
         context = {"title": page_title, "heading": title, "cards": tuple(cards[p.path] for p in chunk),
                    "pager": pager, "crumbs": crumbs, **(extra or {})}
-        pages.append(PlannedPage(pager.urls[pager.current - 1], template, context, lastmod=_lastmod(chunk)))
+        pages.append(PlannedPage(pager.url, template, context, lastmod=_lastmod(chunk)))
     return pages
 
 

@@ -71,6 +71,7 @@ def make_environment(theme: Theme, config: SiteConfig, options: BuildOptions,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # one environment per build: templates cannot change under it (no stat per page)
     )
     base_path = config.base_path
 
@@ -130,6 +131,20 @@ class Renderer:
         self.env = make_environment(theme, config, options, bytecode_dir)
         if extra_globals:
             self.env.globals.update(extra_globals)
+        self._macros_reused = False
+
+    def _reuse_macro_output(self) -> None:
+        """Macros of ``_macros.html`` (imported without context, so they see only their
+        arguments and the site's constants) give the same HTML for the same arguments: a card
+        shown on five list pages is rendered once per process."""
+        self._macros_reused = True
+        try:
+            module = self.env.get_template(MACROS_TEMPLATE).module
+        except jinja2.TemplateError:
+            return  # reported when a page uses it
+        for name, value in vars(module).items():
+            if isinstance(value, jinja2.runtime.Macro) and not value.caller:
+                setattr(module, name, _memoised(value))
 
     def check_templates(self) -> list[SiteError]:
         """Compile every template once, so syntax errors are all reported up front."""
@@ -147,6 +162,8 @@ class Renderer:
         if producer is not None:
             return producer(dict(page.context), self.config)
         try:
+            if not self._macros_reused:
+                self._reuse_macro_output()
             template = self.env.get_template(page.template)
             context = {key: Markup(self.html_for(value.digest)) if isinstance(value, HtmlRef) else value
                        for key, value in page.context.items()}
@@ -173,6 +190,27 @@ class Renderer:
             if path.suffix in (".html", ".xml", ".txt") and any(base in path.resolve().parents for base in search):
                 return self.theme.display_path(frame.filename), frame.lineno or 1
         return fallback, 1
+
+
+MACROS_TEMPLATE = "_macros.html"
+
+
+def _memoised(macro: jinja2.runtime.Macro) -> Callable[..., Any]:
+    """``macro`` with its output kept per arguments (when they are hashable: frozen values)."""
+    outputs: dict[Any, Any] = {}
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            # types too: 1, 1.0 and True are equal keys but print differently
+            key = (tuple((type(a), a) for a in args), tuple((k, type(v), v) for k, v in sorted(kwargs.items())))
+            found = outputs.get(key)
+        except TypeError:  # an unhashable argument (a list, a dict): no reuse
+            return macro(*args, **kwargs)
+        if found is None:
+            found = outputs[key] = macro(*args, **kwargs)
+        return found
+
+    return call
 
 
 def _syntax_hint(message: str | None) -> str:

@@ -3,7 +3,7 @@ pool), kept in the cache, and handed to pages by content digest (HTML loaded on 
 from __future__ import annotations
 
 import os
-from typing import Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import markdown as markdown_lib
 
@@ -11,7 +11,7 @@ from .cache import Cache
 from .mdrender import RENDERER_VERSION
 from .models import Document, Link, Rendered
 from .sources import stable_hash, tool_version
-from .workers import convert_all
+from .workers import AlongConversion, Converted, convert_all
 
 
 class RenderedStore(Mapping[str, "LazyRendered"]):
@@ -68,11 +68,13 @@ def markdown_key(digest: str, base_path: str) -> str:
     return stable_hash(tool_version(), RENDERER_VERSION, markdown_lib.__version__, base_path, digest)
 
 
-def render_markdown_all(docs: list[Document], base_path: str, cache: Cache,
-                        reload: Callable[[str, str], str]) -> RenderedStore:
+def render_markdown_all(docs: list[Document], base_path: str, cache: Cache, reload: Callable[[str, str], str],
+                        along: AlongConversion | None = None,
+                        keep_along: Callable[[list[Any]], None] | None = None) -> RenderedStore:
     """Rendered Markdown of every document; a document whose HTML is not in the cache has its
     body read again with ``reload(path, digest)``, in the worker that converts it (so the bodies of a large
-    site are never all in memory at once)."""
+    site are never all in memory at once).  ``along`` is more work done in that worker on each
+    converted document; ``keep_along`` receives its results, chunk by chunk."""
     keys = {d.digest: markdown_key(d.digest, base_path) for d in docs}
     meta_by_key = cache.markdown_meta(sorted(set(keys.values())))
     todo: dict[str, str] = {}  # digest -> path
@@ -81,17 +83,19 @@ def render_markdown_all(docs: list[Document], base_path: str, cache: Cache,
             todo[doc.digest] = doc.path
     stored: set[str] = set()
 
-    def store_away(part: list[tuple[str, Rendered]]) -> list[tuple[str, Rendered]]:
+    def store_away(part: list[Converted]) -> list[Converted]:
         """Each chunk goes into the cache as it arrives; only summaries and links stay in memory
         (the HTML too for a chunk the cache could not take)."""
-        if not cache.put_markdown([(keys[digest], r) for digest, r in part]):
-            return part
-        stored.update(digest for digest, _ in part)
-        return [(digest, Rendered("", r.summary, r.links)) for digest, r in part]
+        if keep_along is not None:
+            keep_along([made for _, _, made in part if made is not None])
+        if not cache.put_markdown([(keys[digest], r) for digest, r, _ in part]):
+            return [(digest, r, None) for digest, r, _ in part]
+        stored.update(digest for digest, _, _ in part)
+        return [(digest, Rendered("", r.summary, r.links), None) for digest, r, _ in part]
 
-    converted = convert_all(sorted(todo.items()), base_path, reload, store_away)
+    converted = convert_all(sorted(todo.items()), base_path, reload, store_away, along)
     del todo
     meta = {digest: meta_by_key[key] for digest, key in keys.items() if key in meta_by_key}
-    meta.update({digest: (r.summary, r.links) for digest, r in converted})
-    fresh = {digest: r.html for digest, r in converted if digest not in stored}
+    meta.update({digest: (r.summary, r.links) for digest, r, _ in converted})
+    fresh = {digest: r.html for digest, r, _ in converted if digest not in stored}
     return RenderedStore(meta, fresh, keys, cache, converted=bool(converted))

@@ -151,8 +151,12 @@ class DocTerms:
     Depends on that document only, so the build caches it by the document's content."""
 
     row: tuple[str, str, str, str, str]  # title, url, kind, date, summary
-    forms: tuple[str, ...]  # its words as written, sorted
-    flags: bytes  # flags[i] belongs to forms[i]: 4 if in the title, plus the count bucket
+    joined: str  # its words as written, sorted, joined by "\n" (one string: cheap to keep, send and store)
+    flags: bytes  # flags[i] belongs to the i-th word: 4 if in the title, plus the count bucket
+
+    @property
+    def forms(self) -> list[str]:
+        return self.joined.split("\n") if self.joined else []
 
     @property
     def terms(self) -> Iterable[tuple[str, int]]:
@@ -163,13 +167,18 @@ def _bucket(count: int) -> int:
     return 0 if count <= 1 else 1 if count <= 3 else 2 if count <= 7 else 3
 
 
+_BUCKETS = {n: _bucket(n) for n in range(1, 8)}  # 8 or more: 3
+
+
 def doc_terms(doc: SearchDoc) -> DocTerms:
     strong = Counter(words(doc.strong))
     counts = Counter(words(doc.body))
     counts.update(strong)
-    forms = tuple(sorted(counts))
-    flags = bytes((4 if w in strong else 0) + _bucket(counts[w]) for w in forms)
-    return DocTerms((doc.title, doc.url, doc.kind, doc.date, doc.summary), forms, flags)
+    forms = sorted(counts)
+    flags = bytearray(map(_BUCKETS.get, map(counts.__getitem__, forms), repeat(3)))  # no Python call per word
+    for word in strong:  # a few title words
+        flags[bisect_left(forms, word)] += 4
+    return DocTerms((doc.title, doc.url, doc.kind, doc.date, doc.summary), "\n".join(forms), bytes(flags))
 
 
 # ---------------------------------------------------------------------------

@@ -36,7 +36,7 @@ class SearchState:
 
 
 SearchFiles = dict[str, tuple[str, "bytes | None"]]  # rel -> (digest, bytes; None: as in the live output)
-TermsRow = tuple[tuple[str, str, str, str, str], str, bytes]  # row, words joined by "\n", flags
+TermsRow = tuple[tuple[str, str, str, str, str], str, bytes]  # a DocTerms as plain values (sent and stored)
 
 
 FINGERPRINT_PREFIX = "S:"  # the manifest's fingerprint of a search file: this prefix and the file's digest
@@ -70,65 +70,112 @@ def search_key(settings: str, doc: Document) -> str:
 
 
 def terms_row(doc: Document, rendered: Mapping[str, Rendered], options: BuildOptions) -> TermsRow:
-    """One document's terms, its words joined in one string (one object to send back from a
-    worker, not hundreds)."""
+    """One document's terms as plain values (what a worker sends back and the cache keeps)."""
     computed = doc_terms(search_doc(doc, rendered, options))
-    return computed.row, "\n".join(computed.forms), computed.flags
+    return computed.row, computed.joined, computed.flags
 
 
-def _doc_terms_from_cache(value: object, intern: dict[str, str]) -> DocTerms | None:
-    """A cached entry, or None when it is not in the expected shape (then it is recomputed)."""
+def _doc_terms_from(value: object) -> DocTerms | None:
+    """Terms from their plain values, or None when they are not in the expected shape (a cache
+    entry: then they are made again)."""
     try:
-        row, forms, flags = value  # type: ignore[misc]
-        if len(row) != 5 or len(forms) != len(flags) or not isinstance(flags, bytes):
+        row, joined, flags = value  # type: ignore[misc]
+        if (len(row) != 5 or not isinstance(joined, str) or not isinstance(flags, bytes)
+                or len(flags) != (joined.count("\n") + 1 if joined else 0)):
             return None
-        return DocTerms(tuple(row), tuple(intern.setdefault(f, f) for f in forms), flags)
+        return DocTerms(tuple(row), joined, flags)
     except (TypeError, ValueError):
         return None
 
 
+@dataclass(frozen=True)
+class IndexedDocuments:
+    """The documents the search index holds, in index order, and each one's terms cache key."""
+
+    docs: tuple[Document, ...]
+    paths: tuple[str, ...]
+    keys: tuple[str, ...]
+
+
+def indexed_with_keys(site: Site, options: BuildOptions) -> IndexedDocuments:
+    settings = search_settings(site.config)
+    docs = tuple(indexed_documents(site, options))
+    return IndexedDocuments(docs, tuple(d.path for d in docs), tuple(search_key(settings, d) for d in docs))
+
+
+class TermsAlong:
+    """Search terms made in the Markdown worker right after it converts a document (see
+    :class:`cchc_site.workers.AlongConversion`): the worker holds the HTML then, so no second
+    pass has to read it back from the cache.  Only for documents whose terms are not cached."""
+
+    def __init__(self, indexed: IndexedDocuments, positions: list[int], options: BuildOptions) -> None:
+        self._docs, self._keys, self._options = indexed.docs, indexed.keys, options
+        self._by_digest: dict[str, list[int]] = {}
+        for i in positions:
+            self._by_digest.setdefault(indexed.docs[i].digest, []).append(i)
+
+    def wanted(self, digest: str) -> bool:
+        return digest in self._by_digest
+
+    def make(self, digest: str, rendered: Rendered) -> list[tuple[str, TermsRow]]:
+        return [(self._keys[i], terms_row(self._docs[i], {digest: rendered}, self._options))
+                for i in self._by_digest[digest]]
+
+
 class TermStore:
-    """Documents' terms by position in the index: from the cache, else made with ``make(i)``
-    (in the worker pool when there are many) and stored."""
+    """Documents' terms by cache key: made this run (kept in memory), from the cache, else made
+    with ``make(i)`` (in the worker pool when there are many) and stored."""
 
-    def __init__(self, cache: Cache, make: Callable[[int], TermsRow]) -> None:
+    def __init__(self, cache: Cache) -> None:
         self._cache = cache
-        self._make = make
-        self._intern: dict[str, str] = {}  # documents repeat the same few thousand words: one object each
+        self._made: dict[str, DocTerms] = {}  # made this run (also stored in the cache)
 
-    def get(self, positions: list[int], keys: tuple[str, ...], compute: bool) -> dict[int, DocTerms] | None:
+    def along(self, indexed: IndexedDocuments, options: BuildOptions) -> TermsAlong:
+        """Terms to make while converting Markdown: those of the indexed documents not cached."""
+        cached = self._cache.search_term_keys(sorted(set(indexed.keys)))
+        return TermsAlong(indexed, [i for i, key in enumerate(indexed.keys) if key not in cached], options)
+
+    def keep(self, parts: list[list[tuple[str, TermsRow]]]) -> None:
+        """Terms made elsewhere (by :class:`TermsAlong`): kept, and stored in the cache."""
+        fresh: list[tuple[str, TermsRow]] = [item for part in parts for item in part]
+        for key, (row, joined, flags) in fresh:
+            self._made[key] = DocTerms(row, joined, flags)
+        self._cache.put_search_terms(fresh)
+
+    def get(self, positions: list[int], keys: tuple[str, ...], make: Callable[[int], TermsRow] | None,
+            ) -> dict[int, DocTerms] | None:
         """Terms of the documents at ``positions`` (``keys`` gives each one's cache key); None
-        when one is not cached and ``compute`` is False."""
-        intern = self._intern
-        cached = self._cache.search_terms(sorted({keys[i] for i in positions}))
+        when one is neither made nor cached and there is no ``make``."""
+        made = self._made
+        cached = self._cache.search_terms(sorted({keys[i] for i in positions if keys[i] not in made}))
         found: dict[int, DocTerms] = {}
         missing: list[int] = []
         for i in positions:
-            value = cached.get(keys[i])
-            entry = _doc_terms_from_cache(value, intern) if value is not None else None
+            entry = made.get(keys[i])
+            if entry is None:
+                value = cached.get(keys[i])
+                entry = _doc_terms_from(value) if value is not None else None
             if entry is not None:
                 found[i] = entry
-            elif compute:
+            elif make is not None:
                 missing.append(i)
             else:
                 return None
 
         def keep(part: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
             """Each chunk goes into the cache as it arrives."""
-            fresh: list[tuple[str, object]] = []
-            for i, (row, joined, flags) in part:
-                forms = tuple(intern.setdefault(f, f) for f in joined.split("\n")) if joined else ()
-                found[i] = DocTerms(row, forms, flags)
-                fresh.append((keys[i], (row, forms, flags)))
-            self._cache.put_search_terms(fresh)
+            self.keep([[(keys[i], row) for i, row in part]])
+            found.update((i, self._made[keys[i]]) for i, _ in part)
             return []
 
-        map_indices(self._make, missing, keep)
+        if make is not None:
+            map_indices(make, missing, keep)
         return found
 
 
 def patched_search_files(previous: SearchState, paths: tuple[str, ...], keys: tuple[str, ...], store: TermStore,
-                         output_dir: Path, live: Mapping[str, str]) -> tuple[SearchFiles, SearchState] | None:
+                         make: Callable[[int], TermsRow], output_dir: Path,
+                         live: Mapping[str, str]) -> tuple[SearchFiles, SearchState] | None:
     """The index after documents were only edited or added since ``previous``: only the files
     they touch are made again, from the live output.  None when that cannot be done (too many
     changes, documents removed or moved, a file missing or changed by hand)."""
@@ -139,10 +186,10 @@ def patched_search_files(previous: SearchState, paths: tuple[str, ...], keys: tu
     added = list(range(len(previous.keys), len(keys)))
     if len(changed) > PATCH_LIMIT or len(added) > PATCH_LIMIT:
         return None
-    old_terms = store.get(changed, previous.keys, compute=False)
+    old_terms = store.get(changed, previous.keys, None)
     if old_terms is None:
         return None
-    new_terms = store.get(changed + added, keys, compute=True) or {}
+    new_terms = store.get(changed + added, keys, make) or {}
 
     def read(rel: str) -> bytes:
         data = (output_dir / rel).read_bytes()
@@ -167,23 +214,23 @@ def patched_search_files(previous: SearchState, paths: tuple[str, ...], keys: tu
     return files, SearchState(paths, keys, previous.shard_count, total)
 
 
-def cached_search_files(site: Site, rendered: Mapping[str, Rendered], options: BuildOptions, cache: Cache,
-                        output_dir: Path, live: Mapping[str, str],
+def cached_search_files(indexed: IndexedDocuments, store: TermStore, rendered: Mapping[str, Rendered],
+                        options: BuildOptions, cache: Cache, output_dir: Path, live: Mapping[str, str],
                         previous: SearchState | None) -> tuple[SearchFiles, SearchState]:
     """The search index.  When documents were only edited or added since the last build,
     only the index files they touch are made again (from the live output); otherwise the
-    whole index is built, with each document's terms from the cache when unchanged."""
-    settings = search_settings(site.config)
-    docs = indexed_documents(site, options)
-    paths = tuple(d.path for d in docs)
-    keys = tuple(search_key(settings, d) for d in docs)
-    # ``make`` runs in forked workers: the rendered Markdown store reopens its own SQLite connection
-    store = TermStore(cache, lambda i: terms_row(docs[i], rendered, options))
+    whole index is built, with each document's terms made this run or from the cache."""
+    docs, paths, keys = indexed.docs, indexed.paths, indexed.keys
+
+    def make(i: int) -> TermsRow:
+        """Runs in forked workers: the rendered Markdown store reopens its own SQLite connection."""
+        return terms_row(docs[i], rendered, options)
+
     if previous is not None:
-        patched = patched_search_files(previous, paths, keys, store, output_dir, live)
+        patched = patched_search_files(previous, paths, keys, store, make, output_dir, live)
         if patched is not None:
             return patched
-    entries = store.get(list(range(len(keys))), keys, compute=True) or {}
+    entries = store.get(list(range(len(keys))), keys, make) or {}
     index, total, shard_count = sized_index_files([entries[i] for i in range(len(keys))])
     cache.prune_search_terms(set(keys) | set(previous.keys if previous is not None else ()))
     return {rel: (content_hash(data), data) for rel, data in index.items()}, SearchState(paths, keys, shard_count, total)
@@ -204,5 +251,5 @@ def edited_search_files(previous: SearchState, edited: Sequence[Document], rende
             return None
         keys[i] = search_key(settings, doc)
         by_position[i] = doc
-    store = TermStore(cache, lambda i: terms_row(by_position[i], rendered, options))
-    return patched_search_files(previous, previous.paths, tuple(keys), store, output_dir, live)
+    return patched_search_files(previous, previous.paths, tuple(keys), TermStore(cache),
+                                lambda i: terms_row(by_position[i], rendered, options), output_dir, live)

@@ -11,7 +11,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, Protocol, Sequence, TypeVar
 
 from .config import SiteConfig
 from .content import SourceEntry, content_hash, source_from_bytes
@@ -50,12 +50,31 @@ def _parse_chunk(entries: list[SourceEntry]) -> list[bytes]:
     return out
 
 
-def _convert_chunk(items: list[tuple[str, str]]) -> list[tuple[str, Rendered]]:
-    """(digest, path) -> (digest, the file's Markdown body rendered)."""
+class AlongConversion(Protocol):
+    """Work on a document done in the Markdown worker right after it is converted (the worker
+    holds its HTML then; a later pass would have to read it back)."""
+
+    def wanted(self, digest: str) -> bool:
+        """Whether there is anything to do for this content."""
+
+    def make(self, digest: str, rendered: Rendered) -> Any:
+        """The work itself (in the worker): its result travels back to the main process."""
+
+
+Converted = tuple[str, Rendered, Any]  # digest, its Markdown rendered, what ``along.make`` made (or None)
+
+
+def _convert_chunk(items: list[tuple[str, str]]) -> list[Converted]:
+    """(digest, path) -> (digest, the file's Markdown body rendered, the work done along)."""
     from .mdrender import render_markdown  # imported here: parsing and ``check`` never load Markdown
 
-    base_path, load = _STATE["base_path"], _STATE["load"]
-    return [(digest, render_markdown(load(path, digest), base_path)) for digest, path in items]
+    base_path, load, along = _STATE["base_path"], _STATE["load"], _STATE["along"]
+    out: list[Converted] = []
+    for digest, path in items:
+        rendered = render_markdown(load(path, digest), base_path)
+        out.append((digest, rendered, along.make(digest, rendered) if along is not None and along.wanted(digest)
+                    else None))
+    return out
 
 
 def _render_chunk(indices: list[int]) -> list[tuple[int, bytes | SiteError | None]]:
@@ -129,11 +148,11 @@ def _decoded(blob: bytes) -> Parsed:
 
 
 def convert_all(items: list[tuple[str, str]], base_path: str, load: Callable[[str, str], str],
-                consume: Callable[[list[tuple[str, Rendered]]], list[tuple[str, Rendered]]] | None = None,
-                ) -> list[tuple[str, Rendered]]:
+                consume: Callable[[list[Converted]], list[Converted]] | None = None,
+                along: AlongConversion | None = None) -> list[Converted]:
     """Markdown -> HTML for (digest, path) items; ``load(path, digest)`` reads a file's body."""
-    return run_parallel(_convert_chunk, items, {"base_path": base_path, "load": load}, min_items=60, chunk_size=40,
-                        consume=consume)
+    return run_parallel(_convert_chunk, items, {"base_path": base_path, "load": load, "along": along}, min_items=60,
+                        chunk_size=40, consume=consume)
 
 
 def render_all(renderer: Any, pages: Sequence[Any], indices: list[int],

@@ -24,7 +24,7 @@ WORDS = ["Sở", "Xây", "dựng", "cải", "cách", "hành", "chính", "a", "B"
          "[tt](tthc:1.013225)", "[neo](#muc)", "[x](/a/ \"t\")", "[a *b*](/y/)", "[r](x.html)", "[m](mailto:a@b.vn)",
          "*em*", "**đậm**", "***cả hai***", "*“trích”*", "x*y*z", "**a**b**c**", "*a**b*", "* x *", "“q”", ":", "=",
          "---", "!", "'", '"', "%", "0", "—", "\u00a0", "*a* *b*", "**[l](/z/)**", "[l](/z/)[m](/w/)", "(/t/)",
-         "Nghị định 61/2018/NĐ-CP", "*a", "b*", "**a", "a**"]
+         "Nghị định 61/2018/NĐ-CP", "*a", "b*", "**a", "a**", "****Đề án 06****", "****a****b", "*****", "****a***"]
 PREFIXES = ["", "", "", "", "# ", "## ", "### ", "###### ", "####### ", "#", "- ", "1. ", "2. ", "> ", "* ", "+ ",
             " ", "    ", "| ", "=", "-", "1) "]
 SUFFIXES = ["", "", "", "", " ", "  ", " #", "|", "\u00a0"]
@@ -39,7 +39,8 @@ def line(rng: random.Random) -> str:
 def plain_line(rng: random.Random) -> str:
     """A line the shortcut should take: words, emphasis, links."""
     safe = ["Sở", "Xây", "dựng", "cải", "cách", "2021", "*em*", "**đậm**", "***cả hai***", "[l](/tin-tuc/x/)",
-            "[ngoài](https://a.vn/b)", "[tt](tthc:1.013225)", "“q”", "(ghi chú)", "61/2018/NĐ-CP", "—", "x*y*z"]
+            "[ngoài](https://a.vn/b)", "[tt](tthc:1.013225)", "“q”", "(ghi chú)", "61/2018/NĐ-CP", "—", "x*y*z",
+            "****Đề án 06****"]
     return " ".join(rng.choices(safe, k=rng.randint(1, 8)))
 
 
@@ -121,7 +122,7 @@ def test_the_usual_post_takes_the_shortcut() -> None:
 
 def test_what_it_does_not_know_goes_to_python_markdown() -> None:
     for text in ("<b>x</b>", "a &amp; b", "`code`", "x_y_", "![ảnh](/static/a.png)", "chú thích[^1]\n\n[^1]: x",
-                 "    mã", "dòng  \nngắt", "* mục", "- a\n\n- b", "> a\n\n> b", "****x****", "[tham chiếu]", "{: #id}",
+                 "    mã", "dòng  \nngắt", "* mục", "- a\n\n- b", "> a\n\n> b", "*****x*****", "[tham chiếu]", "{: #id}",
                  "a\n===", "1. a\n  2. b", "3. ba", "para\n- a", "# Tiêu đề #", "**đậm***em***đậm**", ""):
         assert render_simple(text, BASE) is None, text
 

@@ -404,3 +404,24 @@ def test_clean_ignores_what_the_cache_holds(tmp_path: Path) -> None:
     build(site, site / "output", "--clean")
     html = "".join(p.read_text(encoding="utf-8") for p in (site / "output").rglob("*.html"))
     assert "ĐỘC" not in html and "Nội dung" in html
+
+
+def test_search_terms_made_with_the_markdown_equal_those_made_from_cached_html(tmp_path: Path) -> None:
+    """A build from nothing makes each document's search terms in the Markdown worker, right
+    after converting it; a build whose cache has the Markdown but not the terms makes them from
+    the cached HTML in a pass of its own.  Both give the same index files."""
+    import sqlite3
+
+    site = make_site(tmp_path / "site")
+    build(site, site / "output", "--clean")
+    made_along = tree(site / "output")
+    cache_file = next((site / ".cchc-cache").glob("*.sqlite*"))
+    with sqlite3.connect(cache_file) as db:
+        assert db.execute("SELECT COUNT(*) FROM search_terms").fetchone()[0] == 9  # 8 posts and the page
+        assert db.execute("SELECT COUNT(*) FROM markdown").fetchone()[0] == 9
+        db.execute("DELETE FROM search_terms")
+    shutil.rmtree(site / "output")
+    build(site, site / "output")
+    assert tree(site / "output") == made_along
+    with sqlite3.connect(cache_file) as db:
+        assert db.execute("SELECT COUNT(*) FROM search_terms").fetchone()[0] == 9  # made again, and stored
