@@ -126,11 +126,10 @@ class SitePlan:
     codes: frozenset[str]  # procedure codes
 
 
-def plan_and_check(loaded: LoadedSite, site_dir: Path, options: BuildOptions,
-                   extra_files: list[str]) -> SitePlan:
+def check_site_links(loaded: LoadedSite, pages: list[PlannedPage], assets: dict[str, Path], options: BuildOptions,
+                     extra_files: list[str]) -> SitePlan:
+    """Every internal link of the shown documents must point to a path of the output."""
     site = loaded.site
-    pages = plan_site(site, loaded.rendered, options, loaded.quota)
-    assets = asset_files(site_dir)
     known = known_paths(pages, site, assets, extra_files)
     shown = shown_documents(site, options.now, options.drafts, options.future)
     codes = frozenset(p.code for p in site.procedures if is_shown(p, options.now, options.drafts))
@@ -304,17 +303,20 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
         raise BuildFailed(errors)
     live = live_manifest(cache, output_dir)
     previous_search = load_search_state(cache, output_dir)
-    search_files, search_state = cached_search_files(loaded.indexed, loaded.terms, loaded.rendered, options, cache,
-                                                     output_dir, live, previous_search)
-    plan = plan_and_check(loaded, site_dir, options, list(search_files))
-    pages = plan.pages
-
-    # What each output file is made from; equal fingerprints mean equal bytes.
-    salt = _hash(tool_version(), pickle.dumps(config), options.drafts, options.future, options.preview,
-                 templates_digest(renderer.theme), repr(sorted((extra_globals or {}).items())))
-    wanted: dict[str, str] = {}
-    for page, fp in zip(pages, fingerprint_pages(pages, salt)):
-        wanted[page.output_path] = fp
+    search_job = cached_search_files(loaded.indexed, loaded.terms, loaded.rendered, options, cache, output_dir, live,
+                                     previous_search)
+    try:  # while the search index is being built
+        pages = plan_site(site, loaded.rendered, options, loaded.quota)
+        # What each output file is made from; equal fingerprints mean equal bytes.
+        salt = _hash(tool_version(), pickle.dumps(config), options.drafts, options.future, options.preview,
+                     templates_digest(renderer.theme), repr(sorted((extra_globals or {}).items())))
+        wanted: dict[str, str] = {}
+        for page, fp in zip(pages, fingerprint_pages(pages, salt)):
+            wanted[page.output_path] = fp
+        search_files, search_state = search_job.result()
+    finally:
+        search_job.stop()
+    plan = check_site_links(loaded, pages, asset_files(site_dir), options, list(search_files))
     for rel, (digest, _) in search_files.items():
         wanted[rel] = FINGERPRINT_PREFIX + digest
     for rel, source in plan.assets.items():

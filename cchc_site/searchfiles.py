@@ -20,7 +20,7 @@ from .publish import manifest_key
 from .search import DocTerms, IndexPatch, doc_terms, indexed_documents, patch_index, search_doc, sized_index_files
 from .site import Site
 from .sources import stable_hash, tool_version
-from .workers import map_indices
+from .workers import Background, map_indices
 
 PATCH_LIMIT = 200  # more changed or added documents than this: build the whole index
 
@@ -216,10 +216,11 @@ def patched_search_files(previous: SearchState, paths: tuple[str, ...], keys: tu
 
 def cached_search_files(indexed: IndexedDocuments, store: TermStore, rendered: Mapping[str, Rendered],
                         options: BuildOptions, cache: Cache, output_dir: Path, live: Mapping[str, str],
-                        previous: SearchState | None) -> tuple[SearchFiles, SearchState]:
+                        previous: SearchState | None) -> Background[tuple[SearchFiles, SearchState]]:
     """The search index.  When documents were only edited or added since the last build,
     only the index files they touch are made again (from the live output); otherwise the
-    whole index is built, with each document's terms made this run or from the cache."""
+    whole index is built, in the background (a forked process: the build plans its pages
+    meanwhile), with each document's terms made this run or from the cache."""
     docs, paths, keys = indexed.docs, indexed.paths, indexed.keys
 
     def make(i: int) -> TermsRow:
@@ -229,11 +230,18 @@ def cached_search_files(indexed: IndexedDocuments, store: TermStore, rendered: M
     if previous is not None:
         patched = patched_search_files(previous, paths, keys, store, make, output_dir, live)
         if patched is not None:
-            return patched
-    entries = store.get(list(range(len(keys))), keys, make) or {}
-    index, total, shard_count = sized_index_files([entries[i] for i in range(len(keys))])
+            return Background(lambda: patched, fork=False)
+    found = store.get(list(range(len(keys))), keys, make) or {}
+    entries = [found[i] for i in range(len(keys))]
+    del found
     cache.prune_search_terms(set(keys) | set(previous.keys if previous is not None else ()))
-    return {rel: (content_hash(data), data) for rel, data in index.items()}, SearchState(paths, keys, shard_count, total)
+
+    def whole_index() -> tuple[SearchFiles, SearchState]:
+        index, total, shard_count = sized_index_files(entries)
+        files = {rel: (content_hash(data), data) for rel, data in index.items()}
+        return files, SearchState(paths, keys, shard_count, total)
+
+    return Background(whole_index)
 
 
 def edited_search_files(previous: SearchState, edited: Sequence[Document], rendered: Mapping[str, Rendered],

@@ -11,7 +11,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence, TypeVar
+from typing import Any, Callable, Generic, Protocol, Sequence, TypeVar
 
 from .config import SiteConfig
 from .content import SourceEntry, content_hash, source_from_bytes
@@ -168,3 +168,52 @@ def map_indices(make: Callable[[int], Any], indices: list[int],
     :func:`run_parallel`).  ``make`` runs in forked workers: it must not use a SQLite
     connection opened before the fork (the rendered Markdown store reopens its own)."""
     return run_parallel(_call_chunk, indices, {"make": make}, min_items=200, chunk_size=100, consume=consume)
+
+
+class Background(Generic[R]):
+    """``func()`` computed in a forked process while the build goes on (the child sees the
+    build's memory as it was at the fork, so nothing is sent to it); :meth:`result` waits for
+    it.  Without fork (Windows, one core) ``func`` runs when the result is asked for."""
+
+    def __init__(self, func: Callable[[], R], fork: bool = True) -> None:
+        self._func = func
+        self._process: Any = None
+        if fork and can_fork():
+            context = multiprocessing.get_context("fork")
+            self._receive, send = context.Pipe(duplex=False)
+            self._process = context.Process(target=_background_child, args=(func, send), daemon=True)
+            self._process.start()
+            send.close()
+
+    def result(self) -> R:
+        if self._process is None:
+            return self._func()
+        try:
+            ok, value = self._receive.recv()
+        except EOFError:
+            raise RuntimeError("a background part of the build stopped without a result") from None
+        finally:
+            self._receive.close()
+            self._process.join()
+            self._process = None
+        if not ok:
+            raise RuntimeError(f"a background part of the build failed: {value}")
+        return value  # type: ignore[no-any-return]
+
+    def stop(self) -> None:
+        """Not needed any more (the build failed): end the child."""
+        if self._process is not None:
+            self._process.terminate()
+            self._process.join()
+            self._receive.close()
+            self._process = None
+
+
+def _background_child(func: Callable[[], Any], send: Any) -> None:
+    try:
+        outcome: tuple[bool, Any] = (True, func())
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises
+        outcome = (False, f"{type(exc).__name__}: {exc}")
+    send.send(outcome)
+    send.close()
+

@@ -60,3 +60,45 @@ def test_pool_and_single_process_give_identical_output(tmp_path: Path, monkeypat
     assert json.loads(check_pooled) == json.loads(check_single)
     meta = json.loads((tmp_path / "pooled" / "tim-kiem" / "chi-muc" / "meta.json").read_text(encoding="utf-8"))
     assert meta["docs"] == POSTS
+
+
+def test_background_work_gives_its_result_or_its_error() -> None:
+    """The search index is built in a forked child while pages are planned: its result comes
+    back whole, a failure comes back as an error (never as a half result), and a job no
+    longer needed is stopped."""
+    import os
+
+    parent = os.getpid()
+    job = workers.Background(lambda: (os.getpid(), {"t/0.json": b"x" * 300_000}))
+    child, files = job.result()
+    assert (child != parent) == workers.can_fork()  # forked where the build forks
+    assert files["t/0.json"] == b"x" * 300_000  # more than a pipe holds at once
+
+    def fails() -> None:
+        raise ValueError("hỏng")
+
+    with pytest.raises(RuntimeError, match="ValueError: hỏng"):
+        workers.Background(fails).result()
+    slow = workers.Background(lambda: __import__("time").sleep(30))
+    slow.stop()  # returns at once: the child is ended
+    inline = workers.Background(lambda: os.getpid(), fork=False)
+    assert inline.result() == parent
+
+
+def test_macro_output_is_reused_only_for_equal_arguments_of_the_same_type(tmp_path: Path) -> None:
+    from cchc_site.render import _memoised
+    import jinja2
+
+    env = jinja2.Environment()
+    module = env.from_string("{% macro show(v) %}[{{ v }}]{% endmacro %}").module
+    calls: list[object] = []
+    real = module.show
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        calls.append(args)
+        return real(*args)
+
+    show = _memoised(counted)  # type: ignore[arg-type]
+    assert [str(show(1)), str(show(True)), str(show(1.0)), str(show(1))] == ["[1]", "[True]", "[1.0]", "[1]"]
+    assert len(calls) == 3  # the second 1 was reused; True and 1.0 are equal to 1 but print otherwise
+    assert str(show([1])) == "[[1]]" and str(show([1])) == "[[1]]" and len(calls) == 5  # a list: never reused
