@@ -125,13 +125,16 @@ def remove_file(root: Path, rel: str) -> None:
 def write_file(root: Path, rel: str, data: bytes) -> None:
     """Write a new file.  An existing one is unlinked first: it may be a hard link shared
     with the live output, which must never change under its readers."""
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
-    with open(path, "xb") as handle:
+    path = os.path.join(root, rel)
+    try:  # the usual case first: a new file in a fresh folder (one system call, not three)
+        handle = open(path, "xb")
+    except FileNotFoundError:  # its folder is not there yet
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        handle = open(path, "xb")
+    except FileExistsError:
+        os.unlink(path)
+        handle = open(path, "xb")
+    with handle:
         handle.write(data)
 
 
