@@ -26,7 +26,11 @@ importable by --python) are timed on the same corpus with the exact commands of 
 harness (../shared/bench/run_peers.sh): cold, noop and edit.
 
 Before every run (warm-up included) dirty pages are flushed (sync), so one run's writes are not
-written back during the next.  All cchc-site processes get SOURCE_DATE_EPOCH (the benchmark's
+written back during the next.  Outputs and caches moved away before a run go to a trash folder
+(a rename) and are deleted after the scenario, as ../shared/bench/run_peers.sh does, then the
+disk is given SETTLE_SECONDS: deleting a whole output just before a timed run made that run's
+file writes seconds slower on the benchmark machine (ext4 mounted with `discard`), whichever
+system ran.  All cchc-site processes get SOURCE_DATE_EPOCH (the benchmark's
 start, unless already set) so "today" cannot change in the middle of a run, and bytecode is
 enabled (PYTHONDONTWRITEBYTECODE removed; PYTHONPYCACHEPREFIX=<work>/pycache) so that they
 start like an installed cchc-site.  Exit status: 0 when every run succeeded, every
@@ -51,6 +55,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
@@ -61,6 +66,7 @@ SCENARIOS = ("full", "noop", "edit", "check", "check-cold")
 PEER_SYSTEMS = ("hugo", "pelican", "pelican-cache")
 SEARCH_QUERIES = ("thu tuc hanh chinh", "cải cách hành chính", "Đà Nẵng", "1.013225")
 SEARCH_LIMIT = 1_000_000
+SETTLE_SECONDS = 5  # after deleting what the trash held (see the module docstring)
 INDEX_DIR = "tim-kiem/chi-muc"
 
 BUILT = re.compile(r"Đã dựng (\d+) trang, dùng lại (\d+) tệp không đổi \((\d+) tệp\)")
@@ -249,12 +255,19 @@ class Trash:
             os.replace(path, self.root / f"{self.count}-{path.name}")
 
     def empty(self) -> None:
-        """Delete what was moved here (never timed)."""
+        """Delete what was moved here (never timed; after a scenario, as the shared harness does:
+        deleting a whole output just before a timed run slows that run's file writes by seconds
+        on this machine's disk, whichever system runs next).  Then wait for the disk to settle."""
+        removed = False
         for child in self.root.iterdir():
+            removed = True
             if child.is_dir() and not child.is_symlink():
                 shutil.rmtree(child, ignore_errors=True)
             else:
                 child.unlink(missing_ok=True)
+        if removed:
+            os.sync()
+            time.sleep(SETTLE_SECONDS)
 
 
 def digest_files(*paths: Path) -> str:
@@ -341,7 +354,6 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
     scenarios = args.scenarios
 
     def cold(_i: int) -> None:
-        trash.empty()
         for leftover in site.iterdir():  # stale staging folders of an interrupted build
             if leftover.name.startswith((".output.cchc-tmp-", ".output.cchc-old-")):
                 trash.move(leftover)
@@ -384,7 +396,7 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
         timed("check", ["check", "--site", str(site)], ok=(0, 1), note="front matter only; exit 0 or 1 accepted")
     if "check-cold" in scenarios:
         timed("check-cold", ["check", "--site", str(site)], ok=(0, 1),
-              before=lambda _i: (trash.empty(), trash.move(site / ".cchc-cache")),
+              before=lambda _i: trash.move(site / ".cchc-cache"),
               note="no .cchc-cache (a fresh clone)")
         trash.empty()
     return rows
@@ -510,7 +522,7 @@ def bench_peers(n: int, args: argparse.Namespace, work: Path, trash: Trash, peer
     def go(system: str, scenario: str, site: Path, outdir: str, cmd: list[str], note: str) -> None:
         row = Row(system, n, scenario, shlex.join(cmd), note=note)
         progress(f"{system} {n} {scenario}: {row.command}")
-        measure(row, cmd, site, None, args.runs, args.warmup, args.timeout, None, before=lambda _i: trash.empty())
+        measure(row, cmd, site, None, args.runs, args.warmup, args.timeout, None)  # the command moves its output away
         trash.empty()
         if (site / outdir).is_dir():
             row.files, row.html_xml = count_files(site / outdir)

@@ -1,7 +1,8 @@
 """An exact shortcut for the Markdown that most posts are written in (pure).
 
 Paragraphs, ``#`` headings, one-level ``-`` and ``1.`` lists, pipe tables, ``*em*``,
-``**strong**`` and ``[text](url)`` links are turned into exactly the HTML, summary and
+``**strong**``, ``***both***``, ``****strong in strong****`` (a phrase made bold twice, common in
+pasted text) and ``[text](url)`` links are turned into exactly the HTML, summary and
 links that :mod:`cchc_site.mdrender` (Python-Markdown with the site's extensions) gives,
 in a tenth of the time.  Anything else in a body — raw HTML, entities, escapes, code,
 images, footnotes, attribute lists, nested or loose lists, underscores, a line that could
