@@ -39,7 +39,7 @@ from .site import Site, is_shown, shown_documents
 from .sources import (cached_parses, collect_site, load_valid_config, open_cache, parse_sources, shown_warnings,
                       tool_version)
 from .sources import stable_hash as _hash
-from .workers import render_all
+from .workers import Background, render_all
 
 
 @dataclass(frozen=True)
@@ -313,6 +313,7 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
         wanted: dict[str, str] = {}
         for page, fp in zip(pages, fingerprint_pages(pages, salt)):
             wanted[page.output_path] = fp
+        early = _render_while_waiting(renderer, pages, wanted, live, search_job)
         search_files, search_state = search_job.result()
     finally:
         search_job.stop()
@@ -326,7 +327,7 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
 
     def produce(work: Path, make: set[str]) -> None:
         todo = [i for i, page in enumerate(pages) if page.output_path in make]
-        errors = _render_errors(render_all(renderer, pages, todo, work))
+        errors = _render_errors(render_all(renderer, pages, todo, work, early))
         if errors:
             raise BuildFailed(errors)
         for rel, (_, data) in search_files.items():
@@ -352,6 +353,22 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
     return BuildResult(published.made, len(wanted), time.perf_counter() - started, loaded.quota, loaded.warnings,
                        reused=len(wanted) - published.made, unchanged=published.unchanged,
                        next_event=next_event(site, options))
+
+
+EARLY_LIMIT = 4000  # pages rendered ahead while the search index is built (kept in memory until written)
+
+
+def _render_while_waiting(renderer: Renderer, pages: list[PlannedPage], wanted: Mapping[str, str],
+                          live: Mapping[str, str], search_job: Background[object]) -> dict[int, bytes | SiteError]:
+    """Pages that will have to be made (not as in the live output), rendered in this process
+    while the search index is built in the background: the core would be idle otherwise."""
+    early: dict[int, bytes | SiteError] = {}
+    for i, page in enumerate(pages):
+        if search_job.ready() or len(early) >= EARLY_LIMIT:
+            break
+        if live.get(page.output_path) != wanted[page.output_path]:
+            early[i] = renderer.render(page)
+    return early
 
 
 QUICK_LIMIT = 20  # more content files changed than this: the whole build

@@ -79,10 +79,10 @@ def _convert_chunk(items: list[tuple[str, str]]) -> list[Converted]:
 
 def _render_chunk(indices: list[int]) -> list[tuple[int, bytes | SiteError | None]]:
     """Render pages and write them into the staging folder; only errors travel back."""
-    renderer, pages, staging = _STATE["renderer"], _STATE["pages"], _STATE["staging"]
+    renderer, pages, staging, rendered = _STATE["renderer"], _STATE["pages"], _STATE["staging"], _STATE["rendered"]
     out: list[tuple[int, bytes | SiteError | None]] = []
     for i in indices:
-        result = renderer.render(pages[i])
+        result = rendered[i] if i in rendered else renderer.render(pages[i])
         if isinstance(result, SiteError):
             out.append((i, result))
         else:
@@ -155,10 +155,12 @@ def convert_all(items: list[tuple[str, str]], base_path: str, load: Callable[[st
                         chunk_size=40, consume=consume)
 
 
-def render_all(renderer: Any, pages: Sequence[Any], indices: list[int],
-               staging: Path) -> list[tuple[int, bytes | SiteError | None]]:
-    return run_parallel(_render_chunk, indices, {"renderer": renderer, "pages": pages, "staging": staging},
-                        min_items=400, chunk_size=200)
+def render_all(renderer: Any, pages: Sequence[Any], indices: list[int], staging: Path,
+               rendered: dict[int, bytes | SiteError] | None = None) -> list[tuple[int, bytes | SiteError | None]]:
+    """Render the pages at ``indices`` and write them into ``staging``; ``rendered`` holds pages
+    rendered already (only written)."""
+    return run_parallel(_render_chunk, indices, {"renderer": renderer, "pages": pages, "staging": staging,
+                                                 "rendered": rendered or {}}, min_items=400, chunk_size=200)
 
 
 def map_indices(make: Callable[[int], Any], indices: list[int],
@@ -184,6 +186,10 @@ class Background(Generic[R]):
             self._process = context.Process(target=_background_child, args=(func, send), daemon=True)
             self._process.start()
             send.close()
+
+    def ready(self) -> bool:
+        """Whether :meth:`result` would return without waiting."""
+        return self._process is None or bool(self._receive.poll())
 
     def result(self) -> R:
         if self._process is None:

@@ -102,3 +102,57 @@ def test_macro_output_is_reused_only_for_equal_arguments_of_the_same_type(tmp_pa
     assert [str(show(1)), str(show(True)), str(show(1.0)), str(show(1))] == ["[1]", "[True]", "[1.0]", "[1]"]
     assert len(calls) == 3  # the second 1 was reused; True and 1.0 are equal to 1 but print otherwise
     assert str(show([1])) == "[[1]]" and str(show([1])) == "[[1]]" and len(calls) == 5  # a list: never reused
+
+
+def test_pages_rendered_while_the_index_is_built_are_the_same_pages(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the search index is built in its child process the build renders pages itself;
+    those pages are written as they are, and the output equals a build without that (one
+    process, nothing in the background)."""
+    import time
+
+    import cchc_site.build as build_module
+    import cchc_site.searchfiles as searchfiles
+
+    site = big_site(tmp_path / "site")
+    real_index, real_early = searchfiles.sized_index_files, build_module._render_while_waiting
+    early_counts: list[int] = []
+
+    def slow_index(entries):  # type: ignore[no-untyped-def]
+        time.sleep(1.5)  # the child is slow: the parent renders meanwhile
+        return real_index(entries)
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        early = real_early(*args)
+        early_counts.append(len(early))
+        return early
+
+    monkeypatch.setattr(searchfiles, "sized_index_files", slow_index)
+    monkeypatch.setattr(build_module, "_render_while_waiting", counted)
+    early = run_cli("build", "--site", site, "--clean", "--output", tmp_path / "early", "--as-of", "2021-12-31")
+    assert early.code == 0, early.err
+    monkeypatch.setattr(workers, "can_fork", lambda: False)
+    single = run_cli("build", "--site", site, "--clean", "--output", tmp_path / "single", "--as-of", "2021-12-31")
+    assert single.code == 0, single.err
+    assert early_counts[0] > 50 and early_counts[1] == 0  # pages were rendered early only where the index was away
+    assert tree(tmp_path / "early") == tree(tmp_path / "single")
+
+
+def test_a_template_error_in_a_page_rendered_early_fails_the_build(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    import cchc_site.searchfiles as searchfiles
+
+    site = big_site(tmp_path / "site")
+    assert run_cli("build", "--site", site, "--as-of", "2021-12-31").code == 0
+    before = tree(site / "output")
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates" / "post.html").write_text('{% extends "base.html" %}\n{% block content %}{{ khong_co }}'
+                                                  '{% endblock %}\n', encoding="utf-8")
+    real_index = searchfiles.sized_index_files
+    monkeypatch.setattr(searchfiles, "sized_index_files", lambda entries: (time.sleep(1.5), real_index(entries))[1])
+    failed = run_cli("build", "--site", site, "--clean", "--as-of", "2021-12-31")  # the whole index: in the background
+    assert failed.code == 1
+    assert "E031" in failed.err and "khong_co" in failed.err and "templates/post.html" in failed.err
+    assert tree(site / "output") == before  # the output is left as it was
