@@ -32,7 +32,7 @@ from .plan import BuildOptions, PlannedPage, card_for, plan_post, plan_site, vis
 from .publish import live_manifest, manifest_key, publish, reusable_files
 from .quota import QuotaReport, check_quota, compute_quota
 from .render import SITE_TEMPLATES, THEME_DIR, Renderer, Theme
-from .rendered import RenderedStore, markdown_key, render_markdown_all
+from .rendered import ConvertWhileParsing, KeepConverted, RenderedStore, markdown_key, render_markdown_all
 from .searchfiles import (FINGERPRINT_PREFIX, IndexedDocuments, TermStore, cached_search_files, edited_search_files,
                           indexed_with_keys, load_search_state, record_search_state)
 from .site import Site, is_shown, shown_documents
@@ -64,6 +64,7 @@ class LoadedSite:
     warnings: tuple[SiteError, ...]
     indexed: IndexedDocuments  # what the search index holds
     terms: TermStore  # their search terms (those made along with the Markdown are in it)
+    converted: bool  # this build converted some Markdown (so the cache changed)
 
 
 def default_menu(site: Site) -> tuple[MenuItem, ...]:
@@ -90,10 +91,13 @@ def load_site(site_dir: Path, options: BuildOptions, base_url: str | None, enfor
               scan: ContentScan) -> LoadedSite:
     """Read, validate, render Markdown and apply the quota; raise BuildFailed with every problem."""
     config = load_valid_config(site_dir, base_url)
-    parsed, site, problems = collect_site(site_dir, config, cache, scan)
+    terms = TermStore(cache)
+    # Markdown is converted (and search terms made) in the workers that parse the files
+    converting = ConvertWhileParsing(config.base_path, cache.markdown_keys(), terms.of_parsed(config, options).make)
+    kept = KeepConverted(cache, terms.keep)
+    parsed, site, problems = collect_site(site_dir, config, cache, scan, converting, kept)
     problems += shown_warnings(parsed, shown_documents(site, options.now, options.drafts, options.future))
     indexed = indexed_with_keys(site, options)
-    terms = TermStore(cache)
     rendered = render_markdown_all([*site.posts, *site.pages, *site.procedures], config.base_path, cache,
                                    lambda path, digest: load_body(site_dir, path, digest),
                                    along=terms.along(indexed, options), keep_along=terms.keep)
@@ -104,7 +108,7 @@ def load_site(site_dir: Path, options: BuildOptions, base_url: str | None, enfor
     if errors:
         raise BuildFailed(errors)
     warnings = tuple(sorted(set(p for p in problems if p.severity == "warning")))
-    return LoadedSite(site, rendered, quota, warnings, indexed, terms)
+    return LoadedSite(site, rendered, quota, warnings, indexed, terms, rendered.converted or kept.count > 0)
 
 
 def known_paths(pages: list[PlannedPage], site: Site, assets: Mapping[str, Path],
@@ -348,7 +352,7 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
         cache.put_record(quick_key(output_dir), QuickState(
             frame, {e.path: e.stamp for e in scan.sources}, tuple(p.path for p in visible_posts(site.posts, options)),
             plan.known, plan.codes, salt, menu), published.output_id)
-    if loaded.rendered.converted:  # something new went into the cache: forget what no document uses
+    if loaded.converted:  # something new went into the cache: forget what no document uses
         cache.prune_markdown(set(loaded.rendered.cache_keys.values()))
     return BuildResult(published.made, len(wanted), time.perf_counter() - started, loaded.quota, loaded.warnings,
                        reused=len(wanted) - published.made, unchanged=published.unchanged,

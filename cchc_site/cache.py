@@ -148,6 +148,10 @@ class Cache:
                          [(key, r.summary, json.dumps([(l.target, l.line) for l in r.links], ensure_ascii=False), r.html)
                           for key, r in rows])
 
+    def markdown_keys(self) -> set[str]:
+        """Every key of stored Markdown (without loading any of it)."""
+        return {key for (key,) in self._safe("SELECT key FROM markdown")}
+
     def prune_markdown(self, keep: set[str]) -> None:
         """Forget Markdown no document uses any more (keeps the file from growing forever)."""
         stale = [k for (k,) in self._safe("SELECT key FROM markdown") if k not in keep]
@@ -174,6 +178,9 @@ class Cache:
             marks = ",".join("?" * len(chunk))
             found.update(key for (key,) in self._safe(f"SELECT key FROM search_terms WHERE key IN ({marks})", chunk))
         return found
+
+    def all_search_term_keys(self) -> set[str]:
+        return {key for (key,) in self._safe("SELECT key FROM search_terms")}
 
     def put_search_terms(self, rows: list[tuple[str, Any]]) -> None:
         self._write_many("INSERT OR REPLACE INTO search_terms VALUES (?, ?)",

@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterator, Mapping
 import markdown as markdown_lib
 
 from .cache import Cache
-from .mdrender import RENDERER_VERSION
+from .mdrender import RENDERER_VERSION, render_markdown
 from .models import Document, Link, Rendered
 from .sources import stable_hash, tool_version
 from .workers import AlongConversion, Converted, convert_all
@@ -99,3 +99,36 @@ def render_markdown_all(docs: list[Document], base_path: str, cache: Cache, relo
     meta.update({digest: (r.summary, r.links) for digest, r, _ in converted})
     fresh = {digest: r.html for digest, r, _ in converted if digest not in stored}
     return RenderedStore(meta, fresh, keys, cache, converted=bool(converted))
+
+
+class ConvertWhileParsing:
+    """Markdown converted in the worker that parses the file (see
+    :class:`cchc_site.workers.AlongParse`): the body is in hand there, so no file is read twice.
+    Content whose HTML is stored already is skipped; ``terms`` makes the search terms of the
+    document while its HTML is at hand."""
+
+    def __init__(self, base_path: str, stored: set[str],
+                 terms: Callable[[Document, Rendered], list[Any]] | None = None) -> None:
+        self._base_path, self._stored, self._terms = base_path, stored, terms
+
+    def make(self, doc: Document) -> tuple[str, Rendered, list[Any]] | None:
+        key = markdown_key(doc.digest, self._base_path)
+        if key in self._stored:
+            return None
+        rendered = render_markdown(doc.body, self._base_path)
+        return key, rendered, self._terms(doc, rendered) if self._terms is not None else []
+
+
+class KeepConverted:
+    """Where what :class:`ConvertWhileParsing` made goes, chunk by chunk: the HTML into the cache
+    (what the cache cannot take is converted again by :func:`render_markdown_all`), the terms
+    to ``keep_terms``."""
+
+    def __init__(self, cache: Cache, keep_terms: Callable[[list[Any]], None]) -> None:
+        self._cache, self._keep_terms = cache, keep_terms
+        self.count = 0  # documents converted
+
+    def __call__(self, made: list[tuple[str, Rendered, list[Any]]]) -> None:
+        self.count += len(made)
+        self._cache.put_markdown([(key, rendered) for key, rendered, _ in made])
+        self._keep_terms([terms for _, _, terms in made if terms])

@@ -17,7 +17,8 @@ from .models import Document, Rendered
 from .output import folder_id
 from .plan import BuildOptions
 from .publish import manifest_key
-from .search import DocTerms, IndexPatch, doc_terms, indexed_documents, patch_index, search_doc, sized_index_files
+from .search import (DocTerms, IndexPatch, doc_terms, indexed_documents, is_indexed, patch_index, search_doc,
+                     sized_index_files)
 from .site import Site
 from .sources import stable_hash, tool_version
 from .workers import Background, map_indices
@@ -122,6 +123,23 @@ class TermsAlong:
                 for i in self._by_digest[digest]]
 
 
+class TermsOfParsed:
+    """Search terms made in the worker that parses a file and converts its Markdown (see
+    :class:`cchc_site.workers.AlongParse`), for documents the index holds whose terms are not
+    cached."""
+
+    def __init__(self, config: SiteConfig, options: BuildOptions, cached: set[str]) -> None:
+        self._settings, self._options, self._cached = search_settings(config), options, cached
+
+    def make(self, doc: Document, rendered: Rendered) -> list[tuple[str, TermsRow]]:
+        if not is_indexed(doc, self._options):
+            return []
+        key = search_key(self._settings, doc)
+        if key in self._cached:
+            return []
+        return [(key, terms_row(doc, {doc.digest: rendered}, self._options))]
+
+
 class TermStore:
     """Documents' terms by cache key: made this run (kept in memory), from the cache, else made
     with ``make(i)`` (in the worker pool when there are many) and stored."""
@@ -132,8 +150,13 @@ class TermStore:
 
     def along(self, indexed: IndexedDocuments, options: BuildOptions) -> TermsAlong:
         """Terms to make while converting Markdown: those of the indexed documents not cached."""
-        cached = self._cache.search_term_keys(sorted(set(indexed.keys)))
-        return TermsAlong(indexed, [i for i, key in enumerate(indexed.keys) if key not in cached], options)
+        cached = self._cache.search_term_keys(sorted(set(indexed.keys) - set(self._made)))
+        return TermsAlong(indexed, [i for i, key in enumerate(indexed.keys) if key not in cached and key not in self._made],
+                          options)
+
+    def of_parsed(self, config: SiteConfig, options: BuildOptions) -> TermsOfParsed:
+        """Terms to make in the parsing workers: every cached key is skipped."""
+        return TermsOfParsed(config, options, self._cache.all_search_term_keys())
 
     def keep(self, parts: list[list[tuple[str, TermsRow]]]) -> None:
         """Terms made elsewhere (by :class:`TermsAlong`): kept, and stored in the cache."""

@@ -8,7 +8,7 @@ import shutil
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from . import __version__
 from .cache import CACHE_DIR, Cache
@@ -17,7 +17,7 @@ from .content import ContentScan, SourceEntry, content_hash, load_data_files, sc
 from .errors import BuildFailed, SiteError
 from .site import Document, Site, assemble_site, parse_data_files
 from .parsed import Parsed, decode_parsed
-from .workers import parse_all
+from .workers import AlongParse, parse_all
 
 
 def load_valid_config(site_dir: Path, base_url: str | None = None) -> SiteConfig:
@@ -59,11 +59,13 @@ def open_cache(site_dir: Path, cache_dir: Path | None, clean: bool) -> Cache:
 
 
 def parse_sources(site_dir: Path, config: SiteConfig, entries: Sequence[SourceEntry], static: frozenset[str],
-                  cache: Cache, complete: bool = True) -> list[Parsed]:
+                  cache: Cache, complete: bool = True, along: AlongParse | None = None,
+                  keep_along: Callable[[list[Any]], None] | None = None) -> list[Parsed]:
     """Every content file parsed (documents without their Markdown body), from the cache when the
     settings match and the file is unchanged: same stamp, or (after a fresh clone or a branch
     switch) same bytes.  ``complete``: ``entries`` are all the files of the site (the cache
-    forgets the others)."""
+    forgets the others).  ``along``/``keep_along``: see :func:`cchc_site.workers.parse_all`
+    (files taken from the cache are not parsed, so nothing is made for them)."""
     settings = parse_settings(config, static)
     cached = cache.sources() if complete else cache.source_rows([e.path for e in entries])
     results: list[Parsed] = []
@@ -88,7 +90,7 @@ def parse_sources(site_dir: Path, config: SiteConfig, entries: Sequence[SourceEn
         else:
             results.append(value)
             restamped.append((entry.path, f"{settings}|{entry.stamp}|{old_hash}", blob))
-    fresh = parse_all(site_dir, misses, config, static)
+    fresh = parse_all(site_dir, misses, config, static, along, keep_along)
     cache.put_sources(restamped + [(entry.path, f"{settings}|{entry.stamp}|{item.content_hash}", blob)
                                    for entry, (item, blob) in zip(misses, fresh)])
     gone = set(cached) - {e.path for e in entries}
@@ -135,14 +137,16 @@ def _content_hash_of(path: Path) -> str:
         return ""
 
 
-def collect_site(site_dir: Path, config: SiteConfig, cache: Cache,
-                 scan: ContentScan | None = None) -> tuple[list[Parsed], Site, list[SiteError]]:
+def collect_site(site_dir: Path, config: SiteConfig, cache: Cache, scan: ContentScan | None = None,
+                 along: AlongParse | None = None,
+                 keep_along: Callable[[list[Any]], None] | None = None) -> tuple[list[Parsed], Site, list[SiteError]]:
     """Every content and data file parsed (from the cache where unchanged) and assembled into
     a site, with every problem found on the way (warnings kept per file in ``parsed``).
-    Documents come without their Markdown body: the build reads it again where it converts it."""
+    Documents come without their Markdown body: ``along`` may use it in the worker that parses
+    a file (the build converts the Markdown there); otherwise the build reads it again."""
     scan = scan or scan_content(site_dir)
     static = frozenset(rel for rel, _ in scan.static)
-    parsed = parse_sources(site_dir, config, scan.sources, static, cache)
+    parsed = parse_sources(site_dir, config, scan.sources, static, cache, along=along, keep_along=keep_along)
     problems: list[SiteError] = []
     docs: list[Document] = []
     for item in parsed:

@@ -39,14 +39,26 @@ def parse_entry(site_dir: Path, entry: SourceEntry, config: SiteConfig, static_f
     return Parsed(entry.path, content_hash(data), result, warnings)
 
 
-def _parse_chunk(entries: list[SourceEntry]) -> list[bytes]:
-    """Parsed files without their Markdown bodies (read again when converted), encoded: compact
-    to send back from a worker, quick to decode, and the very bytes the cache keeps."""
-    site_dir, config, static = _STATE["site_dir"], _STATE["config"], _STATE["static"]
-    out: list[bytes] = []
+class AlongParse(Protocol):
+    """Work on a parsed document (its Markdown body still in hand) done in the parsing worker:
+    the build converts the Markdown there instead of reading every file a second time."""
+
+    def make(self, doc: Any) -> Any:
+        """In the worker; the result travels back to the main process (None: nothing)."""
+
+
+def _parse_chunk(entries: list[SourceEntry]) -> list[tuple[bytes, Any]]:
+    """Parsed files without their Markdown bodies, encoded (compact to send back from a worker,
+    quick to decode, and the very bytes the cache keeps), each with what ``along`` made of it."""
+    site_dir, config, static, along = _STATE["site_dir"], _STATE["config"], _STATE["static"], _STATE["along"]
+    out: list[tuple[bytes, Any]] = []
     for entry in entries:
         item = parse_entry(site_dir, entry, config, static)
-        out.append(encode_parsed(item if isinstance(item.result, list) else replace(item, result=slim(item.result))))
+        if isinstance(item.result, list):
+            out.append((encode_parsed(item), None))
+        else:
+            made = along.make(item.result) if along is not None else None
+            out.append((encode_parsed(replace(item, result=slim(item.result))), made))
     return out
 
 
@@ -133,11 +145,22 @@ def run_parallel(func: Callable[[list[T]], list[R]], items: Sequence[T], state: 
         _STATE.clear()
 
 
-def parse_all(site_dir: Path, entries: list[SourceEntry], config: SiteConfig,
-              static: frozenset[str]) -> list[tuple[Parsed, bytes]]:
-    """Parse files (in the pool when there are many): each result and its encoded form."""
-    state = {"site_dir": site_dir, "config": config, "static": static}
-    return [(_decoded(blob), blob) for blob in run_parallel(_parse_chunk, entries, state, min_items=400, chunk_size=100)]
+def parse_all(site_dir: Path, entries: list[SourceEntry], config: SiteConfig, static: frozenset[str],
+              along: AlongParse | None = None,
+              keep_along: Callable[[list[Any]], None] | None = None) -> list[tuple[Parsed, bytes]]:
+    """Parse files (in the pool when there are many): each result and its encoded form.  What
+    ``along`` makes of each document goes to ``keep_along``, chunk by chunk."""
+    state = {"site_dir": site_dir, "config": config, "static": static, "along": along}
+
+    def keep(part: list[tuple[bytes, Any]]) -> list[tuple[bytes, Any]]:
+        if keep_along is not None:
+            made = [m for _, m in part if m is not None]
+            if made:
+                keep_along(made)
+        return [(blob, None) for blob, _ in part]
+
+    results = run_parallel(_parse_chunk, entries, state, min_items=400, chunk_size=100, consume=keep)
+    return [(_decoded(blob), blob) for blob, _ in results]
 
 
 def _decoded(blob: bytes) -> Parsed:
