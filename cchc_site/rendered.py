@@ -70,13 +70,16 @@ def markdown_key(digest: str, base_path: str) -> str:
 
 def render_markdown_all(docs: list[Document], base_path: str, cache: Cache, reload: Callable[[str, str], str],
                         along: AlongConversion | None = None,
-                        keep_along: Callable[[list[Any]], None] | None = None) -> RenderedStore:
+                        keep_along: Callable[[list[Any]], None] | None = None,
+                        stored: Mapping[str, tuple[str, tuple[Link, ...]]] | None = None) -> RenderedStore:
     """Rendered Markdown of every document; a document whose HTML is not in the cache has its
     body read again with ``reload(path, digest)``, in the worker that converts it (so the bodies of a large
     site are never all in memory at once).  ``along`` is more work done in that worker on each
-    converted document; ``keep_along`` receives its results, chunk by chunk."""
+    converted document; ``keep_along`` receives its results, chunk by chunk.  ``stored``: the
+    summary and links of Markdown this run put into the cache already, by key (not read back)."""
     keys = {d.digest: markdown_key(d.digest, base_path) for d in docs}
-    meta_by_key = cache.markdown_meta(sorted(set(keys.values())))
+    meta_by_key = dict(stored or {})
+    meta_by_key.update(cache.markdown_meta(sorted(set(keys.values()) - meta_by_key.keys())))
     todo: dict[str, str] = {}  # digest -> path
     for doc in docs:
         if keys[doc.digest] not in meta_by_key and doc.digest not in todo:
@@ -127,8 +130,10 @@ class KeepConverted:
     def __init__(self, cache: Cache, keep_terms: Callable[[list[Any]], None]) -> None:
         self._cache, self._keep_terms = cache, keep_terms
         self.count = 0  # documents converted
+        self.stored: dict[str, tuple[str, tuple[Link, ...]]] = {}  # key -> summary and links, of what the cache took
 
     def __call__(self, made: list[tuple[str, Rendered, list[Any]]]) -> None:
         self.count += len(made)
-        self._cache.put_markdown([(key, rendered) for key, rendered, _ in made])
+        if self._cache.put_markdown([(key, rendered) for key, rendered, _ in made]):
+            self.stored.update((key, (rendered.summary, rendered.links)) for key, rendered, _ in made)
         self._keep_terms([terms for _, _, terms in made if terms])

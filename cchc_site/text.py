@@ -95,7 +95,15 @@ def collation_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...], str]:
     return tuple(primary), tuple(tones), text
 
 
+_TAG = re.compile(r"<[^>]+>")
+
+
+def html_text(html: str) -> str:
+    """The text of an HTML fragment: each tag replaced by a space, entities decoded, white
+    space as it is (enough to find its words)."""
+    return html_lib.unescape(_TAG.sub(" ", html))
+
+
 def strip_html(html: str) -> str:
     """Plain text of an HTML fragment (tags dropped, whitespace collapsed)."""
-    text = re.sub(r"<[^>]+>", " ", html)
-    return " ".join(html_lib.unescape(text).split())
+    return " ".join(html_text(html).split())

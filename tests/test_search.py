@@ -8,6 +8,8 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cchc_site.search import (
     INDEX_DIR, SearchDoc, build_index, bytes_for_query, decode_postings, fnv1a, query_index, query_words,
@@ -378,3 +380,15 @@ def test_browser_fold_and_hash_match_python(page, serve_dir, built_site: Path) -
     for query in ["Đường duong ĐƯỜNG a b c d e f g h", "kế hoạch cải cách hành chính của sở năm 2019 về 1.013225"]:
         got = page.evaluate("q => { const r = cchcSearch.queryWords(q, 8); return [r.keys, r.typed]; }", query)
         assert got == list(query_words(query, 8)), query
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aăâbđeêhiơưxyÁẢđĐ0159.,;:!?)\"'”’…-_(/ \n\t\u00a0\u0301\u0300²½٣")),
+               max_size=40))
+def test_words_are_exactly_what_the_expression_finds(text: str) -> None:
+    """``words`` splits at spaces first and takes plain pieces as they are (fast); it must give
+    exactly the words the regular expression (which search.js also uses) finds."""
+    from cchc_site.search import WORD
+    from cchc_site.text import nfc
+
+    assert words(text) == WORD.findall(nfc(text).lower())
