@@ -96,16 +96,16 @@ class _Inline:
             return text, text
         html = text
         if "****" in html:
-            html = _DOUBLE_STRONG.sub(r"<strong><strong>\1</strong></strong>", html)
+            html = _DOUBLE_STRONG.sub(lambda m: f"<strong><strong>{m[1]}</strong></strong>", html)
             if "****" in html:
                 raise _Refused
         if "***" in html:
-            html = _STRONG_EM.sub(r"<strong><em>\1</em></strong>", html)
+            html = _STRONG_EM.sub(lambda m: f"<strong><em>{m[1]}</em></strong>", html)
         if "**" in html:
-            html = _STRONG.sub(r"<strong>\1</strong>", html)
+            html = _STRONG.sub(lambda m: f"<strong>{m[1]}</strong>", html)
         if "**" in html:
             raise _Refused  # e.g. "*a**b*": one emphasis in Python-Markdown
-        html = _EM.sub(r"<em>\1</em>", html)
+        html = _EM.sub(lambda m: f"<em>{m[1]}</em>", html)
         if "*" in html:
             raise _Refused
         return html, html.replace("<strong>", "").replace("</strong>", "").replace("<em>", "").replace("</em>", "")
