@@ -28,7 +28,8 @@ _STATE: dict[str, Any] = {}
 
 
 def parse_entry(site_dir: Path, entry: SourceEntry, config: SiteConfig, static_files: frozenset[str]) -> Parsed:
-    data = (site_dir / entry.path).read_bytes()
+    with open(os.path.join(site_dir, entry.path), "rb") as handle:  # no Path objects: this runs per file
+        data = handle.read()
     source = source_from_bytes(entry.path, entry.kind, data)
     if isinstance(source, SiteError):
         return Parsed(entry.path, content_hash(data), [source], ())
