@@ -100,7 +100,8 @@ def load_site(site_dir: Path, options: BuildOptions, base_url: str | None, enfor
     indexed = indexed_with_keys(site, options)
     rendered = render_markdown_all([*site.posts, *site.pages, *site.procedures], config.base_path, cache,
                                    lambda path, digest: load_body(site_dir, path, digest),
-                                   along=terms.along(indexed, options), keep_along=terms.keep, stored=kept.stored)
+                                   along=terms.along(indexed, options), keep_along=terms.keep, known=kept.stored,
+                                   held=kept.held)
     quota = compute_quota(site.posts, config.quota, options.now) if config.quota else None
     if quota is not None and enforce_quota:
         problems += check_quota(quota, config.path)

@@ -30,6 +30,7 @@ _OTHER_BLOCK = re.compile(r"[#>|=+-]|\d+[.)]|\*(?!\*?[^*\s])")
 _LINK = re.compile(r"\[([^\[\]*\n]+)\]\(((?:https?://|/|tthc:|#)[^\s()\"'*\[\]>]*)\)")
 # "****x****" (a phrase made bold twice, common in pasted text): strong inside strong
 _DOUBLE_STRONG = re.compile(r"(?<!\*)\*\*\*\*([^*\s](?:[^*\n]*[^*\s])?)\*\*\*\*(?!\*)")
+_GLUED_QUAD = re.compile(r"[^\s*]\*{4}[^\s*]")  # four stars between two letters
 _STRONG_EM = re.compile(r"(?<!\*)\*\*\*([^*\s](?:[^*\n]*[^*\s])?)\*\*\*(?!\*)")
 _STRONG = re.compile(r"(?<!\*)\*\*([^*\s<](?:[^*\n<]*[^*\s<])?)\*\*(?!\*)")
 _EM = re.compile(r"(?<!\*)\*([^*\s<](?:[^*\n<]*[^*\s<])?)\*(?!\*)")
@@ -96,6 +97,8 @@ class _Inline:
             return text, text
         html = text
         if "****" in html:
+            if _GLUED_QUAD.search(html) and "***" in _DOUBLE_STRONG.sub("", html):
+                raise _Refused  # "***a****b****c***": Python-Markdown pairs the stars otherwise
             html = _DOUBLE_STRONG.sub(lambda m: f"<strong><strong>{m[1]}</strong></strong>", html)
             if "****" in html:
                 raise _Refused

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import traceback
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, Callable
@@ -195,16 +195,38 @@ class Renderer:
 MACROS_TEMPLATE = "_macros.html"
 
 
+def _reusable_argument(value: Any) -> bool:
+    """A plain value whose equal copies always print the same: text, numbers, dates, tuples of
+    them, and the frozen dataclasses the build puts in pages (cards, terms...).  Not a loop,
+    ``namespace()``, ``cycler``, an undefined name, a list or a dict: those are never reused."""
+    if value is None or isinstance(value, (str, int, float, date)):  # Markup is a str; datetime a date
+        return True
+    if isinstance(value, tuple):
+        return all(_reusable_argument(item) for item in value)
+    params = getattr(type(value), "__dataclass_params__", None)
+    return params is not None and params.frozen
+
+
+def _argument_key(value: Any) -> Any:
+    """Equal keys print the same: the type too (1, 1.0 and True are equal but print otherwise),
+    and a date-time with its offset (equal instants in two time zones print otherwise)."""
+    if isinstance(value, datetime):
+        return datetime, value.isoformat()
+    return type(value), value
+
+
 def _memoised(macro: jinja2.runtime.Macro) -> Callable[..., Any]:
-    """``macro`` with its output kept per arguments (when they are hashable: frozen values)."""
+    """``macro`` with its output kept per arguments, when they are all plain values."""
     outputs: dict[Any, Any] = {}
 
     def call(*args: Any, **kwargs: Any) -> Any:
         try:
-            # types too: 1, 1.0 and True are equal keys but print differently
-            key = (tuple((type(a), a) for a in args), tuple((k, type(v), v) for k, v in sorted(kwargs.items())))
+            if not all(_reusable_argument(v) for v in (*args, *kwargs.values())):
+                return macro(*args, **kwargs)
+            key = (tuple(_argument_key(a) for a in args),
+                   tuple((k, _argument_key(v)) for k, v in sorted(kwargs.items())))
             found = outputs.get(key)
-        except TypeError:  # an unhashable argument (a list, a dict): no reuse
+        except Exception:  # noqa: BLE001 - e.g. a value that cannot be hashed: no reuse, just the call
             return macro(*args, **kwargs)
         if found is None:
             found = outputs[key] = macro(*args, **kwargs)

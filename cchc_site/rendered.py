@@ -71,14 +71,18 @@ def markdown_key(digest: str, base_path: str) -> str:
 def render_markdown_all(docs: list[Document], base_path: str, cache: Cache, reload: Callable[[str, str], str],
                         along: AlongConversion | None = None,
                         keep_along: Callable[[list[Any]], None] | None = None,
-                        stored: Mapping[str, tuple[str, tuple[Link, ...]]] | None = None) -> RenderedStore:
+                        known: Mapping[str, tuple[str, tuple[Link, ...]]] | None = None,
+                        held: Mapping[str, Rendered] | None = None) -> RenderedStore:
     """Rendered Markdown of every document; a document whose HTML is not in the cache has its
     body read again with ``reload(path, digest)``, in the worker that converts it (so the bodies of a large
     site are never all in memory at once).  ``along`` is more work done in that worker on each
-    converted document; ``keep_along`` receives its results, chunk by chunk.  ``stored``: the
-    summary and links of Markdown this run put into the cache already, by key (not read back)."""
+    converted document; ``keep_along`` receives its results, chunk by chunk.  ``known``: the
+    summary and links of Markdown this run put into the cache already, by key (not read back);
+    ``held``: Markdown this run converted but the cache could not take (kept in memory)."""
     keys = {d.digest: markdown_key(d.digest, base_path) for d in docs}
-    meta_by_key = dict(stored or {})
+    held = held or {}
+    meta_by_key = dict(known or {})
+    meta_by_key.update((key, (r.summary, r.links)) for key, r in held.items())
     meta_by_key.update(cache.markdown_meta(sorted(set(keys.values()) - meta_by_key.keys())))
     todo: dict[str, str] = {}  # digest -> path
     for doc in docs:
@@ -101,6 +105,7 @@ def render_markdown_all(docs: list[Document], base_path: str, cache: Cache, relo
     meta = {digest: meta_by_key[key] for digest, key in keys.items() if key in meta_by_key}
     meta.update({digest: (r.summary, r.links) for digest, r, _ in converted})
     fresh = {digest: r.html for digest, r, _ in converted if digest not in stored}
+    fresh.update((digest, held[key].html) for digest, key in keys.items() if key in held)
     return RenderedStore(meta, fresh, keys, cache, converted=bool(converted))
 
 
@@ -131,9 +136,12 @@ class KeepConverted:
         self._cache, self._keep_terms = cache, keep_terms
         self.count = 0  # documents converted
         self.stored: dict[str, tuple[str, tuple[Link, ...]]] = {}  # key -> summary and links, of what the cache took
+        self.held: dict[str, Rendered] = {}  # key -> rendered, what the cache could not take (kept in memory)
 
     def __call__(self, made: list[tuple[str, Rendered, list[Any]]]) -> None:
         self.count += len(made)
         if self._cache.put_markdown([(key, rendered) for key, rendered, _ in made]):
             self.stored.update((key, (rendered.summary, rendered.links)) for key, rendered, _ in made)
+        else:
+            self.held.update((key, rendered) for key, rendered, _ in made)
         self._keep_terms([terms for _, _, terms in made if terms])

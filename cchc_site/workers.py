@@ -160,7 +160,9 @@ def parse_all(site_dir: Path, entries: list[SourceEntry], config: SiteConfig, st
                 keep_along(made)
         return [(blob, None) for blob, _ in part]
 
-    results = run_parallel(_parse_chunk, entries, state, min_items=400, chunk_size=100, consume=keep)
+    # Converting Markdown too makes each file worth the pool from far fewer files.
+    results = run_parallel(_parse_chunk, entries, state, min_items=60 if along is not None else 400,
+                           chunk_size=40 if along is not None and len(entries) < 4000 else 100, consume=keep)
     return [(_decoded(blob), blob) for blob, _ in results]
 
 
@@ -222,6 +224,9 @@ class Background(Generic[R]):
             ok, value = self._receive.recv()
         except EOFError:
             raise RuntimeError("a background part of the build stopped without a result") from None
+        except BaseException:  # interrupted while waiting (Ctrl+C): the child is not waited for
+            self._process.terminate()
+            raise
         finally:
             self._receive.close()
             self._process.join()

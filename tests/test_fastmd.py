@@ -24,7 +24,8 @@ WORDS = ["Sở", "Xây", "dựng", "cải", "cách", "hành", "chính", "a", "B"
          "[tt](tthc:1.013225)", "[neo](#muc)", "[x](/a/ \"t\")", "[a *b*](/y/)", "[r](x.html)", "[m](mailto:a@b.vn)",
          "*em*", "**đậm**", "***cả hai***", "*“trích”*", "x*y*z", "**a**b**c**", "*a**b*", "* x *", "“q”", ":", "=",
          "---", "!", "'", '"', "%", "0", "—", "\u00a0", "*a* *b*", "**[l](/z/)**", "[l](/z/)[m](/w/)", "(/t/)",
-         "Nghị định 61/2018/NĐ-CP", "*a", "b*", "**a", "a**", "****Đề án 06****", "****a****b", "*****", "****a***"]
+         "Nghị định 61/2018/NĐ-CP", "*a", "b*", "**a", "a**", "****Đề án 06****", "****a****b", "*****", "****a***",
+         "x ***a****b****c***", "***Quyết định****số 06****năm 2022***"]
 PREFIXES = ["", "", "", "", "# ", "## ", "### ", "###### ", "####### ", "#", "- ", "1. ", "2. ", "> ", "* ", "+ ",
             " ", "    ", "| ", "=", "-", "1) "]
 SUFFIXES = ["", "", "", "", " ", "  ", " #", "|", "\u00a0"]
@@ -123,7 +124,7 @@ def test_the_usual_post_takes_the_shortcut() -> None:
 def test_what_it_does_not_know_goes_to_python_markdown() -> None:
     for text in ("<b>x</b>", "a &amp; b", "`code`", "x_y_", "![ảnh](/static/a.png)", "chú thích[^1]\n\n[^1]: x",
                  "    mã", "dòng  \nngắt", "* mục", "- a\n\n- b", "> a\n\n> b", "*****x*****", "[tham chiếu]", "{: #id}",
-                 "a\n===", "1. a\n  2. b", "3. ba", "para\n- a", "# Tiêu đề #", "**đậm***em***đậm**", ""):
+                 "a\n===", "1. a\n  2. b", "3. ba", "para\n- a", "# Tiêu đề #", "**đậm***em***đậm**", "Theo ***Quyết định****số 06****năm 2022***", ""):
         assert render_simple(text, BASE) is None, text
 
 

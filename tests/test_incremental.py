@@ -203,7 +203,7 @@ def test_markdown_the_cache_could_not_store_is_still_rendered(tmp_path: Path, mo
 
     monkeypatch.setattr(Cache, "put_markdown", full_disk_once)
     build(site, site / "output")
-    assert calls[0] == 100 and len(calls) > 2  # converted again, in chunks, and kept in memory
+    assert sum(calls) == 100  # each converted once, where it was parsed, and kept in memory
     for i in range(100):
         page = (site / "output" / f"tin-tuc/2021/01/b{i}/index.html").read_text(encoding="utf-8")
         assert f"<p>Nội dung RIÊNG{i} ở đây.</p>" in page, i

@@ -156,3 +156,56 @@ def test_a_template_error_in_a_page_rendered_early_fails_the_build(tmp_path: Pat
     assert failed.code == 1
     assert "E031" in failed.err and "khong_co" in failed.err and "templates/post.html" in failed.err
     assert tree(site / "output") == before  # the output is left as it was
+
+
+def _render_with_macros(tmp_path: Path, macros: str, page: str) -> bytes:
+    from datetime import datetime, timezone
+
+    from cchc_site.plan import BuildOptions, PlannedPage
+    from cchc_site.render import Renderer, Theme
+    from cchc_site.sources import load_valid_config
+
+    site = write_site(tmp_path / "s", {"templates/_macros.html": macros, "templates/t.html": page})
+    renderer = Renderer(Theme(site), load_valid_config(site), BuildOptions(now=datetime.now(timezone.utc)))
+    out = renderer.render(PlannedPage("/a/", "t.html", {}))
+    assert isinstance(out, bytes), out
+    return out
+
+
+@pytest.mark.parametrize("macros, page, expected", [
+    # a loop, a namespace: the same object, another state at each call
+    ('{% macro stripe(l) %}{{ "le" if l.index is odd else "chan" }}{% endmacro %}',
+     '{% import "_macros.html" as m %}{% for x in [1, 2, 3] %}{{ m.stripe(loop) }} {% endfor %}', b"le chan le "),
+    ('{% macro show(ns) %}{{ ns.n }}{% endmacro %}',
+     '{% import "_macros.html" as m %}{% set ns = namespace(n=1) %}{{ m.show(ns) }}{% set ns.n = 2 %}{{ m.show(ns) }}',
+     b"12"),
+    # an undefined name the macro tests for
+    ('{% macro maybe(x) %}{% if x is defined %}{{ x }}{% else %}-{% endif %}{% endmacro %}',
+     '{% import "_macros.html" as m %}[{{ m.maybe(khong_co) }}]', b"[-]"),
+    # equal values that print differently
+    ('{% macro v(x) %}{{ x }};{% endmacro %}', '{% import "_macros.html" as m %}{{ m.v(1) }}{{ m.v(True) }}{{ m.v(1.0) }}',
+     b"1;True;1.0;"),
+])
+def test_a_department_macro_gives_what_it_gave_without_reuse(tmp_path: Path, macros: str, page: str,
+                                                              expected: bytes) -> None:
+    """Reuse of macro output (one card rendered once for every list) never changes what a
+    macro of the department's own ``_macros.html`` prints (found in review)."""
+    assert _render_with_macros(tmp_path, macros, page) == expected
+
+
+def test_a_build_interrupted_while_waiting_for_its_background_work_ends_the_child() -> None:
+    import time
+
+    if not workers.can_fork():
+        pytest.skip("no fork on this machine: nothing runs in the background")
+    job = workers.Background(lambda: time.sleep(30))
+    process = job._process
+
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    job._receive.recv = interrupted  # type: ignore[method-assign]  # Ctrl+C while waiting
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        job.result()
+    assert time.monotonic() - started < 10 and not process.is_alive()
