@@ -92,15 +92,16 @@ def load_site(site_dir: Path, options: BuildOptions, base_url: str | None, enfor
     """Read, validate, render Markdown and apply the quota; raise BuildFailed with every problem."""
     config = load_valid_config(site_dir, base_url)
     terms = TermStore(cache)
+    new_terms = terms.with_markdown(config, options)
     # Markdown is converted (and search terms made) in the workers that parse the files
-    converting = ConvertWhileParsing(config.base_path, cache.markdown_keys(), terms.of_parsed(config, options).make)
+    converting = ConvertWhileParsing(config.base_path, cache.markdown_keys(), new_terms)
     kept = KeepConverted(cache, terms.keep)
     parsed, site, problems = collect_site(site_dir, config, cache, scan, converting, kept)
     problems += shown_warnings(parsed, shown_documents(site, options.now, options.drafts, options.future))
     indexed = indexed_with_keys(site, options)
     rendered = render_markdown_all([*site.posts, *site.pages, *site.procedures], config.base_path, cache,
                                    lambda path, digest: load_body(site_dir, path, digest),
-                                   along=terms.along(indexed, options), keep_along=terms.keep, known=kept.stored,
+                                   along=new_terms, keep_along=terms.keep, known=kept.stored,
                                    held=kept.held)
     quota = compute_quota(site.posts, config.quota, options.now) if config.quota else None
     if quota is not None and enforce_quota:

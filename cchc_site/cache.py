@@ -13,7 +13,7 @@ import marshal
 import pickle
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from .models import Link, Rendered
 
@@ -106,6 +106,19 @@ class Cache:
             self.db = None
             return False
 
+    def _select_in(self, query: str, keys: list[str]) -> Iterator[tuple[Any, ...]]:
+        """Rows of ``query`` (ending in ``IN``) for ``keys``, asked for 900 at a time (SQLite's
+        limit on parameters)."""
+        for start in range(0, len(keys), 900):
+            chunk = keys[start:start + 900]
+            yield from self._safe(f"{query} ({','.join('?' * len(chunk))})", chunk)
+
+    def _keys(self, table: str) -> set[str]:
+        return {key for (key,) in self._safe(f"SELECT key FROM {table}")}
+
+    def _prune(self, table: str, keep: set[str]) -> None:
+        self._write_many(f"DELETE FROM {table} WHERE key = ?", [(k,) for k in self._keys(table) - keep])
+
     # --- parsed sources ------------------------------------------------------------------------
     def sources(self) -> dict[str, tuple[str, bytes]]:
         """path -> (stamp, encoded parse result: see :mod:`cchc_site.parsed`)."""
@@ -113,13 +126,8 @@ class Cache:
 
     def source_rows(self, paths: list[str]) -> dict[str, tuple[str, bytes]]:
         """Like :meth:`sources`, for the given paths only."""
-        found: dict[str, tuple[str, bytes]] = {}
-        for start in range(0, len(paths), 900):
-            chunk = paths[start:start + 900]
-            marks = ",".join("?" * len(chunk))
-            for path, stamp, blob in self._safe(f"SELECT path, stamp, blob FROM sources WHERE path IN ({marks})", chunk):
-                found[path] = (stamp, blob)
-        return found
+        return {path: (stamp, blob) for path, stamp, blob in
+                self._select_in("SELECT path, stamp, blob FROM sources WHERE path IN", paths)}
 
     def put_sources(self, rows: list[tuple[str, str, bytes]]) -> None:
         self._write_many("INSERT OR REPLACE INTO sources VALUES (?, ?, ?)", rows)
@@ -130,13 +138,8 @@ class Cache:
     # --- rendered Markdown ---------------------------------------------------------------------
     def markdown_meta(self, keys: list[str]) -> dict[str, tuple[str, tuple[Link, ...]]]:
         """key -> (summary, links) for the keys present (HTML is loaded on demand)."""
-        found: dict[str, tuple[str, tuple[Link, ...]]] = {}
-        for start in range(0, len(keys), 900):
-            chunk = keys[start:start + 900]
-            marks = ",".join("?" * len(chunk))
-            for key, summary, links in self._safe(f"SELECT key, summary, links FROM markdown WHERE key IN ({marks})", chunk):
-                found[key] = (summary, () if links == "[]" else tuple(Link(t, n) for t, n in json.loads(links)))
-        return found
+        return {key: (summary, () if links == "[]" else tuple(Link(t, n) for t, n in json.loads(links)))
+                for key, summary, links in self._select_in("SELECT key, summary, links FROM markdown WHERE key IN", keys)}
 
     def markdown_html(self, key: str) -> str | None:
         rows = self._safe("SELECT html FROM markdown WHERE key = ?", (key,))
@@ -150,37 +153,25 @@ class Cache:
 
     def markdown_keys(self) -> set[str]:
         """Every key of stored Markdown (without loading any of it)."""
-        return {key for (key,) in self._safe("SELECT key FROM markdown")}
+        return self._keys("markdown")
 
     def prune_markdown(self, keep: set[str]) -> None:
         """Forget Markdown no document uses any more (keeps the file from growing forever)."""
-        stale = [k for (k,) in self._safe("SELECT key FROM markdown") if k not in keep]
-        self._write_many("DELETE FROM markdown WHERE key = ?", [(k,) for k in stale])
+        self._prune("markdown", keep)
 
     # --- search index terms of each document -------------------------------------------------------
     def search_terms(self, keys: list[str]) -> dict[str, Any]:
         found: dict[str, Any] = {}
-        for start in range(0, len(keys), 900):
-            chunk = keys[start:start + 900]
-            marks = ",".join("?" * len(chunk))
-            for key, blob in self._safe(f"SELECT key, blob FROM search_terms WHERE key IN ({marks})", chunk):
-                try:
-                    found[key] = marshal.loads(blob)
-                except (EOFError, ValueError, TypeError):
-                    pass
+        for key, blob in self._select_in("SELECT key, blob FROM search_terms WHERE key IN", keys):
+            try:
+                found[key] = marshal.loads(blob)
+            except (EOFError, ValueError, TypeError):
+                pass
         return found
 
-    def search_term_keys(self, keys: list[str]) -> set[str]:
-        """The keys whose terms are stored (without loading them)."""
-        found: set[str] = set()
-        for start in range(0, len(keys), 900):
-            chunk = keys[start:start + 900]
-            marks = ",".join("?" * len(chunk))
-            found.update(key for (key,) in self._safe(f"SELECT key FROM search_terms WHERE key IN ({marks})", chunk))
-        return found
-
-    def all_search_term_keys(self) -> set[str]:
-        return {key for (key,) in self._safe("SELECT key FROM search_terms")}
+    def search_term_keys(self) -> set[str]:
+        """Every key of stored search terms (without loading any of them)."""
+        return self._keys("search_terms")
 
     def put_search_terms(self, rows: list[tuple[str, Any]]) -> None:
         self._write_many("INSERT OR REPLACE INTO search_terms VALUES (?, ?)",
@@ -190,8 +181,7 @@ class Cache:
         self._write_many("DELETE FROM search_terms WHERE key = ?", [(k,) for k in keys])
 
     def prune_search_terms(self, keep: set[str]) -> None:
-        stale = [k for (k,) in self._safe("SELECT key FROM search_terms") if k not in keep]
-        self._write_many("DELETE FROM search_terms WHERE key = ?", [(k,) for k in stale])
+        self._prune("search_terms", keep)
 
     # --- per output folder: its manifest and small records ------------------------------------
     # Each is stored with the id of the folder content it describes (see output.folder_id) and

@@ -84,10 +84,10 @@ def render_markdown_all(docs: list[Document], base_path: str, cache: Cache, relo
     meta_by_key = dict(known or {})
     meta_by_key.update((key, (r.summary, r.links)) for key, r in held.items())
     meta_by_key.update(cache.markdown_meta(sorted(set(keys.values()) - meta_by_key.keys())))
-    todo: dict[str, str] = {}  # digest -> path
+    todo: dict[str, Document] = {}  # digest -> a document with that content
     for doc in docs:
         if keys[doc.digest] not in meta_by_key and doc.digest not in todo:
-            todo[doc.digest] = doc.path
+            todo[doc.digest] = doc
     stored: set[str] = set()
 
     def store_away(part: list[Converted]) -> list[Converted]:
@@ -100,7 +100,7 @@ def render_markdown_all(docs: list[Document], base_path: str, cache: Cache, relo
         stored.update(digest for digest, _, _ in part)
         return [(digest, Rendered("", r.summary, r.links), None) for digest, r, _ in part]
 
-    converted = convert_all(sorted(todo.items()), base_path, reload, store_away, along)
+    converted = convert_all([todo[digest] for digest in sorted(todo)], base_path, reload, store_away, along)
     del todo
     meta = {digest: meta_by_key[key] for digest, key in keys.items() if key in meta_by_key}
     meta.update({digest: (r.summary, r.links) for digest, r, _ in converted})

@@ -104,34 +104,16 @@ def indexed_with_keys(site: Site, options: BuildOptions) -> IndexedDocuments:
     return IndexedDocuments(docs, tuple(d.path for d in docs), tuple(search_key(settings, d) for d in docs))
 
 
-class TermsAlong:
-    """Search terms made in the Markdown worker right after it converts a document (see
-    :class:`cchc_site.workers.AlongConversion`): the worker holds the HTML then, so no second
-    pass has to read it back from the cache.  Only for documents whose terms are not cached."""
-
-    def __init__(self, indexed: IndexedDocuments, positions: list[int], options: BuildOptions) -> None:
-        self._docs, self._keys, self._options = indexed.docs, indexed.keys, options
-        self._by_digest: dict[str, list[int]] = {}
-        for i in positions:
-            self._by_digest.setdefault(indexed.docs[i].digest, []).append(i)
-
-    def wanted(self, digest: str) -> bool:
-        return digest in self._by_digest
-
-    def make(self, digest: str, rendered: Rendered) -> list[tuple[str, TermsRow]]:
-        return [(self._keys[i], terms_row(self._docs[i], {digest: rendered}, self._options))
-                for i in self._by_digest[digest]]
-
-
-class TermsOfParsed:
-    """Search terms made in the worker that parses a file and converts its Markdown (see
-    :class:`cchc_site.workers.AlongParse`), for documents the index holds whose terms are not
-    cached."""
+class TermsWithMarkdown:
+    """Search terms made right after a document's Markdown is converted, in the worker that holds
+    its HTML (while parsing: :class:`cchc_site.rendered.ConvertWhileParsing`; or in
+    :func:`cchc_site.rendered.render_markdown_all`), so that no pass reads the HTML back.  Only
+    for documents the index holds whose terms are not cached."""
 
     def __init__(self, config: SiteConfig, options: BuildOptions, cached: set[str]) -> None:
         self._settings, self._options, self._cached = search_settings(config), options, cached
 
-    def make(self, doc: Document, rendered: Rendered) -> list[tuple[str, TermsRow]]:
+    def __call__(self, doc: Document, rendered: Rendered) -> list[tuple[str, TermsRow]]:
         if not is_indexed(doc, self._options):
             return []
         key = search_key(self._settings, doc)
@@ -148,18 +130,12 @@ class TermStore:
         self._cache = cache
         self._made: dict[str, DocTerms] = {}  # made this run (also stored in the cache)
 
-    def along(self, indexed: IndexedDocuments, options: BuildOptions) -> TermsAlong:
-        """Terms to make while converting Markdown: those of the indexed documents not cached."""
-        cached = self._cache.search_term_keys(sorted(set(indexed.keys) - set(self._made)))
-        return TermsAlong(indexed, [i for i, key in enumerate(indexed.keys) if key not in cached and key not in self._made],
-                          options)
-
-    def of_parsed(self, config: SiteConfig, options: BuildOptions) -> TermsOfParsed:
-        """Terms to make in the parsing workers: every cached key is skipped."""
-        return TermsOfParsed(config, options, self._cache.all_search_term_keys())
+    def with_markdown(self, config: SiteConfig, options: BuildOptions) -> TermsWithMarkdown:
+        """Terms to make where Markdown is converted (every key cached before this build is skipped)."""
+        return TermsWithMarkdown(config, options, self._cache.search_term_keys())
 
     def keep(self, parts: list[list[tuple[str, TermsRow]]]) -> None:
-        """Terms made elsewhere (by :class:`TermsAlong`): kept, and stored in the cache."""
+        """Terms made elsewhere (by :class:`TermsWithMarkdown`): kept, and stored in the cache."""
         fresh: list[tuple[str, TermsRow]] = [item for part in parts for item in part]
         for key, (row, joined, flags) in fresh:
             self._made[key] = DocTerms(row, joined, flags)

@@ -17,7 +17,7 @@ from .config import SiteConfig
 from .content import SourceEntry, content_hash, source_from_bytes
 from .errors import SiteError
 from .links import check_unsafe_html
-from .models import Rendered
+from .models import Document, Rendered
 from .output import write_file
 from .parsed import Parsed, decode_parsed, encode_parsed, slim
 from .site import parse_source
@@ -63,30 +63,21 @@ def _parse_chunk(entries: list[SourceEntry]) -> list[tuple[bytes, Any]]:
     return out
 
 
-class AlongConversion(Protocol):
-    """Work on a document done in the Markdown worker right after it is converted (the worker
-    holds its HTML then; a later pass would have to read it back)."""
-
-    def wanted(self, digest: str) -> bool:
-        """Whether there is anything to do for this content."""
-
-    def make(self, digest: str, rendered: Rendered) -> Any:
-        """The work itself (in the worker): its result travels back to the main process."""
+Converted = tuple[str, Rendered, Any]  # digest, its Markdown rendered, what ``along`` made of it (or None)
+AlongConversion = Callable[[Document, Rendered], Any]  # more work on a converted document, in its worker
 
 
-Converted = tuple[str, Rendered, Any]  # digest, its Markdown rendered, what ``along.make`` made (or None)
-
-
-def _convert_chunk(items: list[tuple[str, str]]) -> list[Converted]:
-    """(digest, path) -> (digest, the file's Markdown body rendered, the work done along)."""
+def _convert_chunk(indices: list[int]) -> list[Converted]:
+    """Documents' Markdown bodies rendered (each body read again), with what ``along`` makes of
+    each while its HTML is at hand (a later pass would have to read it back)."""
     from .mdrender import render_markdown  # imported here: parsing and ``check`` never load Markdown
 
-    base_path, load, along = _STATE["base_path"], _STATE["load"], _STATE["along"]
+    docs, base_path, load, along = _STATE["docs"], _STATE["base_path"], _STATE["load"], _STATE["along"]
     out: list[Converted] = []
-    for digest, path in items:
-        rendered = render_markdown(load(path, digest), base_path)
-        out.append((digest, rendered, along.make(digest, rendered) if along is not None and along.wanted(digest)
-                    else None))
+    for i in indices:
+        doc = docs[i]
+        rendered = render_markdown(load(doc.path, doc.digest), base_path)
+        out.append((doc.digest, rendered, along(doc, rendered) if along is not None else None))
     return out
 
 
@@ -173,12 +164,12 @@ def _decoded(blob: bytes) -> Parsed:
     return item
 
 
-def convert_all(items: list[tuple[str, str]], base_path: str, load: Callable[[str, str], str],
+def convert_all(docs: Sequence[Document], base_path: str, load: Callable[[str, str], str],
                 consume: Callable[[list[Converted]], list[Converted]] | None = None,
                 along: AlongConversion | None = None) -> list[Converted]:
-    """Markdown -> HTML for (digest, path) items; ``load(path, digest)`` reads a file's body."""
-    return run_parallel(_convert_chunk, items, {"base_path": base_path, "load": load, "along": along}, min_items=60,
-                        chunk_size=40, consume=consume)
+    """Markdown -> HTML of each document; ``load(path, digest)`` reads a file's body."""
+    state = {"docs": docs, "base_path": base_path, "load": load, "along": along}
+    return run_parallel(_convert_chunk, list(range(len(docs))), state, min_items=60, chunk_size=40, consume=consume)
 
 
 def render_all(renderer: Any, pages: Sequence[Any], indices: list[int], staging: Path,

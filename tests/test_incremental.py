@@ -432,3 +432,9 @@ def test_search_terms_made_with_the_markdown_equal_those_made_from_cached_html(t
     assert tree(site / "output") == made_along
     with sqlite3.connect(cache_file) as db:
         assert db.execute("SELECT COUNT(*) FROM search_terms").fetchone()[0] == 9  # made again, and stored
+    # Another base path: the parses are reused, the Markdown is converted again (it holds the base
+    # path) and the terms made with it; the same as a build from nothing with that base path.
+    other = ("--base-url", "https://khac.gov.vn/mot/")
+    build(site, tmp_path / "moved", *other)
+    build(site, tmp_path / "moved-clean", "--clean", *other)
+    assert tree(tmp_path / "moved") == tree(tmp_path / "moved-clean")
