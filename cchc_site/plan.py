@@ -17,7 +17,7 @@ from .charts import bar_chart, rank_chart
 from .config import MenuItem, Term
 from .dates import month_label
 from .mdrender import HtmlRef, Rendered
-from .models import Post, Procedure
+from .models import Document, Post, Procedure
 from .quota import STATUS_LABELS, QuotaReport
 from .site import Site, is_shown
 from .text import collation_key
@@ -120,9 +120,14 @@ class PlannedPage:
         return rel + "index.html" if (rel == "" or rel.endswith("/")) else rel
 
 
+def shown_with(doc: Document, options: BuildOptions) -> bool:
+    """Whether this build publishes ``doc`` (and its search index holds it)."""
+    return is_shown(doc, options.now, options.drafts, options.future)
+
+
 def visible_posts(posts: Iterable[Post], options: BuildOptions) -> list[Post]:
     """Posts shown on the site: drafts and future posts only when asked for."""
-    return [p for p in posts if is_shown(p, options.now, options.drafts, options.future)]
+    return [p for p in posts if shown_with(p, options)]
 
 
 def card_for(post: Post, rendered: Mapping[str, Rendered], now: datetime) -> Card:

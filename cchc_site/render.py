@@ -131,17 +131,16 @@ class Renderer:
         self.env = make_environment(theme, config, options, bytecode_dir)
         if extra_globals:
             self.env.globals.update(extra_globals)
-        self._macros_reused = False
+        self._reuse_macro_output()
 
     def _reuse_macro_output(self) -> None:
         """Macros of ``_macros.html`` (imported without context, so they see only their
         arguments and the site's constants) give the same HTML for the same arguments: a card
         shown on five list pages is rendered once per process."""
-        self._macros_reused = True
         try:
             module = self.env.get_template(MACROS_TEMPLATE).module
-        except jinja2.TemplateError:
-            return  # reported when a page uses it
+        except Exception:  # noqa: BLE001 - a broken or missing _macros.html is reported when a page uses it
+            return
         for name, value in vars(module).items():
             if isinstance(value, jinja2.runtime.Macro) and not value.caller:
                 setattr(module, name, _memoised(value))
@@ -162,8 +161,6 @@ class Renderer:
         if producer is not None:
             return producer(dict(page.context), self.config)
         try:
-            if not self._macros_reused:
-                self._reuse_macro_output()
             template = self.env.get_template(page.template)
             context = {key: Markup(self.html_for(value.digest)) if isinstance(value, HtmlRef) else value
                        for key, value in page.context.items()}

@@ -39,8 +39,8 @@ from operator import rshift
 
 from .content import content_hash as file_digest  # the digest the build's manifest keeps for output files
 from .models import Page, Post, Procedure, Rendered
-from .plan import BuildOptions, card_for
-from .site import Site, is_shown
+from .plan import BuildOptions, card_for, shown_with, visible_posts
+from .site import Site
 from .text import fold, html_text, nfc
 
 INDEX_DIR = "tim-kiem/chi-muc"
@@ -137,17 +137,12 @@ def _procedure_text(proc: Procedure) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def is_indexed(doc: Page | Procedure | Post, options: BuildOptions) -> bool:
-    """Whether the index holds ``doc``: every document the build publishes."""
-    return is_shown(doc, options.now, options.drafts, options.future)
-
-
 def indexed_documents(site: Site, options: BuildOptions) -> list[Page | Procedure | Post]:
     """The documents the index holds, in index order: pages, procedures, then posts oldest
     first, so that a new post only appends (document numbers of the others stay the same)."""
-    pages = [p for p in site.pages if is_indexed(p, options)]
-    procedures = [p for p in site.procedures if is_indexed(p, options)]
-    return [*pages, *procedures, *reversed([p for p in site.posts if is_indexed(p, options)])]
+    pages = [p for p in site.pages if shown_with(p, options)]
+    procedures = [p for p in site.procedures if shown_with(p, options)]
+    return [*pages, *procedures, *reversed(visible_posts(site.posts, options))]
 
 
 def search_doc(doc: Page | Procedure | Post, rendered: Mapping[str, Rendered], options: BuildOptions) -> SearchDoc:

@@ -15,10 +15,9 @@ from .content import content_hash
 from .mdrender import RENDERER_VERSION
 from .models import Document, Rendered
 from .output import folder_id
-from .plan import BuildOptions
+from .plan import BuildOptions, shown_with
 from .publish import manifest_key
-from .search import (DocTerms, IndexPatch, doc_terms, indexed_documents, is_indexed, patch_index, search_doc,
-                     sized_index_files)
+from .search import DocTerms, IndexPatch, doc_terms, indexed_documents, patch_index, search_doc, sized_index_files
 from .site import Site
 from .sources import stable_hash, tool_version
 from .workers import Background, map_indices
@@ -114,7 +113,7 @@ class TermsWithMarkdown:
         self._settings, self._options, self._cached = search_settings(config), options, cached
 
     def __call__(self, doc: Document, rendered: Rendered) -> list[tuple[str, TermsRow]]:
-        if not is_indexed(doc, self._options):
+        if not shown_with(doc, self._options):  # the index holds what the build publishes
             return []
         key = search_key(self._settings, doc)
         if key in self._cached:

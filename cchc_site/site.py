@@ -30,7 +30,6 @@ class Site:
     indices: tuple[IndexEntry, ...]
 
 
-
 def is_shown(doc: Document, now: datetime, drafts: bool = False, future: bool = False) -> bool:
     """Whether a build publishes ``doc``: drafts only with ``drafts``, posts dated after ``now``
     only with ``future``."""
