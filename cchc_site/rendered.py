@@ -119,7 +119,7 @@ class ConvertWhileParsing:
                  terms: Callable[[Document, Rendered], list[Any]] | None = None) -> None:
         self._base_path, self._stored, self._terms = base_path, stored, terms
 
-    def make(self, doc: Document) -> tuple[str, Rendered, list[Any]] | None:
+    def __call__(self, doc: Document) -> tuple[str, Rendered, list[Any]] | None:
         key = markdown_key(doc.digest, self._base_path)
         if key in self._stored:
             return None

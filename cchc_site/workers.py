@@ -11,7 +11,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Generic, Protocol, Sequence, TypeVar
+from typing import Any, Callable, Generic, Sequence, TypeVar
 
 from .config import SiteConfig
 from .content import SourceEntry, content_hash, source_from_bytes
@@ -40,12 +40,10 @@ def parse_entry(site_dir: Path, entry: SourceEntry, config: SiteConfig, static_f
     return Parsed(entry.path, content_hash(data), result, warnings)
 
 
-class AlongParse(Protocol):
-    """Work on a parsed document (its Markdown body still in hand) done in the parsing worker:
-    the build converts the Markdown there instead of reading every file a second time."""
-
-    def make(self, doc: Any) -> Any:
-        """In the worker; the result travels back to the main process (None: nothing)."""
+# Work on a parsed document (its Markdown body still in hand) done in the parsing worker: the
+# build converts the Markdown there instead of reading every file a second time.  Its result
+# travels back to the main process (None: nothing).
+AlongParse = Callable[[Document], Any]
 
 
 def _parse_chunk(entries: list[SourceEntry]) -> list[tuple[bytes, Any]]:
@@ -58,7 +56,7 @@ def _parse_chunk(entries: list[SourceEntry]) -> list[tuple[bytes, Any]]:
         if isinstance(item.result, list):
             out.append((encode_parsed(item), None))
         else:
-            made = along.make(item.result) if along is not None else None
+            made = along(item.result) if along is not None else None
             out.append((encode_parsed(replace(item, result=slim(item.result))), made))
     return out
 

@@ -80,7 +80,11 @@ def test_background_work_gives_its_result_or_its_error() -> None:
     with pytest.raises(RuntimeError, match="ValueError: hỏng"):
         workers.Background(fails).result()
     slow = workers.Background(lambda: __import__("time").sleep(30))
-    slow.stop()  # returns at once: the child is ended
+    process = slow._process
+    started = __import__("time").monotonic()
+    slow.stop()
+    assert __import__("time").monotonic() - started < 10  # the child is ended, not waited for
+    assert process is None or not process.is_alive()
     inline = workers.Background(lambda: os.getpid(), fork=False)
     assert inline.result() == parent
 
