@@ -11,6 +11,7 @@ import ctypes.util
 import os
 import shutil
 import sys
+from typing import Iterable
 from pathlib import Path
 
 from .errors import SiteError
@@ -145,15 +146,50 @@ def copy_file(root: Path, rel: str, source: Path) -> None:
     shutil.copyfile(source, path)
 
 
-def link_or_copy(root: Path, rel: str, source: Path) -> None:
-    """Reuse an unchanged file of the previous output (a hard link costs no copy)."""
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.unlink(missing_ok=True)
+def link_or_copy(root: Path, rel: str, source: str | Path) -> None:
+    """Reuse an unchanged file of the previous output (a hard link costs no copy).  The usual
+    case first, in one system call: its folder is there and the file is not."""
+    path = os.path.join(root, rel)
+    try:
+        os.link(source, path)
+        return
+    except FileNotFoundError:
+        if not os.path.exists(source):
+            raise
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+    except FileExistsError:
+        os.unlink(path)
+    except OSError:  # no hard links here (another file system, FAT): a copy
+        shutil.copyfile(source, path)
+        return
     try:
         os.link(source, path)
     except OSError:
         shutil.copyfile(source, path)
+
+
+def folder_levels(rels: Iterable[str]) -> list[list[str]]:
+    """Every folder that files ``rels`` need, grouped by depth (parents in an earlier group), so
+    that each group can be made in any order, or at once."""
+    folders: set[str] = set()
+    for rel in rels:
+        folder = os.path.dirname(rel)
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = os.path.dirname(folder)
+    levels: dict[int, list[str]] = {}
+    for folder in sorted(folders):
+        levels.setdefault(folder.count("/"), []).append(folder)
+    return [levels[depth] for depth in sorted(levels)]
+
+
+def make_folders(root: Path, folders: Iterable[str]) -> None:
+    """Make ``folders`` under ``root`` (their parents exist); one system call each."""
+    for folder in folders:
+        try:
+            os.mkdir(os.path.join(root, folder))
+        except FileExistsError:
+            pass
 
 
 def new_staging(output: Path) -> Path:

@@ -12,11 +12,15 @@ import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, Mapping
 
 from .cache import Cache
-from .output import discard, folder_id, link_or_copy, mark_folder, new_staging, remove_file, spare_dir, swap_in
+from .output import (discard, folder_id, folder_levels, link_or_copy, make_folders, mark_folder, new_staging, remove_file,
+                     spare_dir, swap_in)
+
+LINK_THREADS = 4  # link and mkdir wait on the file system, not on Python
 
 Producer = Callable[[Path, set[str]], None]  # (folder, files to make there) -> writes them; raises on failure
 
@@ -75,7 +79,7 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
     make = {rel for rel in stale if rel not in reusable}
     try:
         produce(work, make)
-        link_unchanged(output_dir, work, from_live)
+        link_unchanged(output_dir, work, from_live, fresh=work != spare)
         swap_in(work, output_dir, keep_old_as=spare if live else None)
     except BaseException:
         if work != spare:
@@ -88,18 +92,28 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
     return Published(len(make), False, new_id)
 
 
-def link_unchanged(output_dir: Path, staging: Path, rels: list[str]) -> None:
-    """Hard-link the files that did not change from the previous output (threads overlap the syscalls)."""
+def link_unchanged(output_dir: Path, staging: Path, rels: list[str], fresh: bool) -> None:
+    """Hard-link the files that did not change from the previous output.  In a ``fresh`` folder
+    their folders are made first, level by level, so that each file costs one system call;
+    threads overlap the system calls."""
     if not rels:
         return
+    source = str(output_dir)
 
     def link(part: list[str]) -> None:
         for rel in part:
-            link_or_copy(staging, rel, output_dir / rel)
+            link_or_copy(staging, rel, os.path.join(source, rel))
 
     if len(rels) < 64:
         link(rels)
         return
-    size = max(1, len(rels) // 4 + 1)
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(link, [rels[i:i + size] for i in range(0, len(rels), size)]))
+    with ThreadPoolExecutor(max_workers=LINK_THREADS) as pool:
+        if fresh:
+            for level in folder_levels(rels):
+                list(pool.map(partial(make_folders, staging), _split(level, LINK_THREADS)))
+        list(pool.map(link, _split(rels, LINK_THREADS)))
+
+
+def _split(items: list[str], parts: int) -> list[list[str]]:
+    size = max(1, len(items) // parts + 1)
+    return [items[i:i + size] for i in range(0, len(items), size)]

@@ -438,3 +438,39 @@ def test_search_terms_made_with_the_markdown_equal_those_made_from_cached_html(t
     build(site, tmp_path / "moved", *other)
     build(site, tmp_path / "moved-clean", "--clean", *other)
     assert tree(tmp_path / "moved") == tree(tmp_path / "moved-clean")
+
+
+def test_folder_levels_put_parents_before_children() -> None:
+    from cchc_site.output import folder_levels
+    levels = folder_levels(["trang/10/index.html", "a/b/c/index.html", "a/x.html", "top.html", "d/e/f.txt"])
+    assert levels == [["a", "d", "trang"], ["a/b", "d/e", "trang/10"], ["a/b/c"]]
+    assert folder_levels(["index.html"]) == []
+
+
+@pytest.mark.parametrize("fresh", [True, False])
+def test_unchanged_files_are_linked_not_copied(tmp_path: Path, fresh: bool) -> None:
+    """The first edit after a full build links every unchanged file into a fresh folder (its
+    folders made level by level); a spare being updated may already hold an older file."""
+    from cchc_site.publish import link_unchanged
+    live, work = tmp_path / "live", tmp_path / "work"
+    rels = [f"tin-tuc/2021/{m:02d}/bai-{i}/index.html" for m in range(1, 13) for i in range(8)] + ["index.html"]
+    for rel in rels:
+        (live / rel).parent.mkdir(parents=True, exist_ok=True)
+        (live / rel).write_text(rel, encoding="utf-8")
+    work.mkdir()
+    if not fresh:  # an older version of one file, and its folder, already there
+        (work / rels[0]).parent.mkdir(parents=True)
+        (work / rels[0]).write_text("cũ", encoding="utf-8")
+    link_unchanged(live, work, rels, fresh=fresh)
+    for rel in rels:
+        assert os.path.samefile(live / rel, work / rel), rel
+    assert (work / rels[0]).read_text(encoding="utf-8") == rels[0]
+    assert sorted(p.relative_to(work).as_posix() for p in work.rglob("*") if p.is_file()) == sorted(rels)
+
+
+def test_linking_a_file_that_is_gone_fails(tmp_path: Path) -> None:
+    """A missing source is an error, not a new empty folder."""
+    from cchc_site.output import link_or_copy
+    with pytest.raises(FileNotFoundError):
+        link_or_copy(tmp_path, "a/b/index.html", str(tmp_path / "khong-co.html"))
+    assert not (tmp_path / "a").exists()
