@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import filecmp
 import os
 import shutil
 import sys
@@ -98,7 +99,9 @@ def swap_in(work: Path, output: Path, keep_old_as: Path | None = None) -> None:
             os.replace(output, old)
             os.replace(work, output)
         if keep_old_as is not None and old != keep_old_as:
-            if keep_old_as.exists():
+            if keep_old_as.is_symlink() or keep_old_as.is_file():
+                keep_old_as.unlink()
+            elif keep_old_as.exists():
                 shutil.rmtree(keep_old_as)
             os.replace(old, keep_old_as)
         elif keep_old_as is None:
@@ -124,8 +127,9 @@ def remove_file(root: Path, rel: str) -> None:
 
 
 def write_file(root: Path, rel: str, data: bytes) -> None:
-    """Write a new file.  An existing one is unlinked first: it may be a hard link shared
-    with the live output, which must never change under its readers."""
+    """Make ``root/rel`` hold ``data``.  An existing file with the same bytes is kept; another
+    is unlinked first: it may be a hard link shared with the live output, which must never
+    change under its readers."""
     path = os.path.join(root, rel)
     try:  # the usual case first: a new file in a fresh folder (one system call, not three)
         handle = open(path, "xb")
@@ -133,17 +137,79 @@ def write_file(root: Path, rel: str, data: bytes) -> None:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         handle = open(path, "xb")
     except FileExistsError:
+        if same_bytes(path, data):
+            return
         os.unlink(path)
         handle = open(path, "xb")
     with handle:
         handle.write(data)
 
 
+def same_bytes(path: str, data: bytes) -> bool:
+    """Whether the file at ``path`` holds exactly ``data`` (False when it cannot be read)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(data) + 1) == data
+    except OSError:
+        return False
+
+
+def clear_strays(root: Path, wanted: Iterable[str]) -> None:
+    """Remove from ``root`` every file and folder that no file of ``wanted`` is or needs (the
+    folder's marker stays): an old folder reused for a new build then holds nothing else."""
+    keep = set(wanted) | {MARKER}
+    folders = {folder for level in folder_levels(keep) for folder in level}
+    top = str(root)
+    for current, dirs, files in os.walk(top, topdown=False):
+        rel_dir = os.path.relpath(current, top).replace(os.sep, "/")
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(current, d))]:
+            if prefix + name not in keep:
+                os.unlink(os.path.join(current, name))
+        if prefix and rel_dir not in folders:
+            try:
+                os.rmdir(current)
+            except OSError:
+                shutil.rmtree(current, ignore_errors=True)
+
+
 def copy_file(root: Path, rel: str, source: Path) -> None:
+    """Copy ``source`` to ``root/rel``; a file already there with the same bytes is kept."""
     path = root / rel
+    if path.is_file() and not path.is_symlink() and _same_file_bytes(source, path):
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     shutil.copyfile(source, path)
+
+
+def _same_content(a: str | Path, b: str) -> bool:
+    """Whether two files are one (hard links) or hold the same bytes."""
+    try:
+        first, second = os.stat(a), os.stat(b)
+        if os.path.samestat(first, second):
+            return True
+        if first.st_size != second.st_size:
+            return False
+        return _read(a, first.st_size) == _read(b, first.st_size)
+    except OSError:
+        return False
+
+
+def _read(path: str | Path, size: int) -> bytes:
+    """The first ``size`` + 1 bytes of a file (no buffered file object: this runs per file)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        return os.read(fd, size + 1)
+    finally:
+        os.close(fd)
+
+
+def _same_file_bytes(a: Path, b: Path) -> bool:
+    try:
+        return a.stat().st_size == b.stat().st_size and filecmp.cmp(a, b, shallow=False)
+    except OSError:
+        return False
 
 
 def link_or_copy(root: Path, rel: str, source: str | Path) -> None:
@@ -157,7 +223,9 @@ def link_or_copy(root: Path, rel: str, source: str | Path) -> None:
         if not os.path.exists(source):
             raise
         os.makedirs(os.path.dirname(path), exist_ok=True)
-    except FileExistsError:
+    except FileExistsError:  # a folder reused for a new build may hold it already
+        if _same_content(source, path):
+            return
         os.unlink(path)
     except OSError:  # no hard links here (another file system, FAT): a copy
         shutil.copyfile(source, path)
@@ -206,7 +274,10 @@ def mark_folder(folder: Path) -> None:
     """Write the folder's marker anew: a new file, so a new :func:`folder_id` (whatever was
     recorded under the old id is void from now on).  The bytes stay the same, so two builds of
     the same content give the same files."""
-    write_file(folder, MARKER, MARKER_TEXT)
+    fresh = folder / (MARKER + ".new")  # made while the old marker exists: its inode cannot be reused
+    fresh.unlink(missing_ok=True)
+    write_file(folder, fresh.name, MARKER_TEXT)
+    os.replace(fresh, folder / MARKER)
 
 
 def folder_id(folder: Path) -> str | None:

@@ -9,7 +9,6 @@ swapped in.  The manifests in the cache say what each folder holds.
 from __future__ import annotations
 
 import os
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -17,8 +16,8 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from .cache import Cache
-from .output import (discard, folder_id, folder_levels, link_or_copy, make_folders, mark_folder, new_staging, remove_file,
-                     spare_dir, swap_in)
+from .output import (clear_strays, discard, folder_id, folder_levels, link_or_copy, make_folders, mark_folder,
+                     new_staging, remove_file, spare_dir, swap_in)
 
 LINK_THREADS = 4  # link and mkdir wait on the file system, not on Python
 
@@ -59,12 +58,17 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
     spare_key = output_key + "#spare"
     spare = spare_dir(output_dir)
     previous = cache.manifest(spare_key, folder_id(spare)) if live else None
-    if previous is None:
-        # First build, or no trustworthy spare: a fresh folder, unchanged files linked from the live output.
-        if spare.exists():
-            shutil.rmtree(spare)
+    have: dict[str, str] = {}
+    if previous is None and spare.is_dir() and not spare.is_symlink():
+        # A spare no record describes (the output before a --clean build, or a build that was
+        # stopped): reused as it is, not deleted and made again (on a large site both cost seconds
+        # of file system work).  Everything is written into it; files already right are kept.
+        work = spare
+        mark_folder(work)
+        clear_strays(work, wanted)
+    elif previous is None:
+        # First build: a fresh folder, unchanged files linked from the live output.
         work = new_staging(output_dir)
-        have: dict[str, str] = {}
     else:
         # Update the spare (the output before the live one) to the wanted state, then swap.  Its
         # marker changes first: a build stopped half way leaves a spare no record describes.
@@ -79,8 +83,8 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
     make = {rel for rel in stale if rel not in reusable}
     try:
         produce(work, make)
-        link_unchanged(output_dir, work, from_live, fresh=work != spare)
-        swap_in(work, output_dir, keep_old_as=spare if live else None)
+        link_unchanged(output_dir, work, from_live, fresh=not have and work != spare)
+        swap_in(work, output_dir, keep_old_as=spare)  # the old output is the next build's spare
     except BaseException:
         if work != spare:
             discard(work)

@@ -474,3 +474,54 @@ def test_linking_a_file_that_is_gone_fails(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         link_or_copy(tmp_path, "a/b/index.html", str(tmp_path / "khong-co.html"))
     assert not (tmp_path / "a").exists()
+
+
+def test_clean_over_an_existing_output_keeps_it_as_the_spare_and_reuses_it_exactly(tmp_path: Path) -> None:
+    """``--clean`` keeps the output it replaces as the spare instead of deleting it (seconds of file
+    system work on a large site); the next build writes into that folder, which no record describes:
+    files already right are kept, everything else is written, and strays go."""
+    site = make_site(tmp_path / "site")
+    output, spare = site / "output", site / ".output.cchc-spare"
+    build(site, output)
+    old_page = (output / "tin-tuc/2021/02/bai-2-3/index.html").read_text(encoding="utf-8")
+    CHANGES["post edited"](site)
+    build(site, output, "--clean")
+    assert (spare / "tin-tuc/2021/02/bai-2-3/index.html").read_text(encoding="utf-8") == old_page
+    assert "Đoạn đã sửa" in (output / "tin-tuc/2021/02/bai-2-3/index.html").read_text(encoding="utf-8")
+    # what no record can know about: a stray file, a stray folder, a file with other bytes
+    (spare / "rac").mkdir()
+    (spare / "rac/tep.html").write_text("rác", encoding="utf-8")
+    (spare / "thu-muc-rong/con").mkdir(parents=True)
+    (spare / "404.html").write_text("khác", encoding="utf-8")
+    unchanged = (spare / "gioi-thieu/index.html").stat().st_ino
+    CHANGES["post added"](site)
+    build(site, output, "--clean")
+    assert (output / "gioi-thieu/index.html").stat().st_ino == unchanged  # kept, not written again
+    assert not (output / "rac").exists() and not (output / "thu-muc-rong").exists()
+    assert "khác" not in (output / "404.html").read_text(encoding="utf-8")
+    CHANGES["title edited"](site)
+    build(site, output)  # the spare (the output before) has no record either
+    assert_same_as_full(site, tmp_path)
+
+
+def test_writing_keeps_equal_bytes_and_never_changes_a_shared_file(tmp_path: Path) -> None:
+    from cchc_site.output import write_file
+    write_file(tmp_path, "a/b.html", b"cu")
+    os.link(tmp_path / "a/b.html", tmp_path / "live.html")  # shared with "the live output"
+    inode = (tmp_path / "a/b.html").stat().st_ino
+    write_file(tmp_path, "a/b.html", b"cu")
+    assert (tmp_path / "a/b.html").stat().st_ino == inode
+    write_file(tmp_path, "a/b.html", b"moi")
+    assert (tmp_path / "a/b.html").read_bytes() == b"moi"
+    assert (tmp_path / "live.html").read_bytes() == b"cu"
+    write_file(tmp_path, "a/b.html", b"mo")  # a prefix of what is there is not the same
+    assert (tmp_path / "a/b.html").read_bytes() == b"mo"
+
+
+def test_marking_a_folder_again_gives_it_a_new_id(tmp_path: Path) -> None:
+    """The marker's bytes never change, but records about a folder must not survive a re-mark."""
+    from cchc_site.output import folder_id, mark_folder
+    mark_folder(tmp_path)
+    first = folder_id(tmp_path)
+    mark_folder(tmp_path)
+    assert first is not None and folder_id(tmp_path) not in (None, first)
