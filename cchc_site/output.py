@@ -159,18 +159,19 @@ def clear_strays(root: Path, wanted: Iterable[str]) -> None:
     folder's marker stays): an old folder reused for a new build then holds nothing else."""
     keep = set(wanted) | {MARKER}
     folders = {folder for level in folder_levels(keep) for folder in level}
-    top = str(root)
-    for current, dirs, files in os.walk(top, topdown=False):
-        rel_dir = os.path.relpath(current, top).replace(os.sep, "/")
-        prefix = "" if rel_dir == "." else rel_dir + "/"
-        for name in files + [d for d in dirs if os.path.islink(os.path.join(current, d))]:
-            if prefix + name not in keep:
-                os.unlink(os.path.join(current, name))
-        if prefix and rel_dir not in folders:
-            try:
-                os.rmdir(current)
-            except OSError:
-                shutil.rmtree(current, ignore_errors=True)
+    stack = [(str(root), "")]
+    while stack:  # os.scandir, no os.walk: one call per folder, no path arithmetic per file
+        current, prefix = stack.pop()
+        with os.scandir(current) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if rel in folders:
+                        stack.append((entry.path, rel + "/"))
+                    else:
+                        shutil.rmtree(entry.path, ignore_errors=True)
+                elif rel not in keep or entry.is_symlink():  # a build never makes links to elsewhere
+                    os.unlink(entry.path)
 
 
 def copy_file(root: Path, rel: str, source: Path) -> None:

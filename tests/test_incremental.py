@@ -493,12 +493,15 @@ def test_clean_over_an_existing_output_keeps_it_as_the_spare_and_reuses_it_exact
     (spare / "rac/tep.html").write_text("rác", encoding="utf-8")
     (spare / "thu-muc-rong/con").mkdir(parents=True)
     (spare / "404.html").write_text("khác", encoding="utf-8")
+    (spare / "index.html").unlink()
+    (spare / "index.html").symlink_to(output / "index.html")  # the same bytes, but through a link
     unchanged = (spare / "gioi-thieu/index.html").stat().st_ino
     CHANGES["post added"](site)
     build(site, output, "--clean")
     assert (output / "gioi-thieu/index.html").stat().st_ino == unchanged  # kept, not written again
     assert not (output / "rac").exists() and not (output / "thu-muc-rong").exists()
     assert "khác" not in (output / "404.html").read_text(encoding="utf-8")
+    assert not (output / "index.html").is_symlink()
     CHANGES["title edited"](site)
     build(site, output)  # the spare (the output before) has no record either
     assert_same_as_full(site, tmp_path)
