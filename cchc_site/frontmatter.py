@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from .errors import SiteError
-from .simpleyaml import load_simple_yaml
+from .simpleyaml import KeyRows, read_simple_yaml
 
 try:  # the C loader is ~7x faster
     _BaseLoader: type = yaml.CSafeLoader
@@ -49,6 +49,7 @@ _SMART_START = re.compile(_SMART_VALUE.pattern.split("(?P<open>")[0]
                           + r"(?P<open>[“”„‟‘’‚‛])(?P<value>[^\n]*?)(?P<close>)(?P<tail>[ \t]*)$")
 _DOUBLE_SMART = "“”„‟"
 _SINGLE_SMART = "‘’‚‛"
+_ANY_SMART = re.compile(f"[{_DOUBLE_SMART}{_SINGLE_SMART}]")
 _BLOCK_SCALAR = re.compile(r"(?:^|[:\-][ \t]+)[|>][0-9+\-]*[ \t]*(?:#.*)?$")
 
 
@@ -88,9 +89,11 @@ def normalise_yaml(yaml_text: str) -> str:
 
     The number of lines never changes, so error lines stay right.
     """
-    text = _TAB_AFTER_COLON.sub(lambda m: m.group(1) + " ", yaml_text)
-    text = _TAB_AFTER_DASH.sub(lambda m: m.group(1) + " ", text)
-    if not any(ch in text for ch in _DOUBLE_SMART + _SINGLE_SMART):
+    text = yaml_text
+    if "\t" in text:
+        text = _TAB_AFTER_COLON.sub(lambda m: m.group(1) + " ", text)
+        text = _TAB_AFTER_DASH.sub(lambda m: m.group(1) + " ", text)
+    if _ANY_SMART.search(text) is None:
         return text
     out: list[str] = []
     block_indent: int | None = None  # indentation of the line that opened a block scalar
@@ -176,10 +179,13 @@ def parse_front_matter(text: str, path: str, require: bool = True) -> FrontMatte
                           "các dòng như 'title: Tiêu đề' và 'date: 28/07/2021', rồi một dòng '---'.")]
     yaml_text, first_line, body, body_line = parts
     cleaned = normalise_yaml(yaml_text)
+    rows: KeyRows | None = None
     try:
-        data = load_simple_yaml(cleaned, Loader.yaml_implicit_resolvers) if cleaned.strip() else {}
-        if data is None:  # not the simple kind: PyYAML reads it (and reports its errors)
+        simple = read_simple_yaml(cleaned, Loader.yaml_implicit_resolvers) if cleaned.strip() else ({}, None)
+        if simple is None:  # not the simple kind: PyYAML reads it (and reports its errors)
             data = yaml.load(cleaned, Loader=Loader)
+        else:
+            data, rows = simple
     except yaml.YAMLError as exc:
         return [yaml_syntax_error(exc, cleaned, path, first_line)]
     if data is None:
@@ -192,10 +198,15 @@ def parse_front_matter(text: str, path: str, require: bool = True) -> FrontMatte
     if bad_keys:
         return [SiteError(path, first_line, "E003",
                           f"Khóa {bad_keys[0]!r} không phải là chữ. Mỗi dòng phải có dạng 'khóa: giá trị'.")]
-    duplicates = find_duplicate_keys(cleaned, first_line, data)
+    if rows is None:
+        duplicates = find_duplicate_keys(cleaned, first_line, data)
+        key_lines = find_key_lines(yaml_text, first_line) if not duplicates else {}
+    else:  # the simple reader saw every line: its key lines are the ones the finders would give
+        duplicates = {key: [first_line + n for n in numbers] for key, numbers in rows.items() if len(numbers) > 1}
+        key_lines = {key: first_line + numbers[0] for key, numbers in rows.items()}
     if duplicates:
         return duplicates_errors(duplicates, path)
-    return FrontMatter(data, yaml_text, first_line, body, body_line, find_key_lines(yaml_text, first_line))
+    return FrontMatter(data, yaml_text, first_line, body, body_line, key_lines)
 
 
 def yaml_syntax_error(exc: yaml.YAMLError, text: str, path: str, first_line: int) -> SiteError:

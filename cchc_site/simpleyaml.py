@@ -41,20 +41,33 @@ class _Unsure(Exception):
     """The text uses a form this reader leaves to PyYAML."""
 
 
+KeyRows = dict[str, list[int]]  # top-level key -> the 0-based lines it is written on, in order
+
+
 def load_simple_yaml(text: str, resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]]) -> dict[str, Any] | None:
     """The mapping PyYAML would read from ``text``, or None when it is not the simple kind.
 
     ``resolvers`` is the loader's ``yaml_implicit_resolvers`` (the loader in use may leave
     some out, e.g. timestamps), so plain words resolve exactly as that loader resolves them.
     """
+    read = read_simple_yaml(text, resolvers)
+    return None if read is None else read[0]
+
+
+def read_simple_yaml(text: str, resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]]
+                     ) -> tuple[dict[str, Any], KeyRows | None] | None:
+    """:func:`load_simple_yaml`'s mapping and, from the same pass, the lines of each top-level
+    key, as ``frontmatter.find_key_lines`` and ``find_duplicate_keys`` would find them.  The
+    lines are None when a list item holds a ':' (those finders read such a line as a key)."""
     if _UNUSUAL.search(text):
         return None
     data: dict[str, Any] = {}
+    rows: KeyRows | None = {}
     try:
         open_key: str | None = None  # a "key:" with nothing after it yet (a block list may follow)
         items: list[Any] | None = None
         indent = -1
-        for line in text.split("\n"):
+        for number, line in enumerate(text.split("\n")):
             stripped = line.lstrip(" ")
             if not stripped or stripped.startswith("#"):
                 continue
@@ -66,6 +79,8 @@ def load_simple_yaml(text: str, resolvers: dict[Any, list[tuple[str, re.Pattern[
                     items, indent = [], len(item.group(1))
                     data[open_key] = items
                 items.append(_value(item.group(2), resolvers, allow_flow=False))
+                if ":" in line:
+                    rows = None
                 continue
             if stripped is not line:  # an indented line that is not a list item
                 raise _Unsure
@@ -78,9 +93,11 @@ def load_simple_yaml(text: str, resolvers: dict[Any, list[tuple[str, re.Pattern[
             value = (match.group(2) or "").rstrip(" ")
             open_key, items, indent = (key, None, -1) if not value else (None, None, -1)
             data[key] = _value(value, resolvers, allow_flow=True) if value else None
+            if rows is not None:
+                rows.setdefault(key, []).append(number)
     except _Unsure:
         return None
-    return data
+    return data, rows
 
 
 def _value(value: str, resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]], allow_flow: bool) -> Any:

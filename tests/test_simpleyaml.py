@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cchc_site.frontmatter import Loader
-from cchc_site.simpleyaml import load_simple_yaml
+from cchc_site.frontmatter import find_duplicate_keys, find_key_lines, parse_front_matter
+from cchc_site.simpleyaml import load_simple_yaml, read_simple_yaml
 
 RESOLVERS = Loader.yaml_implicit_resolvers
 
@@ -117,3 +118,26 @@ def test_fast_reader_agrees_with_pyyaml(text: str) -> None:
     except yaml.YAMLError as exc:  # pragma: no cover - the assertion explains
         raise AssertionError(f"fast reader accepted what PyYAML rejects: {text!r}: {exc}") from exc
     assert typed(fast) == typed(expected), text
+
+
+@settings(max_examples=1500, deadline=None)
+@given(documents())
+def test_key_lines_read_along_equal_what_the_finders_find(text: str) -> None:
+    """The simple reader notes each key's lines as it reads; they must be what the regular
+    expressions of frontmatter.py find (first line of each key; every line of a repeated key)."""
+    read = read_simple_yaml(text, RESOLVERS)
+    if read is None or read[1] is None:
+        return
+    data, rows = read
+    assert {key: 7 + numbers[0] for key, numbers in rows.items()} == find_key_lines(text, 7), text
+    repeated = {key: [7 + n for n in numbers] for key, numbers in rows.items() if len(numbers) > 1}
+    assert repeated == find_duplicate_keys(text, 7, data), text
+
+
+def test_a_list_item_with_a_colon_leaves_key_lines_to_the_finders() -> None:
+    text = 'tags:\n  - "Quyết định: số 1"\ntitle: a\n'
+    read = read_simple_yaml(text, RESOLVERS)
+    assert read is not None and read[1] is None
+    fm = parse_front_matter(f"---\n{text}---\n\nThân.\n", "a.md")
+    assert not isinstance(fm, list) and fm.key_lines == find_key_lines(text, 2)
+    assert fm.line_of("title") == 4
