@@ -1,6 +1,8 @@
 """Dates as authors write them, and as readers read them (pure functions)."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import re
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
@@ -44,6 +46,7 @@ def impossible_reason(year: int, month: int, day: int, hour: int = 0, minute: in
     return ""
 
 
+@lru_cache(maxsize=64)
 def _offset(text: str | None) -> tzinfo | None:
     if not text:
         return None

@@ -46,8 +46,9 @@ def _term_tuple(term: Term) -> tuple[str, str, str]:
     return (term.name, term.slug, term.description)
 
 
-def encode_parsed(item: Parsed) -> bytes:
-    """``item`` as bytes that :func:`decode_parsed` turns back into an equal value."""
+def encode_parsed(item: Parsed, body: bool = True) -> bytes:
+    """``item`` as bytes that :func:`decode_parsed` turns back into an equal value (without
+    its document's Markdown body when ``body`` is False: see :func:`slim`)."""
     post = item.result
     if isinstance(post, Post) and isinstance(post.date.tzinfo, ZoneInfo) and post.date.tzinfo.key:
         d = post.date
@@ -57,10 +58,12 @@ def encode_parsed(item: Parsed) -> bytes:
             _term_tuple(post.category) if post.category else None,
             tuple(_term_tuple(t) for t in post.tags),
             post.summary, post.author, post.image, post.attachments, post.slug, post.draft, post.sample,
-            post.body, post.body_line, post.digest,
+            post.body if body else "", post.body_line, post.digest,
             tuple((w.path, w.line, w.code, w.message, w.severity) for w in item.warnings),
         )
         return _POST + marshal.dumps(fields)
+    if not body and not isinstance(post, list):
+        item = replace(item, result=slim(post))
     return _PICKLE + pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
 
 

@@ -121,11 +121,12 @@ class _Checker:
             self.error("slug", "E013", f"slug '{raw}' chứa '/', '\\' hoặc '..', sẽ trỏ ra ngoài thư mục trang. "
                                        "Chỉ dùng chữ thường không dấu, số và dấu '-'.")
             return slugify(fallback)
-        if not ascii_slug(raw):
+        slug = ascii_slug(raw)  # what slugify gives when there is a letter or digit
+        if not slug:
             self.error("slug", "E020", f"slug '{raw}' không có chữ hay số nào. Chỉ dùng chữ thường không dấu, số "
                                        "và dấu '-', ví dụ slug: ket-qua-cchc-2021.")
             return slugify(fallback)
-        return slugify(raw)
+        return slug
 
     def site_file(self, key: str, value: str, static_files: frozenset[str]) -> str:
         """A file under content/static/ as its site path (``/static/...``)."""
@@ -173,6 +174,13 @@ class _Checker:
         return found
 
 
+def _stem(path: str) -> str:
+    """``PurePosixPath(path).stem``, without making a path object for every file."""
+    name = posixpath.basename(path)
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
+
+
 @lru_cache(maxsize=8)
 def _static_lookup(static_files: frozenset[str]) -> dict[str, str]:
     """NFC, case-folded name -> name on disk, to explain near misses."""
@@ -204,7 +212,7 @@ def parse_post(fm: FrontMatter, path: str, digest: str, config: SiteConfig,
     image_text = c.text("image")
     image = c.site_file("image", image_text, static_files) if image_text else ""
     attachments = tuple(a for a in (c.site_file("attachments", a, static_files) for a in c.text_list("attachments")) if a)
-    stem = PurePosixPath(path).stem
+    stem = _stem(path)
     slug = c.slug(stem)
     post_fields: dict[str, Any] = dict(
         title=title, summary=c.text("summary"), author=c.text("author"), draft=c.boolean("draft"),
@@ -220,7 +228,7 @@ def parse_page(fm: FrontMatter, path: str, digest: str) -> Page | list[SiteError
     c = _Checker(fm, path)
     c.unknown_keys(PAGE_KEYS)
     title = c.text("title", required=True)
-    slug = c.slug(PurePosixPath(path).stem)
+    slug = c.slug(_stem(path))
     summary = c.text("summary")
     draft = c.boolean("draft")
     if c.errors:
