@@ -13,11 +13,11 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from . import __version__
 from .cache import CACHE_DIR, Cache
 from .config import SiteConfig, check_base_url, load_config
-from .content import ContentScan, SourceEntry, content_hash, load_data_files, scan_content
+from .content import ContentScan, SourceEntry, load_data_files, scan_content
 from .errors import BuildFailed, SiteError
 from .site import Document, Site, assemble_site, parse_data_files
 from .parsed import Parsed, decode_parsed
-from .workers import AlongParse, parse_all
+from .workers import AlongParse, hash_files, parse_all
 
 
 def load_valid_config(site_dir: Path, base_url: str | None = None) -> SiteConfig:
@@ -83,8 +83,9 @@ def parse_sources(site_dir: Path, config: SiteConfig, entries: Sequence[SourceEn
         else:
             misses.append(entry)
     restamped: list[tuple[str, str, bytes]] = []
-    for entry, old_hash, blob in touched:
-        value = decode_parsed(blob) if _content_hash_of(site_dir / entry.path) == old_hash else None
+    hashes = hash_files(site_dir, [entry.path for entry, _, _ in touched])
+    for (entry, old_hash, blob), new_hash in zip(touched, hashes):
+        value = decode_parsed(blob) if new_hash == old_hash else None
         if value is None:
             misses.append(entry)
         else:
@@ -128,13 +129,6 @@ def shown_warnings(parsed: Sequence[Parsed], shown: Iterable[Document]) -> list[
     """The warnings of the files whose documents are published (a draft's problems wait)."""
     paths = {doc.path for doc in shown}
     return [w for item in parsed if item.path in paths for w in item.warnings]
-
-
-def _content_hash_of(path: Path) -> str:
-    try:
-        return content_hash(path.read_bytes())
-    except OSError:
-        return ""
 
 
 def collect_site(site_dir: Path, config: SiteConfig, cache: Cache, scan: ContentScan | None = None,

@@ -124,7 +124,7 @@ def chunks(items: Sequence[T], size: int) -> list[list[T]]:
 
 def run_parallel(func: Callable[[list[T]], list[R]], items: Sequence[T], state: dict[str, Any],
                  min_items: int, chunk_size: int,
-                 consume: Callable[[list[R]], list[R]] | None = None) -> list[R]:
+                 consume: Callable[[list[R]], list[Any]] | None = None) -> list[Any]:
     """``func`` over ``items`` in a forked pool when there is enough work, else inline.
     ``consume`` sees each chunk's results as they arrive and returns what to keep (so large
     results can be stored away instead of piling up in memory)."""
@@ -133,7 +133,7 @@ def run_parallel(func: Callable[[list[T]], list[R]], items: Sequence[T], state: 
     keep = consume or (lambda part: part)
     try:
         if len(items) < min_items or not can_fork():
-            results: list[R] = []
+            results: list[Any] = []
             for part in chunks(items, chunk_size):
                 results.extend(keep(func(part)))
             return results
@@ -154,17 +154,34 @@ def parse_all(site_dir: Path, entries: list[SourceEntry], config: SiteConfig, st
     ``along`` makes of each document goes to ``keep_along``, chunk by chunk."""
     state = {"site_dir": site_dir, "config": config, "static": static, "along": along}
 
-    def keep(part: list[tuple[bytes, Any]]) -> list[tuple[bytes, Any]]:
+    def keep(part: list[tuple[bytes, Any]]) -> list[tuple[Parsed, bytes]]:
         if keep_along is not None:
             made = [m for _, m in part if m is not None]
             if made:
                 keep_along(made)
-        return [(blob, None) for blob, _ in part]
+        return [(_decoded(blob), blob) for blob, _ in part]  # while the pool parses the next chunks
 
     # Converting Markdown too makes each file worth the pool from far fewer files.
-    results = run_parallel(_parse_chunk, entries, state, min_items=60 if along is not None else 400,
-                           chunk_size=40 if along is not None and len(entries) < 4000 else 100, consume=keep)
-    return [(_decoded(blob), blob) for blob, _ in results]
+    return run_parallel(_parse_chunk, entries, state, min_items=60 if along is not None else 400,
+                        chunk_size=40 if along is not None and len(entries) < 4000 else 100, consume=keep)
+
+
+def hash_files(site_dir: Path, paths: list[str]) -> list[str]:
+    """The content hash of each file (see :func:`cchc_site.content.content_hash`; "" when it
+    cannot be read), in the pool when there are many: after a fresh clone every file's time
+    changed, and the cache is trusted file by file on these hashes."""
+    return run_parallel(_hash_chunk, paths, {"site_dir": site_dir}, min_items=1000, chunk_size=250)
+
+
+def _hash_chunk(paths: list[str]) -> list[str]:
+    site_dir = _STATE["site_dir"]
+    hashes: list[str] = []
+    for path in paths:
+        try:
+            hashes.append(content_hash(read_bytes(os.path.join(site_dir, path))))
+        except OSError:
+            hashes.append("")
+    return hashes
 
 
 def _decoded(blob: bytes) -> Parsed:

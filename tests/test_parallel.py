@@ -213,3 +213,18 @@ def test_a_build_interrupted_while_waiting_for_its_background_work_ends_the_chil
     with pytest.raises(KeyboardInterrupt):
         job.result()
     assert time.monotonic() - started < 10 and not process.is_alive()
+
+
+@pytest.mark.parametrize("count", [5, 1200])  # inline, and in the pool
+def test_files_are_hashed_like_content_hash_in_and_out_of_the_pool(tmp_path: Path, count: int) -> None:
+    """After a fresh clone every file's time changed; the cache is then trusted on these hashes."""
+    from cchc_site.content import content_hash
+    from cchc_site.workers import hash_files
+    paths = [f"content/posts/{i % 7}/bai-{i}.md" for i in range(count)]
+    for i, rel in enumerate(paths):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(f"---\ntitle: Bài {i}\n---\n\nThân {'x' * (i % 300)}.\n".encode())
+    (tmp_path / paths[3]).unlink()  # gone since it was listed
+    expected = [content_hash((tmp_path / rel).read_bytes()) if (tmp_path / rel).exists() else "" for rel in paths]
+    assert hash_files(tmp_path, paths) == expected
+    assert expected[3] == "" and len(set(expected)) == count
