@@ -36,8 +36,8 @@ from .rendered import ConvertWhileParsing, KeepConverted, RenderedStore, markdow
 from .searchfiles import (FINGERPRINT_PREFIX, IndexedDocuments, TermStore, cached_search_files, edited_search_files,
                           indexed_with_keys, load_search_state, record_search_state)
 from .site import Site, is_shown, shown_documents
-from .sources import (cached_parses, collect_site, load_valid_config, open_cache, parse_sources, shown_warnings,
-                      tool_version)
+from .sources import (cached_parses, collect_site, load_valid_config, open_cache, parse_sources, read_quota_line,
+                      shown_warnings, tool_version)
 from .sources import stable_hash as _hash
 from .workers import Background, render_all
 
@@ -105,10 +105,10 @@ def load_site(site_dir: Path, options: BuildOptions, base_url: str | None, enfor
                                    held=kept.held)
     quota = compute_quota(site.posts, config.quota, options.now) if config.quota else None
     if quota is not None and enforce_quota:
-        problems += check_quota(quota, config.path)
+        problems += check_quota(quota, config.path, read_quota_line(site_dir))
     errors = only_errors(problems)
     if errors:
-        raise BuildFailed(errors)
+        raise BuildFailed(errors, quota)
     warnings = tuple(sorted(set(p for p in problems if p.severity == "warning")))
     return LoadedSite(site, rendered, quota, warnings, indexed, terms, rendered.converted or kept.count > 0)
 
@@ -299,7 +299,7 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
         loaded = load_site(site_dir, options, base_url, enforce_quota, cache, scan)
     except BuildFailed as failed:
         # Report template syntax errors in the same run as content errors: all problems at once.
-        raise BuildFailed([*failed.errors, *template_syntax_errors(site_dir, options)]) from None
+        raise BuildFailed([*failed.errors, *template_syntax_errors(site_dir, options)], failed.quota) from None
     site = loaded.site
     config = site.config
     menu = default_menu(site)

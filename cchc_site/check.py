@@ -8,20 +8,17 @@ their modification time changed.  The speed is measured by benchmarks, not by te
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .sources import collect_site, load_valid_config, open_cache, shown_warnings
+from .sources import collect_site, load_valid_config, open_cache, read_quota_line, shown_warnings
 from .cache import Cache
-from .config import CONFIG_FILE
 from .errors import BuildFailed, SiteError
 from .models import Post
 from .quota import QuotaReport, check_quota, compute_quota
 from .site import shown_documents
 
-_QUOTA_KEY = re.compile(r"^quota[ \t]*:", re.M)
 
 
 @dataclass(frozen=True)
@@ -30,19 +27,6 @@ class CheckOutcome:
     quota: QuotaReport | None
     posts: tuple[Post, ...]  # every post, drafts and future ones included
     quota_line: int = 0  # line of 'quota:' in site.yaml (0 when unknown)
-
-
-def quota_line(config_text: str) -> int:
-    """The line of the top-level ``quota:`` key in the text of site.yaml, or 0."""
-    match = _QUOTA_KEY.search(config_text)
-    return config_text.count("\n", 0, match.start()) + 1 if match else 0
-
-
-def _read_quota_line(site_dir: Path) -> int:
-    try:
-        return quota_line((site_dir / CONFIG_FILE).read_text(encoding="utf-8-sig", errors="replace"))
-    except OSError:
-        return 0
 
 
 def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bool = True) -> CheckOutcome:
@@ -58,7 +42,7 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
         cache.close()
     problems += shown_warnings(parsed, shown_documents(site, now))
     quota = compute_quota(site.posts, config.quota, now, strict) if config.quota else None
-    line = _read_quota_line(site_dir) if config.quota else 0
+    line = read_quota_line(site_dir) if config.quota else 0
     if quota is not None:
         problems += check_quota(quota, config.path, line)
     return CheckOutcome(tuple(sorted(set(problems))), quota, site.posts, line)

@@ -73,6 +73,7 @@ def _config_tz(site: Path):  # noqa: ANN202
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build_site
     from .plan import BuildOptions
+    from .quota import QuotaReport
     from .reports import format_quota_text
 
     site = _site_dir(args)
@@ -90,9 +91,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     except BuildFailed as failed:
         shown = list(failed.errors)
         if any(e.code == "E060" for e in failed.errors):
-            from .check import run_check
-            quota = run_check(site, now).quota  # front matter only: cheap, and works beside other errors
-            if quota is not None:
+            quota = failed.quota  # the report the build enforced
+            if isinstance(quota, QuotaReport):
                 print(format_quota_text(quota), file=sys.stderr)
                 print(file=sys.stderr)
                 shown = [e for e in failed.errors if e.code != "E060"]  # the report above says it all

@@ -29,8 +29,9 @@ class SiteError:
 class BuildFailed(Exception):
     """Raised at the edge when validation found problems; carries all of them."""
 
-    def __init__(self, errors: Iterable[SiteError]) -> None:
+    def __init__(self, errors: Iterable[SiteError], quota: object = None) -> None:
         self.errors: tuple[SiteError, ...] = tuple(sorted(set(errors)))
+        self.quota = quota  # the quota report (quota.QuotaReport) when the build got that far
         super().__init__(f"{len(self.errors)} lỗi")
 
 

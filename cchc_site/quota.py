@@ -5,6 +5,7 @@ Pure: the clock (``now``) is passed in.
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Literal
@@ -131,6 +132,15 @@ def compute_quota(posts: Iterable[Post], quota: QuotaConfig, now: datetime, stri
             status = "short"
         statuses.append(MonthStatus(month, count, quota.min_posts, status, month_posts, reason, days_left))
     return QuotaReport(now, quota.min_posts, tuple(statuses))
+
+
+_QUOTA_KEY = re.compile(r"^quota[ \t]*:", re.M)
+
+
+def quota_line(config_text: str) -> int:
+    """The line of the top-level ``quota:`` key in the text of site.yaml, or 0."""
+    match = _QUOTA_KEY.search(config_text)
+    return config_text.count("\n", 0, match.start()) + 1 if match else 0
 
 
 def check_quota(report: QuotaReport, config_path: str = "site.yaml", line: int = 0) -> list[SiteError]:

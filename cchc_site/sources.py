@@ -12,12 +12,21 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from . import __version__
 from .cache import CACHE_DIR, Cache
-from .config import SiteConfig, check_base_url, load_config
+from .config import CONFIG_FILE, SiteConfig, check_base_url, load_config
 from .content import ContentScan, SourceEntry, load_data_files, scan_content
 from .errors import BuildFailed, SiteError
 from .site import Document, Site, assemble_site, parse_data_files
 from .parsed import Parsed, decode_parsed
+from .quota import quota_line
 from .workers import AlongParse, hash_files, parse_all
+
+
+def read_quota_line(site_dir: Path) -> int:
+    """The line of ``quota:`` in the site's site.yaml (0 when unknown): quota errors point at it."""
+    try:
+        return quota_line((site_dir / CONFIG_FILE).read_text(encoding="utf-8-sig", errors="replace"))
+    except OSError:
+        return 0
 
 
 def load_valid_config(site_dir: Path, base_url: str | None = None) -> SiteConfig:

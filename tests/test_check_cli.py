@@ -424,3 +424,22 @@ def test_files_touched_but_unchanged_come_from_the_cache(tmp_path: Path, monkeyp
     changed = run_check(site, now)
     assert parsed == ["content/posts/b.md"]
     assert {p.title for p in changed.posts} == {"A", "B mới"}
+
+
+def test_a_build_stopped_by_the_quota_points_at_the_quota_line_and_carries_its_report(tmp_path: Path) -> None:
+    """E060 from a build names site.yaml and the line of ``quota:`` (like check); the report
+    printed with it is the one the build enforced (no second reading of the site)."""
+    from cchc_site.build import build_site
+    from cchc_site.errors import BuildFailed
+    from cchc_site.plan import BuildOptions
+    from cchc_site.quota import QuotaReport
+    site = site_with(tmp_path, {"a": post("A", "2021-08-02"), "b": post("B", "2021-08-20"),
+                                "c": post("C", "2021-09-03")})
+    lines = (site / "site.yaml").read_text(encoding="utf-8").split("\n")
+    line = 1 + next(i for i, text in enumerate(lines) if text.startswith("quota:"))
+    with pytest.raises(BuildFailed) as failed:
+        build_site(site, site / "output", BuildOptions(now=datetime(2021, 10, 5, 12, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))))
+    shortfalls = [e for e in failed.value.errors if e.code == "E060"]
+    assert shortfalls and all(e.path.endswith("site.yaml") and e.line == line > 0 for e in shortfalls)
+    assert isinstance(failed.value.quota, QuotaReport)
+    assert [m.key for m in failed.value.quota.short_months] == ["2021-09"]
