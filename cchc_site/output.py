@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import filecmp
 import os
 import shutil
+import stat
 import sys
 from typing import Iterable
 from pathlib import Path
@@ -99,10 +99,10 @@ def swap_in(work: Path, output: Path, keep_old_as: Path | None = None) -> None:
             os.replace(output, old)
             os.replace(work, output)
         if keep_old_as is not None and old != keep_old_as:
-            if keep_old_as.is_symlink() or keep_old_as.is_file():
-                keep_old_as.unlink()
-            elif keep_old_as.exists():
+            if is_plain_folder(keep_old_as):
                 shutil.rmtree(keep_old_as)
+            elif os.path.lexists(keep_old_as):  # a file or a link: removed, never followed
+                remove_link(keep_old_as)
             os.replace(old, keep_old_as)
         elif keep_old_as is None:
             shutil.rmtree(old, ignore_errors=True)
@@ -146,17 +146,109 @@ def write_file(root: Path, rel: str, data: bytes) -> None:
 
 
 def same_bytes(path: str, data: bytes) -> bool:
-    """Whether the file at ``path`` holds exactly ``data`` (False when it cannot be read)."""
+    """Whether the regular file at ``path`` holds exactly ``data`` (False when it cannot be
+    read, or is something else: a FIFO is never opened for reading and waited on)."""
+    fd = _open_regular(path)
+    if fd is None:
+        return False
     try:
-        with open(path, "rb") as handle:
-            return handle.read(len(data) + 1) == data
+        return _read_upto(fd, len(data) + 1) == data
+    finally:
+        os.close(fd)
+
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
+_CHUNK = 1 << 20
+
+
+def _open_regular(path: str | Path) -> int | None:
+    """A descriptor of the regular file at ``path``, or None (missing, unreadable, not a file)."""
+    try:
+        fd = os.open(path, _READ_FLAGS)
+    except OSError:
+        return None
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
+def _read_upto(fd: int, size: int) -> bytes:
+    """Up to ``size`` bytes, fewer only at the end of the file (one read may return less)."""
+    parts: list[bytes] = []
+    left = size
+    while left > 0:
+        part = os.read(fd, min(left, _CHUNK))
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+def _same_content(a: str | Path, b: str | Path) -> bool:
+    """Whether ``b`` is the file ``a`` (a hard link) or a regular file with the same bytes,
+    compared a chunk at a time to the end."""
+    try:
+        first, second = os.stat(a), os.lstat(b)
     except OSError:
         return False
+    if os.path.samestat(first, second):
+        return True
+    if first.st_size != second.st_size or not stat.S_ISREG(second.st_mode):
+        return False
+    fd_a, fd_b = _open_regular(a), _open_regular(b)
+    try:
+        if fd_a is None or fd_b is None:
+            return False
+        while True:
+            chunk = _read_upto(fd_a, _CHUNK)
+            if chunk != _read_upto(fd_b, _CHUNK):
+                return False
+            if not chunk:
+                return True
+    except OSError:
+        return False
+    finally:
+        for fd in (fd_a, fd_b):
+            if fd is not None:
+                os.close(fd)
+
+
+def is_plain_folder(path: Path) -> bool:
+    """A real folder: not a symbolic link, not a Windows junction (never followed)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and not _reparse_point(st)
+
+
+def _reparse_point(st: os.stat_result) -> bool:
+    return bool(getattr(st, "st_file_attributes", 0) & stat.FILE_ATTRIBUTE_REPARSE_POINT)
+
+
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    """A symbolic link, or (on Windows) a junction, which Python 3.11 reports as a folder."""
+    return entry.is_symlink() or (os.name == "nt" and _reparse_point(entry.stat(follow_symlinks=False)))
+
+
+def remove_link(path: str | Path) -> None:
+    """Remove a link itself (a link to a folder on Windows is removed as a folder)."""
+    try:
+        os.unlink(path)
+    except (IsADirectoryError, PermissionError):
+        os.rmdir(path)
 
 
 def clear_strays(root: Path, wanted: Iterable[str]) -> None:
     """Remove from ``root`` every file and folder that no file of ``wanted`` is or needs (the
-    folder's marker stays): an old folder reused for a new build then holds nothing else."""
+    folder's marker stays): an old folder reused for a new build then holds nothing else.  Links
+    are removed, never followed; anything but a regular file at a wanted name goes too.  Raises
+    OSError when something cannot be removed (the caller then starts from a fresh folder)."""
     keep = set(wanted) | {MARKER}
     folders = {folder for level in folder_levels(keep) for folder in level}
     stack = [(str(root), "")]
@@ -165,52 +257,25 @@ def clear_strays(root: Path, wanted: Iterable[str]) -> None:
         with os.scandir(current) as entries:
             for entry in entries:
                 rel = prefix + entry.name
-                if entry.is_dir(follow_symlinks=False):
+                if _is_link(entry):  # a build never makes links
+                    remove_link(entry.path)
+                elif entry.is_dir(follow_symlinks=False):
                     if rel in folders:
                         stack.append((entry.path, rel + "/"))
                     else:
-                        shutil.rmtree(entry.path, ignore_errors=True)
-                elif rel not in keep or entry.is_symlink():  # a build never makes links to elsewhere
+                        shutil.rmtree(entry.path)
+                elif rel not in keep or not entry.is_file(follow_symlinks=False):
                     os.unlink(entry.path)
 
 
 def copy_file(root: Path, rel: str, source: Path) -> None:
     """Copy ``source`` to ``root/rel``; a file already there with the same bytes is kept."""
     path = root / rel
-    if path.is_file() and not path.is_symlink() and _same_file_bytes(source, path):
+    if _same_content(source, path):
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     shutil.copyfile(source, path)
-
-
-def _same_content(a: str | Path, b: str) -> bool:
-    """Whether two files are one (hard links) or hold the same bytes."""
-    try:
-        first, second = os.stat(a), os.stat(b)
-        if os.path.samestat(first, second):
-            return True
-        if first.st_size != second.st_size:
-            return False
-        return _read(a, first.st_size) == _read(b, first.st_size)
-    except OSError:
-        return False
-
-
-def _read(path: str | Path, size: int) -> bytes:
-    """The first ``size`` + 1 bytes of a file (no buffered file object: this runs per file)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-    try:
-        return os.read(fd, size + 1)
-    finally:
-        os.close(fd)
-
-
-def _same_file_bytes(a: Path, b: Path) -> bool:
-    try:
-        return a.stat().st_size == b.stat().st_size and filecmp.cmp(a, b, shallow=False)
-    except OSError:
-        return False
 
 
 def link_or_copy(root: Path, rel: str, source: str | Path) -> None:

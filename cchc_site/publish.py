@@ -9,6 +9,7 @@ swapped in.  The manifests in the cache say what each folder holds.
 from __future__ import annotations
 
 import os
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -16,8 +17,8 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from .cache import Cache
-from .output import (clear_strays, discard, folder_id, folder_levels, link_or_copy, make_folders, mark_folder,
-                     new_staging, remove_file, spare_dir, swap_in)
+from .output import (clear_strays, discard, folder_id, folder_levels, is_plain_folder, link_or_copy, make_folders,
+                     mark_folder, new_staging, remove_file, remove_link, spare_dir, swap_in)
 
 LINK_THREADS = 4  # link and mkdir wait on the file system, not on Python
 
@@ -59,16 +60,12 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
     spare = spare_dir(output_dir)
     previous = cache.manifest(spare_key, folder_id(spare)) if live else None
     have: dict[str, str] = {}
-    if previous is None and spare.is_dir() and not spare.is_symlink():
+    if previous is None:
         # A spare no record describes (the output before a --clean build, or a build that was
-        # stopped): reused as it is, not deleted and made again (on a large site both cost seconds
-        # of file system work).  Everything is written into it; files already right are kept.
-        work = spare
-        mark_folder(work)
-        clear_strays(work, wanted)
-    elif previous is None:
-        # First build: a fresh folder, unchanged files linked from the live output.
-        work = new_staging(output_dir)
+        # stopped) is reused as it is, not deleted and made again (on a large site both cost
+        # seconds of file system work): everything is written into it, files already right are
+        # kept.  Otherwise (a first build, or a spare that cannot be cleared) a fresh folder.
+        work = _reused_spare(spare, wanted) or new_staging(output_dir)
     else:
         # Update the spare (the output before the live one) to the wanted state, then swap.  Its
         # marker changes first: a build stopped half way leaves a spare no record describes.
@@ -94,6 +91,21 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
     if live and live_id:
         cache.put_manifest(spare_key, dict(live), live_id)  # the old live folder is the spare now
     return Published(len(make), False, new_id)
+
+
+def _reused_spare(spare: Path, wanted: Mapping[str, str]) -> Path | None:
+    """``spare`` marked anew and cleared of everything ``wanted`` does not name; None when
+    there is no usable spare (then whatever is there is deleted, and errors are raised)."""
+    if is_plain_folder(spare):
+        try:
+            mark_folder(spare)
+            clear_strays(spare, wanted)
+            return spare
+        except OSError:
+            shutil.rmtree(spare)
+    elif os.path.lexists(spare):
+        remove_link(spare)
+    return None
 
 
 def link_unchanged(output_dir: Path, staging: Path, rels: list[str], fresh: bool) -> None:

@@ -528,3 +528,77 @@ def test_marking_a_folder_again_gives_it_a_new_id(tmp_path: Path) -> None:
     first = folder_id(tmp_path)
     mark_folder(tmp_path)
     assert first is not None and folder_id(tmp_path) not in (None, first)
+
+
+def _spare_after_clean(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A site built, edited and built with --clean: its old output is now a spare no record describes."""
+    site = make_site(tmp_path / "site")
+    output, spare = site / "output", site / ".output.cchc-spare"
+    build(site, output)
+    CHANGES["post edited"](site)
+    build(site, output, "--clean")
+    return site, output, spare
+
+
+def test_a_stray_folder_that_cannot_be_removed_is_never_published(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clearing the spare fails loudly inside, and the build starts from a fresh folder instead."""
+    import cchc_site.output
+    site, output, spare = _spare_after_clean(tmp_path)
+    (spare / "rac").mkdir()
+    (spare / "rac/khoa.txt").write_text("không xóa được", encoding="utf-8")
+    real_rmtree = shutil.rmtree
+
+    def stubborn(path: str | Path, *args: object, **kwargs: object) -> None:
+        if Path(path).name == "rac":
+            raise PermissionError(13, "Operation not permitted", str(path))
+        real_rmtree(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cchc_site.output.shutil, "rmtree", stubborn)
+    CHANGES["post added"](site)
+    build(site, output, "--clean")
+    monkeypatch.undo()
+    assert not (output / "rac").exists()
+    assert_same_as_full(site, tmp_path)
+
+
+@pytest.mark.parametrize("name", [".cchc-site", ".cchc-site.new"])
+def test_a_folder_in_place_of_the_marker_does_not_break_builds(tmp_path: Path, name: str) -> None:
+    site, output, spare = _spare_after_clean(tmp_path)
+    (spare / name).unlink(missing_ok=True)
+    (spare / name / "con").mkdir(parents=True)
+    CHANGES["post added"](site)
+    build(site, output, "--clean")
+    assert (output / ".cchc-site").is_file()
+    assert_same_as_full(site, tmp_path)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_in_the_spare_is_removed_not_read(tmp_path: Path) -> None:
+    """A FIFO at a wanted name would block a reader forever: it is removed like any stray."""
+    import subprocess
+    import sys
+    site, output, spare = _spare_after_clean(tmp_path)
+    (spare / "404.html").unlink()
+    os.mkfifo(spare / "404.html")
+    CHANGES["post added"](site)
+    done = subprocess.run([sys.executable, "-m", "cchc_site", "build", "--site", str(site), "--output", str(output),
+                           "--as-of", "2021-12-31", "--clean"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (output / "404.html").is_file()
+    assert_same_as_full(site, tmp_path)
+
+
+def test_files_are_compared_to_their_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One read may return fewer bytes than asked (2 GiB at most on Linux): compare them all."""
+    import cchc_site.output as out
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_bytes(b"x" * 100 + b"A")
+    b.write_bytes(b"x" * 100 + b"B")
+    real = os.read
+    monkeypatch.setattr(out.os, "read", lambda fd, n: real(fd, min(n, 64)))
+    assert not out._same_content(str(a), str(b))
+    assert out._same_content(str(a), str(a))
+    b.write_bytes(a.read_bytes())
+    assert out._same_content(str(a), str(b))
+    assert out.same_bytes(str(a), a.read_bytes()) and not out.same_bytes(str(a), b"x" * 100 + b"B")
