@@ -3,8 +3,10 @@ atomically: files whose fingerprint is unchanged are taken from the previous out
 the others are made.
 
 The folder is never changed in place: the work happens in the spare (the output before
-the live one, updated to the wanted state) or in a fresh staging folder, which is then
-swapped in.  The manifests in the cache say what each folder holds.
+the live one: updated to the wanted state when the cache describes it, else cleared of
+strays and written in full, keeping files whose bytes are already right) or in a fresh
+staging folder, which is then swapped in; the replaced output is kept as the next spare.
+The manifests in the cache say what each folder holds.
 """
 from __future__ import annotations
 
