@@ -100,9 +100,17 @@ def _render_chunk(indices: list[int]) -> list[tuple[int, bytes | SiteError | Non
         if isinstance(result, SiteError):
             out.append((i, result))
         else:
+            if _orphaned():  # the build was killed: never write into a folder another build may reuse
+                os._exit(1)
             write_file(staging, pages[i].output_path, result)
             out.append((i, None))
     return out
+
+
+def _orphaned() -> bool:
+    """True in a pool worker whose build process has died (it was killed with SIGKILL alone)."""
+    parent = _STATE.get("parent", os.getpid())
+    return os.getpid() != parent and os.getppid() != parent
 
 
 def _call_chunk(indices: list[int]) -> list[tuple[int, Any]]:
@@ -129,7 +137,7 @@ def run_parallel(func: Callable[[list[T]], list[R]], items: Sequence[T], state: 
     ``consume`` sees each chunk's results as they arrive and returns what to keep (so large
     results can be stored away instead of piling up in memory)."""
     _STATE.clear()
-    _STATE.update(state)
+    _STATE.update(state, parent=os.getpid())
     keep = consume or (lambda part: part)
     try:
         if len(items) < min_items or not can_fork():

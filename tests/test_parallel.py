@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -228,3 +230,29 @@ def test_files_are_hashed_like_content_hash_in_and_out_of_the_pool(tmp_path: Pat
     expected = [content_hash((tmp_path / rel).read_bytes()) if (tmp_path / rel).exists() else "" for rel in paths]
     assert hash_files(tmp_path, paths) == expected
     assert expected[3] == "" and len(set(expected)) == count
+
+
+def _orphan_answers(queue: Any) -> None:
+    workers._STATE["parent"] = os.getppid()
+    alive = workers._orphaned()
+    workers._STATE["parent"] = os.getppid() + 10_000_000  # a build process that is no more
+    queue.put((alive, workers._orphaned()))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="pool workers are forked")
+def test_a_worker_knows_when_its_build_was_killed() -> None:
+    """A worker whose build died (SIGKILL of the parent alone) must not write any more files: the
+    next build may be reusing that folder."""
+    import multiprocessing
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_orphan_answers, args=(queue,))
+    child.start()
+    answers = queue.get(timeout=30)
+    child.join(30)
+    assert answers == (False, True)
+    workers._STATE["parent"] = os.getpid()
+    try:
+        assert not workers._orphaned()  # the build itself, rendering without a pool
+    finally:
+        workers._STATE.clear()
