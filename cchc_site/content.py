@@ -44,6 +44,19 @@ def file_stamp(path: Path) -> str:
     return stamp_of(os.stat(path))
 
 
+def read_bytes(path: str | Path, size: int = -1) -> bytes:
+    """A file's bytes with as few system calls as can be (this runs for every file): ``size``,
+    the size the file had when it was listed, lets one read take it all."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        parts = [os.read(fd, size + 1 if size >= 0 else 1 << 16)]
+        while parts[-1]:  # until the end of the file, even if it grew since it was listed
+            parts.append(os.read(fd, 1 << 16))
+        return parts[0] if len(parts) == 2 else b"".join(parts)
+    finally:
+        os.close(fd)
+
+
 def walk_stamped(root: Path, stamps: bool = True) -> list[tuple[str, str]]:
     """``(relative POSIX path, stamp)`` of the files under ``root``, sorted by path, ignoring
     temporaries.  The stamp (size and modification time; "" without ``stamps``) changes
@@ -92,7 +105,7 @@ def content_hash(data: bytes) -> str:
 
 def load_source(site_dir: Path, path: str, kind: str) -> Source | SiteError:
     """Read one Markdown file (``path`` site-relative, as on disk)."""
-    return source_from_bytes(path, kind, (site_dir / path).read_bytes())
+    return source_from_bytes(path, kind, read_bytes(site_dir / path))
 
 
 def source_from_bytes(path: str, kind: str, data: bytes) -> Source | SiteError:
@@ -130,6 +143,11 @@ class SourceEntry:
     path: str
     kind: str
     stamp: str  # size and modification time; a changed file has a new stamp
+
+    @property
+    def size(self) -> int:
+        """The size the file had when it was listed (-1 when it was listed without a stamp)."""
+        return int(self.stamp.split(":", 1)[0]) if self.stamp else -1
 
 
 def scan_sources(site_dir: Path) -> list[SourceEntry]:
@@ -186,7 +204,7 @@ def load_body(site_dir: Path, path: str, digest: str) -> str:
     """The Markdown body of a content file (its text after the front matter), read again for
     converting it; raises SourceChanged unless the text is still the one parsed (``digest``),
     so that HTML is never stored under another text's digest."""
-    text = decode_file((site_dir / path).read_bytes(), path)
+    text = decode_file(read_bytes(site_dir / path), path)
     if isinstance(text, SiteError) or digest_text(text) != digest:
         raise SourceChanged(path)
     parts = split_front_matter(text)  # it parsed before with this very text

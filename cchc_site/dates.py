@@ -1,10 +1,9 @@
 """Dates as authors write them, and as readers read them (pure functions)."""
 from __future__ import annotations
 
-from functools import lru_cache
-
 import re
 from datetime import date, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 
 _ISO = re.compile(
     r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"

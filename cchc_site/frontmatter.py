@@ -198,14 +198,13 @@ def parse_front_matter(text: str, path: str, require: bool = True) -> FrontMatte
     if bad_keys:
         return [SiteError(path, first_line, "E003",
                           f"Khóa {bad_keys[0]!r} không phải là chữ. Mỗi dòng phải có dạng 'khóa: giá trị'.")]
-    if rows is None:
-        duplicates = find_duplicate_keys(cleaned, first_line, data)
-        key_lines = find_key_lines(yaml_text, first_line) if not duplicates else {}
-    else:  # the simple reader saw every line: its key lines are the ones the finders would give
-        duplicates = {key: [first_line + n for n in numbers] for key, numbers in rows.items() if len(numbers) > 1}
-        key_lines = {key: first_line + numbers[0] for key, numbers in rows.items()}
+    # The simple reader saw every line: its key lines are the ones the finders would give.
+    duplicates = (find_duplicate_keys(cleaned, first_line, data) if rows is None else
+                  {key: [first_line + n for n in numbers] for key, numbers in rows.items() if len(numbers) > 1})
     if duplicates:
         return duplicates_errors(duplicates, path)
+    key_lines = (find_key_lines(yaml_text, first_line) if rows is None else
+                 {key: first_line + numbers[0] for key, numbers in rows.items()})
     return FrontMatter(data, yaml_text, first_line, body, body_line, key_lines)
 
 

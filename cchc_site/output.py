@@ -250,7 +250,7 @@ def clear_strays(root: Path, wanted: Iterable[str]) -> None:
     are removed, never followed; anything but a regular file at a wanted name goes too.  Raises
     OSError when something cannot be removed (the caller then starts from a fresh folder)."""
     keep = set(wanted) | {MARKER}
-    folders = {folder for level in folder_levels(keep) for folder in level}
+    folders = needed_folders(keep)
     stack = [(str(root), "")]
     while stack:  # os.scandir, no os.walk: one call per folder, no path arithmetic per file
         current, prefix = stack.pop()
@@ -302,17 +302,22 @@ def link_or_copy(root: Path, rel: str, source: str | Path) -> None:
         shutil.copyfile(source, path)
 
 
-def folder_levels(rels: Iterable[str]) -> list[list[str]]:
-    """Every folder that files ``rels`` need, grouped by depth (parents in an earlier group), so
-    that each group can be made in any order, or at once."""
+def needed_folders(rels: Iterable[str]) -> set[str]:
+    """Every folder that files ``rels`` need (their parents, up to the top)."""
     folders: set[str] = set()
     for rel in rels:
         folder = os.path.dirname(rel)
         while folder and folder not in folders:
             folders.add(folder)
             folder = os.path.dirname(folder)
+    return folders
+
+
+def folder_levels(rels: Iterable[str]) -> list[list[str]]:
+    """:func:`needed_folders` grouped by depth (parents in an earlier group), so that each group
+    can be made in any order, or at once."""
     levels: dict[int, list[str]] = {}
-    for folder in sorted(folders):
+    for folder in sorted(needed_folders(rels)):
         levels.setdefault(folder.count("/"), []).append(folder)
     return [levels[depth] for depth in sorted(levels)]
 

@@ -82,7 +82,7 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
     make = {rel for rel in stale if rel not in reusable}
     try:
         produce(work, make)
-        link_unchanged(output_dir, work, from_live, fresh=not have and work != spare)
+        link_unchanged(output_dir, work, from_live, fresh=work != spare)
         swap_in(work, output_dir, keep_old_as=spare)  # the old output is the next build's spare
     except BaseException:
         if work != spare:

@@ -9,12 +9,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-
 from pathlib import Path
 from typing import Any, Callable, Generic, Sequence, TypeVar
 
 from .config import SiteConfig
-from .content import SourceEntry, content_hash, source_from_bytes
+from .content import SourceEntry, content_hash, read_bytes, source_from_bytes
 from .errors import SiteError
 from .links import check_unsafe_html
 from .models import Document, Rendered
@@ -28,7 +27,7 @@ _STATE: dict[str, Any] = {}
 
 
 def parse_entry(site_dir: Path, entry: SourceEntry, config: SiteConfig, static_files: frozenset[str]) -> Parsed:
-    data = read_bytes(os.path.join(site_dir, entry.path), int(entry.stamp.split(":", 1)[0] or -1))
+    data = read_bytes(os.path.join(site_dir, entry.path), entry.size)
     source = source_from_bytes(entry.path, entry.kind, data)
     if isinstance(source, SiteError):
         return Parsed(entry.path, content_hash(data), [source], ())
@@ -37,19 +36,6 @@ def parse_entry(site_dir: Path, entry: SourceEntry, config: SiteConfig, static_f
     if not isinstance(result, list):
         warnings = tuple(check_unsafe_html([result], config.security == "strict"))
     return Parsed(entry.path, content_hash(data), result, warnings)
-
-
-def read_bytes(path: str, size: int = -1) -> bytes:
-    """A file's bytes with as few system calls as can be (this runs for every file): ``size``,
-    the size the file had when it was listed, lets one read take it all."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-    try:
-        parts = [os.read(fd, size + 1 if size >= 0 else 1 << 16)]
-        while parts[-1]:  # until the end of the file, even if it grew since it was listed
-            parts.append(os.read(fd, 1 << 16))
-        return parts[0] if len(parts) == 2 else b"".join(parts)
-    finally:
-        os.close(fd)
 
 
 # Work on a parsed document (its Markdown body still in hand) done in the parsing worker: the

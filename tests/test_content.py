@@ -1,10 +1,12 @@
-"""Finding content files on disk (stat only)."""
+"""Finding content files on disk (stat only), and reading them."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from cchc_site.content import scan_sources, walk_files, walk_stamped
+import pytest
+
+from cchc_site.content import SourceEntry, read_bytes, scan_sources, walk_files, walk_stamped
 
 
 def test_walk_stamped_lists_files_sorted_with_a_stamp_that_follows_changes(tmp_path: Path) -> None:
@@ -29,3 +31,20 @@ def test_scan_sources_gives_site_paths_and_kinds(tmp_path: Path) -> None:
     (tmp_path / "content" / "pages" / "gioi-thieu.md").write_text("x", encoding="utf-8")
     found = {(e.path, e.kind) for e in scan_sources(tmp_path)}
     assert found == {("content/posts/2021/a.md", "post"), ("content/pages/gioi-thieu.md", "page")}
+
+
+@pytest.mark.parametrize("length", [0, 1, 4096, 65536, 65537, 200_000])
+def test_a_file_is_read_whole_whatever_size_was_listed(tmp_path: Path, length: int) -> None:
+    """The listed size only saves system calls: a file that grew or shrank since is read whole."""
+    data = bytes(range(256)) * (length // 256) + b"x" * (length % 256)
+    (tmp_path / "a.md").write_bytes(data)
+    for hint in (-1, 0, 3, length - 1, length, length + 10):
+        assert read_bytes(tmp_path / "a.md", hint) == data, hint
+
+
+def test_an_entry_knows_the_size_it_was_listed_with(tmp_path: Path) -> None:
+    (tmp_path / "content/posts").mkdir(parents=True)
+    (tmp_path / "content/posts/a.md").write_bytes(b"---\ntitle: A\n---\n")
+    entry, = scan_sources(tmp_path)
+    assert entry.size == 17
+    assert SourceEntry("a.md", "post", "").size == -1
