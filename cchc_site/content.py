@@ -83,18 +83,17 @@ def walk_stamped(root: Path, stamps: bool = True) -> list[tuple[str, str]]:
     return found
 
 
+_BLANK = b" \t\r\n\xef\xbb\xbf"  # white space, and the bytes of a BOM
+
+
 def decode_file(data: bytes, path: str) -> str | SiteError:
     """Decoded, normalised text of a content file, or the error explaining why not."""
-    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+    if data[:1] in _BLANK and not data.strip(_BLANK):  # (a file that starts with text is not blank)
         return SiteError(path, 1, "E012", "Tệp rỗng. Viết nội dung cho tệp hoặc xóa tệp đi.")
     decoded = decode_source(data)
     if isinstance(decoded, NotUtf8):
         return SiteError(path, decoded.line, "E011", not_utf8_message(path, decoded, data))
     return decoded.text
-
-
-def digest_text(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
 def content_hash(data: bytes) -> str:
@@ -108,14 +107,15 @@ def load_source(site_dir: Path, path: str, kind: str) -> Source | SiteError:
     return source_from_bytes(path, kind, read_bytes(site_dir / path))
 
 
-def source_from_bytes(path: str, kind: str, data: bytes) -> Source | SiteError:
+def source_from_bytes(path: str, kind: str, data: bytes, digest: str = "") -> Source | SiteError:
     """A file's bytes as a Source, or why they cannot be one.  The Source keeps ``path`` as on
     disk, so the build can read the file again; its text is normalised (NFC), and a file named
-    in NFD (as macOS writes names) gives the same URL as its NFC twin, since slugs fold."""
+    in NFD (as macOS writes names) gives the same URL as its NFC twin, since slugs fold.  Its
+    digest is the content hash of ``data`` (``digest``, when the caller has it already)."""
     result = decode_file(data, path)
     if isinstance(result, SiteError):
         return result
-    return Source(path, kind, result, digest_text(result))
+    return Source(path, kind, result, digest or content_hash(data))
 
 
 def load_site_files(site_dir: Path) -> SiteFiles:
@@ -204,8 +204,9 @@ def load_body(site_dir: Path, path: str, digest: str) -> str:
     """The Markdown body of a content file (its text after the front matter), read again for
     converting it; raises SourceChanged unless the text is still the one parsed (``digest``),
     so that HTML is never stored under another text's digest."""
-    text = decode_file(read_bytes(site_dir / path), path)
-    if isinstance(text, SiteError) or digest_text(text) != digest:
+    data = read_bytes(site_dir / path)
+    text = decode_file(data, path) if content_hash(data) == digest else None
+    if not isinstance(text, str):
         raise SourceChanged(path)
     parts = split_front_matter(text)  # it parsed before with this very text
     return parts[2] if parts else text

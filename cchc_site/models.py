@@ -20,7 +20,7 @@ class Source:
     path: str  # site-relative, POSIX separators, e.g. content/posts/2021/08/a.md
     kind: str  # "post" | "page" | "procedure"
     text: str
-    digest: str  # hash of the normalised text
+    digest: str  # content hash of the file's bytes (content.content_hash)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence
 from bisect import bisect_left
 from itertools import accumulate, repeat
-from operator import rshift
+from operator import add, rshift
 
 from .content import content_hash as file_digest  # the digest the build's manifest keeps for output files
 from .models import Page, Post, Procedure, Rendered
@@ -87,13 +87,27 @@ def words(text: str) -> list[str]:
     for piece in nfc(text).lower().split():
         if piece.isalnum():
             add(piece)
-            continue
-        stem = piece.rstrip(_TRAILING)
-        if stem.isalnum():  # what is cut off holds no digit, so no number goes on past the stem
-            add(stem)
         else:
-            out.extend(WORD.findall(piece))
+            out.extend(_piece_words(piece))
     return out
+
+
+def _piece_words(piece: str) -> Sequence[str]:
+    """The words of one space-separated piece that is not letters and digits only."""
+    stem = piece.rstrip(_TRAILING)
+    # what is cut off holds no digit, so no number goes on past the stem
+    return (stem,) if stem.isalnum() else WORD.findall(piece)
+
+
+def word_counts(text: str) -> Counter[str]:
+    """``Counter(words(text))``, faster: the pieces are counted first (in C), and only the few
+    distinct pieces that are not a word as they are get split."""
+    counts = Counter(nfc(text).lower().split())
+    for piece in [p for p in counts if not p.isalnum()]:
+        n = counts.pop(piece)
+        for word in _piece_words(piece):
+            counts[word] += n
+    return counts
 
 
 def tokens(text: str) -> list[str]:
@@ -169,7 +183,7 @@ class DocTerms:
     Depends on that document only, so the build caches it by the document's content."""
 
     row: tuple[str, str, str, str, str]  # title, url, kind, date, summary
-    joined: str  # its words as written, sorted, joined by "\n" (one string: cheap to keep, send and store)
+    joined: str  # its words as written (in the order they first appear), joined by "\n" (one string: cheap to keep, send and store)
     flags: bytes  # flags[i] belongs to the i-th word: 4 if in the title, plus the count bucket
 
     @property
@@ -190,13 +204,16 @@ _BUCKETS = {n: _bucket(n) for n in range(1, 8)}  # 8 or more: 3
 
 def doc_terms(doc: SearchDoc) -> DocTerms:
     strong = Counter(words(doc.strong))
-    counts = Counter(words(doc.body))
+    counts = word_counts(doc.body)
     counts.update(strong)
-    forms = sorted(counts)
-    flags = bytearray(map(_BUCKETS.get, map(counts.__getitem__, forms), repeat(3)))  # no Python call per word
-    for word in strong:  # a few title words
-        flags[bisect_left(forms, word)] += 4
-    return DocTerms((doc.title, doc.url, doc.kind, doc.date, doc.summary), "\n".join(forms), bytes(flags))
+    # Words in the order they first appear: the index sorts what it writes, so their order
+    # here changes nothing (and sorting them cost a quarter of the time).
+    flags = bytearray(map(_BUCKETS.get, counts.values(), repeat(3)))  # no Python call per word
+    if strong:
+        marks = dict.fromkeys(counts, 0)
+        marks.update(dict.fromkeys(strong, 4))
+        flags = bytearray(map(add, flags, marks.values()))
+    return DocTerms((doc.title, doc.url, doc.kind, doc.date, doc.summary), "\n".join(counts), bytes(flags))
 
 
 # ---------------------------------------------------------------------------

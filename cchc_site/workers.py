@@ -28,14 +28,15 @@ _STATE: dict[str, Any] = {}
 
 def parse_entry(site_dir: Path, entry: SourceEntry, config: SiteConfig, static_files: frozenset[str]) -> Parsed:
     data = read_bytes(os.path.join(site_dir, entry.path), entry.size)
-    source = source_from_bytes(entry.path, entry.kind, data)
+    digest = content_hash(data)
+    source = source_from_bytes(entry.path, entry.kind, data, digest)
     if isinstance(source, SiteError):
-        return Parsed(entry.path, content_hash(data), [source], ())
+        return Parsed(entry.path, digest, [source], ())
     result = parse_source(source, config, static_files)
     warnings: tuple[SiteError, ...] = ()
     if not isinstance(result, list):
         warnings = tuple(check_unsafe_html([result], config.security == "strict"))
-    return Parsed(entry.path, content_hash(data), result, warnings)
+    return Parsed(entry.path, digest, result, warnings)
 
 
 # Work on a parsed document (its Markdown body still in hand) done in the parsing worker: the

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from cchc_site.search import (
     INDEX_DIR, SearchDoc, build_index, bytes_for_query, decode_postings, fnv1a, query_index, query_words,
-    shard_of, tokens, words,
+    doc_terms, shard_of, tokens, word_counts, words,
 )
 from sitekit import post, run_cli, write_site
 
@@ -392,3 +392,22 @@ def test_words_are_exactly_what_the_expression_finds(text: str) -> None:
     from cchc_site.text import nfc
 
     assert words(text) == WORD.findall(nfc(text).lower())
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aăâbđeêhiơưxyÁẢđĐ0159.,;:!?)\"'”’…-_(/ \n\t\u00a0\u0301\u0300²½٣")),
+               max_size=60))
+def test_word_counts_count_exactly_the_words(text: str) -> None:
+    """``word_counts`` counts distinct pieces first and splits only the odd ones: the counts
+    must be those of ``words`` (a piece such as "x," and the word "x" fall together)."""
+    from collections import Counter
+
+    assert word_counts(text) == Counter(words(text))
+
+
+def test_doc_terms_flags_count_buckets_and_title_words() -> None:
+    """Each word's flags: 4 when it is in the title, plus its count bucket over title and body
+    (0: once, 1: 2-3, 2: 4-7, 3: 8 or more)."""
+    body = "một hai, hai ba ba ba. bốn bốn bốn bốn " + "tám " * 8
+    terms = dict(doc_terms(SearchDoc("Hai và hai", "/x/", "tin", "", "", "Hai và hai", body)).terms)
+    assert terms == {"một": 0, "hai": 4 + 2, "ba": 1, "bốn": 2, "tám": 3, "và": 4 + 0}

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cchc_site.config import SiteConfig, parse_config
-from cchc_site.content import SiteFiles, digest_text
+from cchc_site.content import SiteFiles, content_hash
 from cchc_site.errors import SiteError
 from cchc_site.frontmatter import FrontMatter, parse_front_matter
 from cchc_site.models import Page, Post, Source
@@ -225,7 +225,7 @@ def test_page_errors() -> None:
 
 def files_of(docs: dict[str, str], static: frozenset[str] = frozenset()) -> SiteFiles:
     kinds = {"posts": "post", "pages": "page", "procedures": "procedure"}
-    sources = tuple(Source(path, kinds[path.split("/")[1]], textwrap.dedent(text), digest_text(text))
+    sources = tuple(Source(path, kinds[path.split("/")[1]], textwrap.dedent(text), content_hash(text.encode()))
                     for path, text in docs.items())
     return SiteFiles(sources, static, (), ())
 
