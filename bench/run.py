@@ -30,10 +30,12 @@ harness (../shared/bench/run_peers.sh): cold, noop and edit.
 
 Before every run (warm-up included) dirty pages are flushed (sync), so one run's writes are not
 written back during the next.  Outputs and caches moved away before a run go to a trash folder
-(a rename) and are deleted after the scenario, as ../shared/bench/run_peers.sh does, then the
-disk is given SETTLE_SECONDS: deleting a whole output just before a timed run made that run's
-file writes seconds slower on the benchmark machine (ext4 mounted with `discard`), whichever
-system ran.  All cchc-site processes get SOURCE_DATE_EPOCH (the benchmark's
+(a rename), which is emptied only when the whole benchmark is over (never between timed runs).
+Deleting whole outputs made the runs after it slower for minutes, whichever system ran: ext4 does
+not reuse an inode freed in the last minutes, so each new file or folder is found by walking past
+the recently freed ones (a kernel profile of a slow build showed recently_deleted, find_inode_bit
+and find_get_block_common at the top).  --delete-between deletes after each scenario instead,
+as ../shared/bench/run_peers.sh does, then waits SETTLE_SECONDS.  All cchc-site processes get SOURCE_DATE_EPOCH (the benchmark's
 start, unless already set) so "today" cannot change in the middle of a run, and bytecode is
 enabled (PYTHONDONTWRITEBYTECODE removed; PYTHONPYCACHEPREFIX=<work>/pycache) so that they
 start like an installed cchc-site.  Exit status: 0 when every run succeeded, every
@@ -245,22 +247,32 @@ def count_files(root: Path) -> tuple[int, int]:
 
 
 class Trash:
-    """A folder on the work filesystem: moving things into it is a rename (instant)."""
+    """A folder on the work filesystem: moving things into it is a rename (instant).  What it
+    holds is deleted by :meth:`empty` only when ``between`` (after each scenario), else by
+    :meth:`empty_at_end` (see the module docstring)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, between: bool = False) -> None:
         self.root = root
+        self.between = between
         self.count = 0
         root.mkdir(parents=True, exist_ok=True)
 
     def move(self, path: Path) -> None:
         if path.exists() or path.is_symlink():
             self.count += 1
-            os.replace(path, self.root / f"{self.count}-{path.name}")
+            os.replace(path, self.root / f"{self.count}-{path.name}-{os.getpid()}-{time.time_ns()}")
 
     def empty(self) -> None:
-        """Delete what was moved here (never timed; after a scenario, as the shared harness does:
-        deleting a whole output just before a timed run slows that run's file writes by seconds
-        on this machine's disk, whichever system runs next).  Then wait for the disk to settle."""
+        """After a scenario (never timed): delete what was moved here, then let the disk settle,
+        when deleting between scenarios; otherwise nothing yet."""
+        if self.between and self._delete():
+            os.sync()
+            time.sleep(SETTLE_SECONDS)
+
+    def empty_at_end(self) -> None:
+        self._delete()
+
+    def _delete(self) -> bool:
         removed = False
         for child in self.root.iterdir():
             removed = True
@@ -268,9 +280,7 @@ class Trash:
                 shutil.rmtree(child, ignore_errors=True)
             else:
                 child.unlink(missing_ok=True)
-        if removed:
-            os.sync()
-            time.sleep(SETTLE_SECONDS)
+        return removed
 
 
 def digest_files(*paths: Path) -> str:
@@ -727,6 +737,8 @@ def main() -> int:
                                           "or `--python -m pelican`)")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed for one process")
     parser.add_argument("--json", help="write every number (raw runs included) to this file")
+    parser.add_argument("--delete-between", action="store_true",
+                        help="delete moved-away outputs after each scenario, as run_peers.sh does (default: at the end)")
     parser.add_argument("--markdown-table", action="store_true", help="also print the table as GitHub Markdown")
     args = parser.parse_args()
     try:
@@ -742,8 +754,7 @@ def main() -> int:
     work = Path(args.work).resolve()
     work.mkdir(parents=True, exist_ok=True)
     (work / "logs").mkdir(exist_ok=True)
-    trash = Trash(work / "trash")
-    trash.empty()
+    trash = Trash(work / "trash", between=args.delete_between)  # what an earlier run left is deleted at the end
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.setdefault("SOURCE_DATE_EPOCH", str(int(time.time())))
@@ -816,6 +827,7 @@ def main() -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
         print(f"\nJSON: {args.json}")
+    trash.empty_at_end()  # every number is printed and saved: deleting now slows no timed run
     failed = [f"{r.system} {r.n} {r.scenario}" for r in rows if not r.ok]
     failed += [f"verify {n}" for n, v in result.get("verify", {}).items()
                if not (v["identical"] and v["edit_shown"]) or v["source_changed"]]

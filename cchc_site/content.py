@@ -202,8 +202,8 @@ class SourceChanged(Exception):
 
 def load_body(site_dir: Path, path: str, digest: str) -> str:
     """The Markdown body of a content file (its text after the front matter), read again for
-    converting it; raises SourceChanged unless the text is still the one parsed (``digest``),
-    so that HTML is never stored under another text's digest."""
+    converting it; raises SourceChanged unless the file is still the one parsed (its content
+    hash is ``digest``), so that HTML is never stored under another text's digest."""
     data = read_bytes(site_dir / path)
     text = decode_file(data, path) if content_hash(data) == digest else None
     if not isinstance(text, str):

@@ -183,7 +183,9 @@ class DocTerms:
     Depends on that document only, so the build caches it by the document's content."""
 
     row: tuple[str, str, str, str, str]  # title, url, kind, date, summary
-    joined: str  # its words as written (in the order they first appear), joined by "\n" (one string: cheap to keep, send and store)
+    # its words as written, in the order they first appear, joined by "\n" (one string: cheap
+    # to keep, send and store)
+    joined: str
     flags: bytes  # flags[i] belongs to the i-th word: 4 if in the title, plus the count bucket
 
     @property
