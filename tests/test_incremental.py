@@ -144,6 +144,29 @@ def test_corrupt_cache_is_ignored(tmp_path: Path) -> None:
     assert_same_as_full(site, tmp_path)
 
 
+def test_a_new_cache_has_large_pages_and_an_old_one_keeps_working(tmp_path: Path) -> None:
+    """A new cache file gets 16 KiB pages (rows of HTML fit in them); a cache made with SQLite's
+    default 4 KiB pages (an earlier version) is still used as it is, not rebuilt or broken."""
+    import sqlite3
+
+    from cchc_site.cache import PAGE_SIZE, Cache
+
+    new = tmp_path / "new.sqlite"
+    Cache(new).close()
+    with sqlite3.connect(new) as db:
+        assert db.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE == 16384
+    old = tmp_path / "old.sqlite"
+    with sqlite3.connect(old) as db:
+        db.execute("PRAGMA page_size=4096")
+        db.execute("CREATE TABLE t (x)")
+    cache = Cache(old)
+    cache.put_record("k", {"a": 1}, "tag")
+    assert cache.record("k", "tag") == {"a": 1}
+    cache.close()
+    with sqlite3.connect(old) as db:
+        assert db.execute("PRAGMA page_size").fetchone()[0] == 4096
+
+
 def test_hand_deleted_output_file_comes_back(tmp_path: Path) -> None:
     site = make_site(tmp_path / "site")
     build(site, site / "output")
