@@ -35,10 +35,11 @@ Deleting whole outputs made the runs after it slower for minutes, whichever syst
 not reuse an inode freed in the last minutes, so each new file or folder is found by walking past
 the recently freed ones (a kernel profile of a slow build showed recently_deleted, find_inode_bit
 and find_get_block_common at the top).  --delete-between deletes after each scenario instead,
-as ../shared/bench/run_peers.sh does, then waits SETTLE_SECONDS.  All cchc-site processes get SOURCE_DATE_EPOCH (the benchmark's
-start, unless already set) so "today" cannot change in the middle of a run, and bytecode is
-enabled (PYTHONDONTWRITEBYTECODE removed; PYTHONPYCACHEPREFIX=<work>/pycache) so that they
-start like an installed cchc-site.  Exit status: 0 when every run succeeded, every
+as ../shared/bench/run_peers.sh does, then waits SETTLE_SECONDS.
+
+All cchc-site processes get SOURCE_DATE_EPOCH (the benchmark's start, unless already set) so
+"today" cannot change in the middle of a run, and bytecode is enabled (PYTHONDONTWRITEBYTECODE
+removed; PYTHONPYCACHEPREFIX=<work>/pycache) so that they start like an installed cchc-site.  Exit status: 0 when every run succeeded, every
 edit verification matched and every search query stayed within 1 MB; 1 otherwise.
 """
 from __future__ import annotations
@@ -686,14 +687,14 @@ def comparisons(rows: list[Row], sizes: list[int]) -> list[dict]:
         for system in ("pelican", "hugo"):
             peer = find(rows, system, n, "cold")
             for name in ("full", "clean"):
-                mine_full = ours[name]
-                if not (mine_full and peer):
+                mine = ours[name]
+                if not (mine and peer):
                     continue
                 if system == "pelican":
-                    ratio = peer.median("wall") / mine_full.median("wall")
+                    ratio = peer.median("wall") / mine.median("wall")
                     text = f"Pelican full / cchc-site {name} = {ratio:.2f}× (target ≥ 4)"
                 else:
-                    ratio = mine_full.median("wall") / peer.median("wall")
+                    ratio = mine.median("wall") / peer.median("wall")
                     text = f"cchc-site {name} / Hugo full = {ratio:.2f} (target ≤ 1.25)"
                 out.append({"n": n, "what": f"{name} vs {system}", "ratio": round(ratio, 3), "text": text,
                             "met": ratio >= 4 if system == "pelican" else ratio <= 1.25})

@@ -20,7 +20,6 @@ from .quota import QuotaReport, check_quota, compute_quota
 from .site import shown_documents
 
 
-
 @dataclass(frozen=True)
 class CheckOutcome:
     problems: tuple[SiteError, ...]  # errors and warnings, quota shortfalls (E060) included

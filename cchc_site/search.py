@@ -210,12 +210,11 @@ def doc_terms(doc: SearchDoc) -> DocTerms:
     counts.update(strong)
     # Words in the order they first appear: the index sorts what it writes, so their order
     # here changes nothing (and sorting them cost a quarter of the time).
-    flags = bytearray(map(_BUCKETS.get, counts.values(), repeat(3)))  # no Python call per word
-    if strong:
-        marks = dict.fromkeys(counts, 0)
-        marks.update(dict.fromkeys(strong, 4))
-        flags = bytearray(map(add, flags, marks.values()))
-    return DocTerms((doc.title, doc.url, doc.kind, doc.date, doc.summary), "\n".join(counts), bytes(flags))
+    in_title = dict.fromkeys(counts, 0)
+    in_title.update(dict.fromkeys(strong, 4))
+    buckets = map(_BUCKETS.get, counts.values(), repeat(3))
+    flags = bytes(map(add, buckets, in_title.values()))  # no Python call per word
+    return DocTerms((doc.title, doc.url, doc.kind, doc.date, doc.summary), "\n".join(counts), flags)
 
 
 # ---------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Front matter as authors write it is a handful of ``key: value`` lines and a list or two.
 Reading that with PyYAML (even its C loader) costs about 50 µs a file, a fifth of all the
-work ``check`` does per post.  :func:`load_simple_yaml` reads the common forms directly
+work ``check`` does per post.  :func:`read_simple_yaml` reads the common forms directly
 and gives **the same value PyYAML would**, using PyYAML's own rules for what a plain
 word means (``true``, ``null``, ``~``...); for anything else, or anything it is not sure
 of (numbers, comments after a value, escapes, anchors, multi-line values, nesting,
@@ -44,21 +44,16 @@ class _Unsure(Exception):
 KeyRows = dict[str, list[int]]  # top-level key -> the 0-based lines it is written on, in order
 
 
-def load_simple_yaml(text: str, resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]]) -> dict[str, Any] | None:
-    """The mapping PyYAML would read from ``text``, or None when it is not the simple kind.
+def read_simple_yaml(text: str, resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]]
+                     ) -> tuple[dict[str, Any], KeyRows | None] | None:
+    """The mapping PyYAML would read from ``text`` and, from the same pass, the lines of each
+    top-level key, as ``frontmatter.find_key_lines`` and ``find_duplicate_keys`` would find them;
+    None when ``text`` is not the simple kind.  The lines are None when a list item holds a ':'
+    (those finders read such a line as a key).
 
     ``resolvers`` is the loader's ``yaml_implicit_resolvers`` (the loader in use may leave
     some out, e.g. timestamps), so plain words resolve exactly as that loader resolves them.
     """
-    read = read_simple_yaml(text, resolvers)
-    return None if read is None else read[0]
-
-
-def read_simple_yaml(text: str, resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]]
-                     ) -> tuple[dict[str, Any], KeyRows | None] | None:
-    """:func:`load_simple_yaml`'s mapping and, from the same pass, the lines of each top-level
-    key, as ``frontmatter.find_key_lines`` and ``find_duplicate_keys`` would find them.  The
-    lines are None when a list item holds a ':' (those finders read such a line as a key)."""
     if _UNUSUAL.search(text):
         return None
     data: dict[str, Any] = {}
