@@ -12,7 +12,7 @@ import os
 import shutil
 import stat
 import sys
-from typing import Iterable
+from typing import AbstractSet, Iterable
 from pathlib import Path
 
 from .errors import SiteError
@@ -189,6 +189,14 @@ def _read_upto(fd: int, size: int) -> bytes:
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
+def _is_same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether ``b`` is the file ``a`` (a hard link to it)."""
+    try:
+        return os.path.samestat(os.stat(a), os.lstat(b))
+    except OSError:
+        return False
+
+
 def _same_content(a: str | Path, b: str | Path) -> bool:
     """Whether ``b`` is the file ``a`` (a hard link) or a regular file with the same bytes,
     compared a chunk at a time to the end."""
@@ -244,13 +252,15 @@ def remove_link(path: str | Path) -> None:
         os.rmdir(path)
 
 
-def clear_strays(root: Path, wanted: Iterable[str]) -> None:
+def clear_strays(root: Path, wanted: Iterable[str], relinked: AbstractSet[str] = frozenset()) -> None:
     """Remove from ``root`` every file and folder that no file of ``wanted`` is or needs (the
     folder's marker stays): an old folder reused for a new build then holds nothing else.  Links
-    are removed, never followed; anything but a regular file at a wanted name goes too.  Raises
+    are removed, never followed; anything but a regular file at a wanted name goes too.  The
+    files of ``relinked`` go as well (their folders stay): they are about to be linked again,
+    and one call to remove each now costs less than finding each in the way then.  Raises
     OSError when something cannot be removed (the caller then starts from a fresh folder)."""
-    keep = set(wanted) | {MARKER}
-    folders = needed_folders(keep)
+    keep = (set(wanted) - relinked) | {MARKER}
+    folders = needed_folders(wanted)
     stack = [(str(root), "")]
     while stack:  # os.scandir, no os.walk: one call per folder, no path arithmetic per file
         current, prefix = stack.pop()
@@ -290,9 +300,9 @@ def link_or_copy(root: Path, rel: str, source: str | Path) -> None:
             raise
         os.makedirs(os.path.dirname(path), exist_ok=True)
     except FileExistsError:  # a folder reused for a new build may hold it already
-        if _same_content(source, path):
+        if _is_same_file(source, path):
             return
-        os.unlink(path)
+        os.unlink(path)  # (replacing it by a link costs less than comparing the bytes)
     except OSError:  # no hard links here (another file system, FAT): a copy
         shutil.copyfile(source, path)
         return

@@ -67,7 +67,7 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
         # stopped) is reused as it is, not deleted and made again (on a large site both cost
         # seconds of file system work): everything is written into it, files already right are
         # kept.  Otherwise (a first build, or a spare that cannot be cleared) a fresh folder.
-        work = _reused_spare(spare, wanted) or new_staging(output_dir)
+        work = _reused_spare(spare, wanted, reusable) or new_staging(output_dir)
     else:
         # Update the spare (the output before the live one) to the wanted state, then swap.  Its
         # marker changes first: a build stopped half way leaves a spare no record describes.
@@ -95,13 +95,14 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
     return Published(len(make), False, new_id)
 
 
-def _reused_spare(spare: Path, wanted: Mapping[str, str]) -> Path | None:
-    """``spare`` marked anew and cleared of everything ``wanted`` does not name; None when
-    there is no usable spare (then whatever is there is deleted, and errors are raised)."""
+def _reused_spare(spare: Path, wanted: Mapping[str, str], reusable: set[str]) -> Path | None:
+    """``spare`` marked anew and cleared of everything ``wanted`` does not name, and of the
+    ``reusable`` files (they will be linked from the live output); None when there is no usable
+    spare (then whatever is there is deleted, and errors are raised)."""
     if is_plain_folder(spare):
         try:
             mark_folder(spare)
-            clear_strays(spare, wanted)
+            clear_strays(spare, wanted, reusable)
             return spare
         except OSError:
             shutil.rmtree(spare)

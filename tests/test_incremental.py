@@ -530,6 +530,33 @@ def test_clean_over_an_existing_output_keeps_it_as_the_spare_and_reuses_it_exact
     assert_same_as_full(site, tmp_path)
 
 
+def test_the_edit_after_clean_links_unchanged_files_instead_of_comparing_them(tmp_path: Path) -> None:
+    """After ``--clean`` the spare (the output before it) has files of its own, with the same bytes
+    as the live ones: the next build replaces each by a link to the live file (two system calls)
+    rather than reading both to compare them (a large site's first edit took 1.4 s, not 0.8 s)."""
+    site = make_site(tmp_path / "site")
+    output, spare = site / "output", site / ".output.cchc-spare"
+    build(site, output)
+    build(site, output, "--clean")
+    page = "gioi-thieu/index.html"
+    assert not os.path.samefile(output / page, spare / page)  # two files with equal bytes
+    live_inode = (output / page).stat().st_ino
+    CHANGES["post edited"](site)
+    build(site, output)
+    assert (output / page).stat().st_ino == live_inode  # linked from the output before
+    assert os.path.samefile(output / page, spare / page)
+    assert_same_as_full(site, tmp_path)
+
+
+def test_clearing_a_folder_removes_what_will_be_linked_again_but_keeps_its_folders(tmp_path: Path) -> None:
+    from cchc_site.output import clear_strays
+    for rel in ("a/b/x.html", "a/b/y.html", "a/z.html", "c/d.html", "rac.html"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(rel, encoding="utf-8")
+    clear_strays(tmp_path, ["a/b/x.html", "a/b/y.html", "a/z.html"], relinked={"a/b/x.html", "a/b/y.html"})
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["a", "a/b", "a/z.html"]
+
+
 def test_writing_keeps_equal_bytes_and_never_changes_a_shared_file(tmp_path: Path) -> None:
     from cchc_site.output import write_file
     write_file(tmp_path, "a/b.html", b"cu")
