@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 content errors (all listed as ``path:line: CODE message
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -290,7 +291,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# A build holds a large graph of objects that live until it ends (every document, page and
+# card) and makes few reference cycles; Python's default (a collection every 700 new objects,
+# each older generation every 10 of the younger) spends a third of planning a large site
+# walking that graph again and again.  Collections stay on, far less often (mypy does the same).
+GC_THRESHOLDS = (50_000, 20, 20)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    gc.set_threshold(*GC_THRESHOLDS)
     _configure_stdio()
     parser = build_parser()
     args = parser.parse_args(argv)

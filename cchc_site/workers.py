@@ -6,6 +6,7 @@ functions run in the main process.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -134,9 +135,16 @@ def run_parallel(func: Callable[[list[T]], list[R]], items: Sequence[T], state: 
             return results
         context = multiprocessing.get_context("fork")
         results = []
-        with ProcessPoolExecutor(max_workers=pool_size(), mp_context=context) as pool:
-            for part in pool.map(func, chunks(items, chunk_size)):
-                results.extend(keep(part))
+        # The build's objects so far are frozen while the workers fork: the workers' collections
+        # then never walk (nor write to, so copy) the documents and pages they inherit.  This
+        # process unfreezes them afterwards, so its own garbage can still be collected.
+        gc.freeze()
+        try:
+            with ProcessPoolExecutor(max_workers=pool_size(), mp_context=context) as pool:
+                for part in pool.map(func, chunks(items, chunk_size)):
+                    results.extend(keep(part))
+        finally:
+            gc.unfreeze()
         return results
     finally:
         _STATE.clear()
@@ -223,7 +231,11 @@ class Background(Generic[R]):
             context = multiprocessing.get_context("fork")
             self._receive, send = context.Pipe(duplex=False)
             self._process = context.Process(target=_background_child, args=(func, send), daemon=True)
-            self._process.start()
+            gc.freeze()  # see run_parallel
+            try:
+                self._process.start()
+            finally:
+                gc.unfreeze()
             send.close()
 
     def ready(self) -> bool:
