@@ -34,7 +34,9 @@ class Fingerprinter:
         document = lambda value, out: out.append(f"{type(value).__name__}:{value.path}:{value.digest}")  # noqa: E731
         self._by_type: dict[type, Any] = {
             str: plain, int: plain, float: plain, bool: plain, type(None): plain,
-            Term: self._memo_repr, Pager: plain, MenuItem: self._memo_repr, Card: self._memo_digest,
+            Term: self._memo_repr, Pager: plain, Card: self._memo_digest,
+            # breadcrumbs and neighbour links: most are made for one page only, so not memoised
+            MenuItem: lambda value, out: out.append(f"M:{value.title!r}:{value.url!r}"),
             Post: document, Page: document, Procedure: document,
             HtmlRef: lambda value, out: out.append(f"H:{value.digest}"),
             datetime: lambda value, out: out.append(value.isoformat()),
@@ -56,10 +58,10 @@ class Fingerprinter:
         """Frozen dataclasses of plain values: their repr is exact."""
         self._shared(value, out, repr)
 
-    def _memo_digest(self, value: Any, out: list[str]) -> None:
+    def _memo_digest(self, value: Card, out: list[str]) -> None:
         """Cards (with their summaries) are long and each is on several pages: a digest of
         their exact repr stands for them."""
-        self._shared(value, out, lambda card: "#" + hashlib.blake2b(repr(card).encode("utf-8"), digest_size=16).hexdigest())
+        self._shared(value, out, _card_digest)
 
     def _dict(self, value: dict[Any, Any], out: list[str]) -> None:
         out.append("{")
@@ -108,6 +110,18 @@ class Fingerprinter:
         parts = [self.salt, page.template, page.url]
         self._dict(dict(page.context), parts)
         return hashlib.blake2b("\x00".join(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _term_key(term: Term | None) -> tuple[str, str, str] | None:
+    return None if term is None else (term.name, term.slug, term.description)
+
+
+def _card_digest(card: Card) -> str:
+    """A digest of every field of ``card``: the repr of a tuple of plain values is exact (and
+    made in C, unlike a dataclass's repr)."""
+    fields = (card.title, card.url, card.date.isoformat(), _term_key(card.category),
+              tuple(_term_key(t) for t in card.tags), card.summary, card.sample, card.draft, card.future)
+    return "#" + hashlib.blake2b(repr(fields).encode("utf-8"), digest_size=16).hexdigest()
 
 
 def fingerprint_pages(pages: Iterable[PlannedPage], salt: str) -> list[str]:
