@@ -17,6 +17,12 @@ not counted, then --runs counted runs:
   edit        append "\\nCập nhật lần <n>.\\n" to one post, then `build --site S`; afterwards the
               edit must show in the post's page and the output must be byte-identical (sha256 of
               every file) to a `--clean` build of the same content into another folder
+  edit-after-clean
+              the same edit right after an untimed `build --clean`: the spare that build leaves
+              (the output before it) has no record, so every unchanged file is linked over it
+  edit-title  change the same post's title, then `build --site S`: an edit that other pages show
+              (its neighbours' pages, the lists it is on, the feed, the search index), so the whole
+              site is planned and fingerprinted again (from the cache), not only the post's page
   check       `check --site S` (exit 0 or 1 both accepted: the corpus has no quota)
   check-cold  the same with the site's cache moved away first (a fresh clone in CI)
 
@@ -68,7 +74,7 @@ sys.path.insert(0, str(HERE))
 
 from make_site import make_site  # noqa: E402  (standard library only)
 
-SCENARIOS = ("full", "clean", "noop", "edit", "check", "check-cold")
+SCENARIOS = ("full", "clean", "noop", "edit", "edit-after-clean", "edit-title", "check", "check-cold")
 PEER_SYSTEMS = ("hugo", "pelican", "pelican-cache")
 SEARCH_QUERIES = ("thu tuc hanh chinh", "cải cách hành chính", "Đà Nẵng", "1.013225")
 SEARCH_LIMIT = 1_000_000
@@ -399,17 +405,34 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
         run_once(py + ["build", "--site", str(site)], site, env, args.timeout, logs / f"cchc-{n}-prepare.log")
     if "noop" in scenarios:
         timed("noop", ["build", "--site", str(site)], note="right after a build")
+    counter = {"n": 0}
+
+    def append(_i: int) -> None:
+        counter["n"] += 1
+        with open(edit_target, "a", encoding="utf-8", newline="\n") as f:
+            f.write(f"\nCập nhật lần {counter['n']}.\n")
+
     if "edit" in scenarios:
-        counter = {"n": 0}
-
-        def append(_i: int) -> None:
-            counter["n"] += 1
-            with open(edit_target, "a", encoding="utf-8", newline="\n") as f:
-                f.write(f"\nCập nhật lần {counter['n']}.\n")
-
         timed("edit", ["build", "--site", str(site)], before=append, note=f"append 1 paragraph to {info['edit_target']}")
         result.setdefault("verify", {})[str(n)] = verify_edit(n, site, output, edit_target, counter["n"], base,
                                                               trash, env, args, source_stamp())
+    if "edit-after-clean" in scenarios:
+        def clean_then_append(i: int) -> None:
+            run_once(py + ["build", "--site", str(site), "--clean"], site, env, args.timeout,
+                     logs / f"cchc-{n}-edit-after-clean-prepare.log")
+            append(i)
+
+        timed("edit-after-clean", ["build", "--site", str(site)], before=clean_then_append,
+              note="append 1 paragraph right after an untimed build --clean (the spare it leaves has no record)")
+    if "edit-title" in scenarios:
+        def retitle(_i: int) -> None:
+            counter["n"] += 1
+            text = edit_target.read_text(encoding="utf-8")
+            edit_target.write_text(text.replace('title: "', f'title: "Sửa {counter["n"]}: ', 1), encoding="utf-8",
+                                   newline="\n")
+
+        timed("edit-title", ["build", "--site", str(site)], before=retitle,
+              note="change the title of the same post (its page, its neighbours', lists, feed and search index change)")
     if output.is_dir():
         result.setdefault("search", {})[str(n)] = search_bytes(output, args.python, env)
     if "check" in scenarios:
@@ -705,8 +728,8 @@ def comparisons(rows: list[Row], sizes: list[int]) -> list[dict]:
                     ratio = peer_s.median("wall") / mine.median("wall")
                     out.append({"n": n, "what": f"{scen} vs {system}", "ratio": round(ratio, 3),
                                 "text": f"{system} {scen} / cchc-site {scen} = {ratio:.1f}×", "met": None})
-        limits = (("noop", "wall", 0.5, "s"), ("edit", "wall", 1.0, "s"), ("check", "wall", 0.5, "s"),
-                  ("check-cold", "wall", 0.5, "s"))
+        limits = (("noop", "wall", 0.5, "s"), ("edit", "wall", 1.0, "s"), ("edit-after-clean", "wall", 1.0, "s"),
+                  ("edit-title", "wall", 1.0, "s"), ("check", "wall", 0.5, "s"), ("check-cold", "wall", 0.5, "s"))
         for scen, col, limit, unit in limits:
             r = ours.get(scen)
             if r:
