@@ -3,6 +3,8 @@ also needs; it imports nothing of rendering, so ``check`` starts quickly)."""
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import os
 import pickle
 import shutil
 from dataclasses import replace
@@ -41,15 +43,37 @@ def load_valid_config(site_dir: Path, base_url: str | None = None) -> SiteConfig
     return config
 
 
+# Libraries whose code shapes what a build makes (HTML, parsed front matter).
+LIBRARIES = ("markdown", "jinja2", "markupsafe", "yaml")
+
+
 @lru_cache(maxsize=1)
 def tool_version() -> str:
-    """The version plus a hash of this package's own code: anything cached or skipped by an
-    earlier build is trusted only if it was made by exactly this code (a developer's edit
-    counts as a new version)."""
+    """The version plus a hash of this package's own code and the stamps of the libraries it
+    builds with: anything cached or skipped by an earlier build is trusted only if it was made
+    by exactly this code (a developer's edit counts as a new version, and so does upgrading
+    Markdown or Jinja2, which may change the HTML of pages whose content did not change)."""
     digest = hashlib.blake2b(__version__.encode(), digest_size=16)
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update(library_stamps(LIBRARIES).encode())
     return f"{__version__}+{digest.hexdigest()}"
+
+
+def library_stamps(names: Iterable[str]) -> str:
+    """Where each library is installed and the size and time of its ``__init__`` file, found
+    without importing it (``check`` never loads Markdown or Jinja2): installing another
+    version writes that file anew."""
+    parts = []
+    for name in names:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        try:
+            st = os.stat(origin) if origin else None
+        except OSError:
+            st = None
+        parts.append(f"{name}={origin}:{st.st_size}:{st.st_mtime_ns}" if st else f"{name}=?")
+    return "\n".join(parts)
 
 
 def stable_hash(*parts: object) -> str:

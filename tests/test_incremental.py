@@ -652,3 +652,22 @@ def test_files_are_compared_to_their_end(tmp_path: Path, monkeypatch: pytest.Mon
     b.write_bytes(a.read_bytes())
     assert out._same_content(str(a), str(b))
     assert out.same_bytes(str(a), a.read_bytes()) and not out.same_bytes(str(a), b"x" * 100 + b"B")
+
+
+def test_a_library_installed_anew_changes_the_tool_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Upgrading Markdown or Jinja2 may change the HTML of unchanged content: what the cache holds
+    and what an earlier build skipped must not be trusted then (the libraries' stamps are part of
+    the tool version)."""
+    from cchc_site.sources import LIBRARIES, library_stamps
+    assert {"markdown", "jinja2"} <= set(LIBRARIES)
+    package = tmp_path / "thu_vien_thu" / "__init__.py"
+    package.parent.mkdir()
+    package.write_text("__version__ = '1.0'\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = library_stamps(["thu_vien_thu", "markdown"])
+    assert library_stamps(["thu_vien_thu", "markdown"]) == before  # stable while nothing changes
+    package.write_text("__version__ = '1.1'\n", encoding="utf-8")
+    st = package.stat()
+    os.utime(package, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert library_stamps(["thu_vien_thu", "markdown"]) != before
+    assert library_stamps(["khong_co_thu_vien_nay"]) == "khong_co_thu_vien_nay=?"
