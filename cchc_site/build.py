@@ -331,22 +331,22 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
     for rel, stamp in scan.static:
         wanted[f"static/{rel}"] = f"F:{stamp}"
 
-    def produce(work: Path, make: set[str]) -> None:
+    def produce(work: Path, make: set[str], like: Path | None) -> None:
         todo = [i for i, page in enumerate(pages) if page.output_path in make]
-        errors = _render_errors(render_all(renderer, pages, todo, work, early))
+        errors = _render_errors(render_all(renderer, pages, todo, work, early, like))
         if errors:
             raise BuildFailed(errors)
         for rel, (_, data) in search_files.items():
             if rel in make:
                 if data is None:  # cannot happen: cached_search_files checked that the live file is there
                     raise RuntimeError(f"search index file {rel} missing")
-                write_file(work, rel, data)
+                write_file(work, rel, data, like)
         for rel, source in plan.assets.items():
             if rel in make:
-                copy_file(work, rel, source)
+                copy_file(work, rel, source, like)
         for rel in site.static_files:
             if f"static/{rel}" in make:
-                copy_file(work, f"static/{rel}", site_dir / STATIC_DIR / rel)
+                copy_file(work, f"static/{rel}", site_dir / STATIC_DIR / rel, like)
 
     published = publish(output_dir, cache, wanted, live, reusable_files(wanted, live, output_dir), produce)
     if published.output_id:
@@ -448,7 +448,7 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
     if set(wanted) - reusable - set(made):
         return None  # files of the live output were deleted or changed by hand: the whole build
 
-    def produce(work: Path, make: set[str]) -> None:
+    def produce(work: Path, make: set[str], _like: Path | None) -> None:
         for rel in sorted(make):
             write_file(work, rel, made[rel])
 

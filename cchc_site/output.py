@@ -126,11 +126,17 @@ def remove_file(root: Path, rel: str) -> None:
         folder = folder.parent
 
 
-def write_file(root: Path, rel: str, data: bytes) -> None:
+def write_file(root: Path, rel: str, data: bytes, like: Path | None = None) -> None:
     """Make ``root/rel`` hold ``data``.  An existing file with the same bytes is kept; another
     is unlinked first: it may be a hard link shared with the live output, which must never
-    change under its readers."""
+    change under its readers.  ``like``: an older output whose ``rel``, if it holds the same
+    bytes, is linked instead of written (so the two folders share it: a later build that
+    replaces it in one of them frees nothing)."""
     path = os.path.join(root, rel)
+    if like is not None:
+        source = os.path.join(like, rel)
+        if same_bytes(source, data) and _link_new(source, path):
+            return
     try:  # the usual case first: a new file in a fresh folder (one system call, not three)
         handle = open(path, "xb")
     except FileNotFoundError:  # its folder is not there yet
@@ -143,6 +149,23 @@ def write_file(root: Path, rel: str, data: bytes) -> None:
         handle = open(path, "xb")
     with handle:
         handle.write(data)
+
+
+def _link_new(source: str, path: str) -> bool:
+    """Hard-link ``source`` at ``path`` when nothing is there yet; False when that cannot be
+    done (something is there, or the file system has no hard links)."""
+    try:
+        os.link(source, path)
+        return True
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+    except OSError:
+        return False
+    try:
+        os.link(source, path)
+        return True
+    except OSError:
+        return False
 
 
 def same_bytes(path: str, data: bytes) -> bool:
@@ -252,15 +275,19 @@ def remove_link(path: str | Path) -> None:
         os.rmdir(path)
 
 
-def clear_strays(root: Path, wanted: Iterable[str], relinked: AbstractSet[str] = frozenset()) -> None:
+def clear_strays(root: Path, wanted: Iterable[str], relinked: AbstractSet[str] = frozenset(),
+                 linked_from: Path | None = None) -> set[str]:
     """Remove from ``root`` every file and folder that no file of ``wanted`` is or needs (the
     folder's marker stays): an old folder reused for a new build then holds nothing else.  Links
     are removed, never followed; anything but a regular file at a wanted name goes too.  The
-    files of ``relinked`` go as well (their folders stay): they are about to be linked again,
-    and one call to remove each now costs less than finding each in the way then.  Raises
-    OSError when something cannot be removed (the caller then starts from a fresh folder)."""
+    files of ``relinked`` go as well (their folders stay): they are about to be linked from
+    ``linked_from`` again, and one call to remove each now costs less than finding each in the
+    way then.  Those that already are that very file (a hard link) stay: they are returned.
+    Raises OSError when something cannot be removed (the caller then starts from a fresh folder)."""
     keep = (set(wanted) - relinked) | {MARKER}
     folders = needed_folders(wanted)
+    shared: set[str] = set()
+    source = str(linked_from) if linked_from is not None else None
     stack = [(str(root), "")]
     while stack:  # os.scandir, no os.walk: one call per folder, no path arithmetic per file
         current, prefix = stack.pop()
@@ -274,13 +301,19 @@ def clear_strays(root: Path, wanted: Iterable[str], relinked: AbstractSet[str] =
                         stack.append((entry.path, rel + "/"))
                     else:
                         shutil.rmtree(entry.path)
+                elif source is not None and rel in relinked and _is_same_file(os.path.join(source, rel), entry.path):
+                    shared.add(rel)
                 elif rel not in keep or not entry.is_file(follow_symlinks=False):
                     os.unlink(entry.path)
+    return shared
 
 
-def copy_file(root: Path, rel: str, source: Path) -> None:
-    """Copy ``source`` to ``root/rel``; a file already there with the same bytes is kept."""
+def copy_file(root: Path, rel: str, source: Path, like: Path | None = None) -> None:
+    """Copy ``source`` to ``root/rel``; a file already there with the same bytes is kept.
+    ``like``: as for :func:`write_file`."""
     path = root / rel
+    if like is not None and _same_content(source, like / rel) and _link_new(str(like / rel), str(path)):
+        return
     if _same_content(source, path):
         return
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,9 @@ from .output import (clear_strays, discard, folder_id, folder_levels, is_plain_f
 
 LINK_THREADS = 4  # link and mkdir wait on the file system, not on Python
 
-Producer = Callable[[Path, set[str]], None]  # (folder, files to make there) -> writes them; raises on failure
+# (folder, files to make there, an older output whose files with the same bytes may be linked
+# instead of written, or None) -> writes them; raises on failure
+Producer = Callable[[Path, set[str], Path | None], None]
 
 
 @dataclass(frozen=True)
@@ -62,12 +64,13 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
     spare = spare_dir(output_dir)
     previous = cache.manifest(spare_key, folder_id(spare)) if live else None
     have: dict[str, str] = {}
+    shared: set[str] = set()  # files of the work folder that already are the live ones (hard links)
     if previous is None:
         # A spare no record describes (the output before a --clean build, or a build that was
         # stopped) is reused as it is, not deleted and made again (on a large site both cost
         # seconds of file system work): everything is written into it, files already right are
         # kept.  Otherwise (a first build, or a spare that cannot be cleared) a fresh folder.
-        work = _reused_spare(spare, wanted, reusable) or new_staging(output_dir)
+        work, shared = _reused_spare(spare, wanted, reusable, output_dir) or (new_staging(output_dir), set())
     else:
         # Update the spare (the output before the live one) to the wanted state, then swap.  Its
         # marker changes first: a build stopped half way leaves a spare no record describes.
@@ -78,10 +81,14 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
             remove_file(work, rel)
     new_id = folder_id(work)
     stale = [rel for rel, fp in wanted.items() if have.get(rel) != fp]
-    from_live = sorted(rel for rel in stale if rel in reusable)
+    from_live = sorted(rel for rel in stale if rel in reusable and rel not in shared)
     make = {rel for rel in stale if rel not in reusable}
+    # An output no record describes (after --clean, or without a cache) is compared with what a
+    # new folder gets: its equal files are linked, not written, so that the two folders share them
+    # (the next build, which updates it as the spare, then frees no file in it).
+    like = output_dir if not live and work != spare and is_plain_folder(output_dir) else None
     try:
-        produce(work, make)
+        produce(work, make, like)
         link_unchanged(output_dir, work, from_live, fresh=work != spare)
         swap_in(work, output_dir, keep_old_as=spare)  # the old output is the next build's spare
     except BaseException:
@@ -95,15 +102,16 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
     return Published(len(make), False, new_id)
 
 
-def _reused_spare(spare: Path, wanted: Mapping[str, str], reusable: set[str]) -> Path | None:
+def _reused_spare(spare: Path, wanted: Mapping[str, str], reusable: set[str],
+                  output_dir: Path) -> tuple[Path, set[str]] | None:
     """``spare`` marked anew and cleared of everything ``wanted`` does not name, and of the
-    ``reusable`` files (they will be linked from the live output); None when there is no usable
-    spare (then whatever is there is deleted, and errors are raised)."""
+    ``reusable`` files (they will be linked from the live output) except those that already are
+    the live files (returned with it); None when there is no usable spare (then whatever is
+    there is deleted, and errors are raised)."""
     if is_plain_folder(spare):
         try:
             mark_folder(spare)
-            clear_strays(spare, wanted, reusable)
-            return spare
+            return spare, clear_strays(spare, wanted, reusable, output_dir)
         except OSError:
             shutil.rmtree(spare)
     elif os.path.lexists(spare):

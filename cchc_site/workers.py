@@ -82,6 +82,7 @@ def _convert_chunk(indices: list[int]) -> list[Converted]:
 def _render_chunk(indices: list[int]) -> list[tuple[int, bytes | SiteError | None]]:
     """Render pages and write them into the staging folder; only errors travel back."""
     renderer, pages, staging, rendered = _STATE["renderer"], _STATE["pages"], _STATE["staging"], _STATE["rendered"]
+    like = _STATE["like"]
     out: list[tuple[int, bytes | SiteError | None]] = []
     for i in indices:
         result = rendered[i] if i in rendered else renderer.render(pages[i])
@@ -90,7 +91,7 @@ def _render_chunk(indices: list[int]) -> list[tuple[int, bytes | SiteError | Non
         else:
             if _orphaned():  # the build was killed: never write into a folder another build may reuse
                 os._exit(1)
-            write_file(staging, pages[i].output_path, result)
+            write_file(staging, pages[i].output_path, result, like)
             out.append((i, None))
     return out
 
@@ -203,11 +204,13 @@ def convert_all(docs: Sequence[Document], base_path: str, load: Callable[[str, s
 
 
 def render_all(renderer: Any, pages: Sequence[Any], indices: list[int], staging: Path,
-               rendered: dict[int, bytes | SiteError] | None = None) -> list[tuple[int, bytes | SiteError | None]]:
+               rendered: dict[int, bytes | SiteError] | None = None,
+               like: Path | None = None) -> list[tuple[int, bytes | SiteError | None]]:
     """Render the pages at ``indices`` and write them into ``staging``; ``rendered`` holds pages
-    rendered already (only written)."""
+    rendered already (only written); ``like``: see :func:`cchc_site.output.write_file`."""
     return run_parallel(_render_chunk, indices, {"renderer": renderer, "pages": pages, "staging": staging,
-                                                 "rendered": rendered or {}}, min_items=400, chunk_size=200)
+                                                 "rendered": rendered or {}, "like": like},
+                        min_items=400, chunk_size=200)
 
 
 def map_indices(make: Callable[[int], Any], indices: list[int],

@@ -530,16 +530,41 @@ def test_clean_over_an_existing_output_keeps_it_as_the_spare_and_reuses_it_exact
     assert_same_as_full(site, tmp_path)
 
 
+def test_clean_links_the_files_that_equal_the_output_before(tmp_path: Path) -> None:
+    """``--clean`` (no record of the live output) compares each file it makes with the output it
+    replaces and links the equal ones instead of writing them: the two folders share them, so the
+    next build, which updates that output as its spare, frees no file (10,000 posts: 2.1 s -> 0.7 s
+    for the first edit after ``build`` then ``build --clean``)."""
+    site = make_site(tmp_path / "site")
+    CHANGES["static file added"](site)
+    output, spare = site / "output", site / ".output.cchc-spare"
+    build(site, output)
+    CHANGES["post edited"](site)
+    build(site, output, "--clean")
+    assert os.path.samefile(output / "gioi-thieu/index.html", spare / "gioi-thieu/index.html")
+    assert os.path.samefile(output / "static/a.txt", spare / "static/a.txt")
+    assert os.path.samefile(output / "assets/style.css", spare / "assets/style.css")
+    edited = "tin-tuc/2021/02/bai-2-3/index.html"
+    assert not os.path.samefile(output / edited, spare / edited)
+    assert "Đoạn đã sửa" in (output / edited).read_text(encoding="utf-8")
+    assert "Đoạn đã sửa" not in (spare / edited).read_text(encoding="utf-8")
+    assert_same_as_full(site, tmp_path)
+
+
 def test_the_edit_after_clean_links_unchanged_files_instead_of_comparing_them(tmp_path: Path) -> None:
-    """After ``--clean`` the spare (the output before it) has files of its own, with the same bytes
-    as the live ones: the next build replaces each by a link to the live file (two system calls)
-    rather than reading both to compare them (a large site's first edit took 1.4 s, not 0.8 s)."""
+    """A spare no record describes may hold files of its own with the same bytes as the live ones
+    (made by another file system or an older version): the next build replaces each by a link to
+    the live file (two system calls) rather than reading both to compare them."""
     site = make_site(tmp_path / "site")
     output, spare = site / "output", site / ".output.cchc-spare"
     build(site, output)
     build(site, output, "--clean")
     page = "gioi-thieu/index.html"
-    assert not os.path.samefile(output / page, spare / page)  # two files with equal bytes
+    for path in [p for p in spare.rglob("*") if p.is_file() and p.name != ".cchc-site"]:
+        copy = path.with_name(path.name + ".copy")
+        shutil.copyfile(path, copy)
+        os.replace(copy, path)  # the same bytes in a file of the spare's own
+    assert not os.path.samefile(output / page, spare / page)
     live_inode = (output / page).stat().st_ino
     CHANGES["post edited"](site)
     build(site, output)
@@ -555,6 +580,22 @@ def test_clearing_a_folder_removes_what_will_be_linked_again_but_keeps_its_folde
         (tmp_path / rel).write_text(rel, encoding="utf-8")
     clear_strays(tmp_path, ["a/b/x.html", "a/b/y.html", "a/z.html"], relinked={"a/b/x.html", "a/b/y.html"})
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["a", "a/b", "a/z.html"]
+
+
+def test_clearing_a_folder_keeps_what_already_is_the_live_file(tmp_path: Path) -> None:
+    """A file of the spare that is a hard link to the live one needs no new link: it stays."""
+    from cchc_site.output import clear_strays
+    live, spare = tmp_path / "live", tmp_path / "spare"
+    for rel in ("a/x.html", "a/y.html"):
+        for root in (live, spare):
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (live / rel).write_text(rel, encoding="utf-8")
+    os.link(live / "a/x.html", spare / "a/x.html")
+    (spare / "a/y.html").write_text("a/y.html", encoding="utf-8")  # the same bytes, another file
+    shared = clear_strays(spare, ["a/x.html", "a/y.html"], relinked={"a/x.html", "a/y.html"}, linked_from=live)
+    assert shared == {"a/x.html"}
+    assert os.path.samefile(live / "a/x.html", spare / "a/x.html")
+    assert not (spare / "a/y.html").exists()
 
 
 def test_writing_keeps_equal_bytes_and_never_changes_a_shared_file(tmp_path: Path) -> None:
