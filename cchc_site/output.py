@@ -180,7 +180,8 @@ def same_bytes(path: str, data: bytes) -> bool:
         os.close(fd)
 
 
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
+# never through a symbolic link: a build makes none, and a file compared equal may be linked
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
 _CHUNK = 1 << 20
 
 

@@ -551,6 +551,22 @@ def test_clean_links_the_files_that_equal_the_output_before(tmp_path: Path) -> N
     assert_same_as_full(site, tmp_path)
 
 
+def test_clean_never_links_through_a_symbolic_link_in_the_output_before(tmp_path: Path) -> None:
+    """A link put into the output by hand, to a file elsewhere with the very bytes of the page, is
+    not followed: the new output gets a file of its own, never that outside file."""
+    site = make_site(tmp_path / "site")
+    output = site / "output"
+    build(site, output)
+    page = output / "gioi-thieu/index.html"
+    outside = tmp_path / "ngoai.html"
+    outside.write_bytes(page.read_bytes())
+    page.unlink()
+    page.symlink_to(outside)
+    build(site, output, "--clean")
+    assert not page.is_symlink() and not os.path.samefile(page, outside)
+    assert page.read_bytes() == outside.read_bytes()
+
+
 def test_the_edit_after_clean_links_unchanged_files_instead_of_comparing_them(tmp_path: Path) -> None:
     """A spare no record describes may hold files of its own with the same bytes as the live ones
     (made by another file system or an older version): the next build replaces each by a link to
