@@ -26,7 +26,7 @@ from .errors import BuildFailed, SiteError, only_errors
 from .incremental import Fingerprinter, fingerprint_pages
 from .links import check_links
 from .models import STATIC_DIR, Post
-from .output import check_output_dir, copy_file, folder_id, recover_output, write_file
+from .output import check_output_dir, copy_file, folder_id, output_lock, recover_output, write_file
 from .parsed import Parsed
 from .plan import BuildOptions, PlannedPage, card_for, plan_post, plan_site, visible_posts
 from .publish import live_manifest, manifest_key, publish, reusable_files
@@ -203,36 +203,38 @@ def build_site(site_dir: Path, output_dir: Path, options: BuildOptions, base_url
     problems = check_output_dir(output_dir, site_dir)
     if problems:
         raise BuildFailed(problems)
-    recover_output(output_dir)
-    cache = open_cache(site_dir, cache_dir, clean)
-    try:
-        scan = scan_content(site_dir)
-        frame = input_frame(site_dir, scan, options, base_url, enforce_quota, extra_globals)
-        stamp = input_stamp(frame, scan)
-        last = cache.record(last_key(output_dir), folder_id(output_dir))
-        if not isinstance(last, LastBuild) or not (options.now < last.valid_until and options.now.date() == last.day):
-            last = None  # the output's dates may have passed (a post due, a new day on the statistics page)
-        if last is not None and last.stamp == stamp:
-            return BuildResult(0, last.files, time.perf_counter() - started, last.quota, last.warnings,
-                               reused=last.files, unchanged=True)
+    with output_lock(output_dir):  # one build at a time per output folder
+        recover_output(output_dir)
+        cache = open_cache(site_dir, cache_dir, clean)
         try:
-            result = None
-            if last is not None:
-                result = _quick_build(site_dir, output_dir, options, base_url, extra_globals, cache, scan, last,
-                                      frame, started)
-            if result is None:
-                result = _build(site_dir, output_dir, options, base_url, enforce_quota, extra_globals, cache,
-                                started, scan, frame)
-        except SourceChanged as changed:
-            raise BuildFailed([changed.error()]) from None
-        output_id = folder_id(output_dir)
-        if output_id:
-            cache.put_record(last_key(output_dir), LastBuild(stamp, result.next_event or _FAR_FUTURE,
-                                                              options.now.date(), result.files, result.quota,
-                                                              result.warnings), output_id)
-        return result
-    finally:
-        cache.close()
+            scan = scan_content(site_dir)
+            frame = input_frame(site_dir, scan, options, base_url, enforce_quota, extra_globals)
+            stamp = input_stamp(frame, scan)
+            last = cache.record(last_key(output_dir), folder_id(output_dir))
+            if not isinstance(last, LastBuild) or not (options.now < last.valid_until
+                                                       and options.now.date() == last.day):
+                last = None  # the output's dates may have passed (a post due, a new day on the statistics page)
+            if last is not None and last.stamp == stamp:
+                return BuildResult(0, last.files, time.perf_counter() - started, last.quota, last.warnings,
+                                   reused=last.files, unchanged=True)
+            try:
+                result = None
+                if last is not None:
+                    result = _quick_build(site_dir, output_dir, options, base_url, extra_globals, cache, scan, last,
+                                          frame, started)
+                if result is None:
+                    result = _build(site_dir, output_dir, options, base_url, enforce_quota, extra_globals, cache,
+                                    started, scan, frame)
+            except SourceChanged as changed:
+                raise BuildFailed([changed.error()]) from None
+            output_id = folder_id(output_dir)
+            if output_id:
+                cache.put_record(last_key(output_dir), LastBuild(stamp, result.next_event or _FAR_FUTURE,
+                                                                  options.now.date(), result.files, result.quota,
+                                                                  result.warnings), output_id)
+            return result
+        finally:
+            cache.close()
 
 
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=timezone.utc)

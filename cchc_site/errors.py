@@ -74,6 +74,7 @@ CODES: dict[str, str] = {
     "E045": "site.yaml: lỗi cú pháp YAML hoặc không đọc được",
     "E050": "thư mục đầu ra không an toàn",
     "E051": "tệp nội dung thay đổi trong khi đang dựng",
+    "E052": "một lệnh dựng khác đang ghi vào cùng thư mục đầu ra",
     "E060": "tháng không đủ số bài theo quy định",
     "W070": "nội dung có mã JavaScript (<script>, onclick=, javascript:)",
 }

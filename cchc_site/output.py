@@ -12,10 +12,11 @@ import os
 import shutil
 import stat
 import sys
-from typing import AbstractSet, Iterable
+from contextlib import contextmanager
+from typing import AbstractSet, Iterable, Iterator
 from pathlib import Path
 
-from .errors import SiteError
+from .errors import BuildFailed, SiteError
 
 MARKER = ".cchc-site"
 MARKER_TEXT = b"This folder is written by cchc-site; it is replaced at every build.\n"
@@ -48,6 +49,46 @@ def check_output_dir(output: Path, site_dir: Path) -> list[SiteError]:
         return [SiteError(str(output), 0, "E050", "Thư mục đầu ra đã có dữ liệu không do cchc-site tạo ra; để tránh "
                                                   "mất dữ liệu, hãy chọn thư mục trống hoặc xóa thư mục này trước.")]
     return []
+
+
+def lock_file(output: Path) -> Path:
+    return output.parent / f".{output.name}.cchc-lock"
+
+
+@contextmanager
+def output_lock(output: Path) -> Iterator[None]:
+    """Only one build at a time works on an output folder, its spare and its staging folders: a
+    second build started meanwhile (in another window, by another CI job) stops at once with
+    E052 instead of mixing its files into the first one's or removing its staging folder.  The
+    lock belongs to the open file, so a build that is killed leaves nothing locked."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_file(output), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if not _try_lock(fd):
+            raise BuildFailed([SiteError(str(output), 0, "E052", (
+                "Một lệnh dựng khác đang ghi vào thư mục đầu ra này (có thể ở một cửa sổ dòng lệnh khác "
+                "hoặc một tác vụ CI khác). Chờ lệnh đó xong rồi chạy lại; thư mục đầu ra được giữ nguyên."))])
+        yield
+    finally:
+        os.close(fd)
+
+
+def _try_lock(fd: int) -> bool:
+    """An exclusive lock on the open file ``fd``, without waiting; False when another holds it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
 
 
 def spare_dir(output: Path) -> Path:

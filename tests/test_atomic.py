@@ -151,7 +151,7 @@ def test_a_failed_render_keeps_the_previous_output(tmp_path: Path) -> None:
     assert tree_hashes(site / "output") == before
     assert sorted(p.name for p in site.iterdir()) == sorted(["content", "output", "site.yaml", "templates",
                                                              *[p.name for p in site.iterdir()
-                                                               if p.name == ".cchc-cache"]])
+                                                               if p.name in (".cchc-cache", ".output.cchc-lock")]])
 
 
 def test_files_of_deleted_posts_disappear(tmp_path: Path) -> None:
@@ -240,7 +240,7 @@ def test_build_and_check_never_modify_content(tmp_path: Path) -> None:
         "content/pages/gioi-thieu.md": "---\ntitle: Giới thiệu\n---\n\nTrang giới thiệu.\n",
         "content/data/chi-so.yaml": "# trống\n",
     })
-    skip = ("output", ".cchc-cache", ".output.cchc-spare")  # the build's own folders beside content
+    skip = ("output", ".cchc-cache", ".output.cchc-spare", ".output.cchc-lock")  # the build's own, beside content
     before = tree_hashes(site, skip)
     names_before = sorted(p.relative_to(site).as_posix() for p in site.rglob("*"))
     for args in (("build",), ("build",), ("build", "--clean"), ("check",)):
@@ -252,3 +252,43 @@ def test_build_and_check_never_modify_content(tmp_path: Path) -> None:
                          if not any(p.relative_to(site).as_posix().startswith(s) for s in skip))
     assert names_after == names_before
     assert MINIMAL_CONFIG.encode("utf-8") == (site / "site.yaml").read_bytes()
+
+
+def test_a_second_build_into_the_same_output_stops_and_changes_nothing(tmp_path: Path) -> None:
+    """Two builds never work on one output at once (another window, another CI job): the second
+    stops with E052, the output and its spare stay as they were; the next build runs normally."""
+    site = write_site(tmp_path / "site", {"content/posts/2021/07/a.md": post("Bài A", "2021-07-28")})
+    output = site / "output"
+    assert run_cli("build", "--site", site, "--as-of", AS_OF).code == 0
+    (site / "content/posts/2021/07/b.md").write_text(post("Bài B", "2021-07-29"), encoding="utf-8")
+    before = tree_hashes(output)
+    around = siblings(output)
+    with cchc_site.output.output_lock(output):  # as a build running in another process holds it
+        result = run_cli("build", "--site", site, "--as-of", AS_OF)
+        assert result.code == 1
+        assert "E052" in result.out + result.err
+        assert tree_hashes(output) == before
+        assert siblings(output) == around
+    result = run_cli("build", "--site", site, "--as-of", AS_OF)
+    assert result.code == 0, result.err
+    assert tree_hashes(output) != before  # the post added meanwhile is built now
+
+
+def test_a_build_killed_while_holding_the_lock_leaves_nothing_locked(tmp_path: Path) -> None:
+    """The lock belongs to the open file: when its process dies, the next build may start."""
+    site = write_site(tmp_path / "site", {"content/posts/2021/07/a.md": post("Bài A", "2021-07-28")})
+    output = site / "output"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from cchc_site.output import output_lock\n"
+        "with output_lock(Path(sys.argv[1])):\n"
+        "    print('held', flush=True)\n"
+        "    time.sleep(60)\n"), str(output)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert "E052" in run_cli("build", "--site", site, "--as-of", AS_OF).err
+    finally:
+        holder.kill()
+        holder.wait()
+    assert run_cli("build", "--site", site, "--as-of", AS_OF).code == 0

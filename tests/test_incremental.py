@@ -728,3 +728,32 @@ def test_a_library_installed_anew_changes_the_tool_version(tmp_path: Path, monke
     os.utime(package, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
     assert library_stamps(["thu_vien_thu", "markdown"]) != before
     assert library_stamps(["khong_co_thu_vien_nay"]) == "khong_co_thu_vien_nay=?"
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_the_repository_gitignore_hides_everything_builds_make(tmp_path: Path) -> None:
+    """A department keeps its site in git: after builds, a --clean build, an edit and a preview
+    build, `git status` lists only what the authors wrote (the .gitignore shipped with the tool)."""
+    import subprocess
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from cchc_site.devserver import PREVIEW_DIR, build_preview
+
+    site = make_site(tmp_path / "site")
+    shutil.copyfile(Path(__file__).resolve().parent.parent / ".gitignore", site / ".gitignore")
+    git = ["git", "-C", str(site), "-c", "user.name=t", "-c", "user.email=t@example.vn"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "nội dung"], check=True)
+    build(site, site / "output")
+    build(site, site / "output", "--clean")
+    CHANGES["post edited"](site)
+    build(site, site / "output")
+    report = build_preview(site, site / PREVIEW_DIR, "http://127.0.0.1:8000/",
+                           datetime(2021, 12, 31, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
+    assert report.ok, report.errors
+    assert (site / ".output.cchc-spare").is_dir() and (site / ".output.cchc-lock").is_file()
+    status = subprocess.run([*git, "status", "--porcelain", "--untracked-files=all"], check=True,
+                            capture_output=True, text=True).stdout.splitlines()
+    assert status == [" M content/posts/2021/02/bai-2-3.md"], status
