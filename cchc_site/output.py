@@ -55,6 +55,25 @@ def lock_file(output: Path) -> Path:
     return output.parent / f".{output.name}.cchc-lock"
 
 
+_HELD_LOCKS: set[int] = set()  # descriptors of the output locks this process holds
+
+
+def _forget_held_locks() -> None:
+    """In a forked child (a pool worker): close its copies of the lock descriptors.  A lock
+    belongs to the open file, which a child shares: a worker left behind by a killed build
+    would otherwise keep the output locked for every later build."""
+    for fd in _HELD_LOCKS:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD_LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_held_locks)
+
+
 @contextmanager
 def output_lock(output: Path) -> Iterator[None]:
     """Only one build at a time works on an output folder, its spare and its staging folders: a
@@ -68,8 +87,10 @@ def output_lock(output: Path) -> Iterator[None]:
             raise BuildFailed([SiteError(str(output), 0, "E052", (
                 "Một lệnh dựng khác đang ghi vào thư mục đầu ra này (có thể ở một cửa sổ dòng lệnh khác "
                 "hoặc một tác vụ CI khác). Chờ lệnh đó xong rồi chạy lại; thư mục đầu ra được giữ nguyên."))])
+        _HELD_LOCKS.add(fd)
         yield
     finally:
+        _HELD_LOCKS.discard(fd)
         os.close(fd)
 
 

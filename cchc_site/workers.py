@@ -6,9 +6,13 @@ functions run in the main process.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import multiprocessing
 import os
+import signal
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Generic, Sequence, TypeVar
@@ -96,6 +100,23 @@ def _render_chunk(indices: list[int]) -> list[tuple[int, bytes | SiteError | Non
     return out
 
 
+def _die_with_parent(parent: int) -> None:
+    """Run first in every forked worker: on Linux the kernel kills it when the build process dies
+    (a build killed with SIGKILL alone would otherwise leave its workers waiting forever on
+    their pipes); a worker whose build is already gone stops at once."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
 def _orphaned() -> bool:
     """True in a pool worker whose build process has died (it was killed with SIGKILL alone)."""
     parent = _STATE.get("parent", os.getpid())
@@ -141,7 +162,8 @@ def run_parallel(func: Callable[[list[T]], list[R]], items: Sequence[T], state: 
         # process unfreezes them afterwards, so its own garbage can still be collected.
         gc.freeze()
         try:
-            with ProcessPoolExecutor(max_workers=pool_size(), mp_context=context) as pool:
+            with ProcessPoolExecutor(max_workers=pool_size(), mp_context=context,
+                                     initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
                 for part in pool.map(func, chunks(items, chunk_size)):
                     results.extend(keep(part))
         finally:
@@ -233,7 +255,7 @@ class Background(Generic[R]):
         if fork and can_fork():
             context = multiprocessing.get_context("fork")
             self._receive, send = context.Pipe(duplex=False)
-            self._process = context.Process(target=_background_child, args=(func, send), daemon=True)
+            self._process = context.Process(target=_background_child, args=(func, send, os.getpid()), daemon=True)
             gc.freeze()  # see run_parallel
             try:
                 self._process.start()
@@ -272,7 +294,8 @@ class Background(Generic[R]):
             self._process = None
 
 
-def _background_child(func: Callable[[], Any], send: Any) -> None:
+def _background_child(func: Callable[[], Any], send: Any, parent: int) -> None:
+    _die_with_parent(parent)
     try:
         outcome: tuple[bool, Any] = (True, func())
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises

@@ -292,3 +292,59 @@ def test_a_build_killed_while_holding_the_lock_leaves_nothing_locked(tmp_path: P
         holder.kill()
         holder.wait()
     assert run_cli("build", "--site", site, "--as-of", AS_OF).code == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")
+def test_a_forked_worker_never_keeps_the_output_locked(tmp_path: Path) -> None:
+    """The lock belongs to the open file, which forked workers share: each closes its copy, so a
+    worker outliving its build (killed with SIGKILL alone) cannot lock the output for good."""
+    import multiprocessing
+
+    output = tmp_path / "output"
+    child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(60,))
+    with cchc_site.output.output_lock(output):
+        child.start()
+    try:
+        assert child.is_alive()
+        with cchc_site.output.output_lock(output):  # the child is alive, the lock is free
+            pass
+    finally:
+        child.kill()
+        child.join()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's parent-death signal is Linux's")
+def test_the_workers_of_a_killed_build_go_too_and_the_next_build_runs(tmp_path: Path) -> None:
+    files = {f"content/posts/2021/{m:02d}/p{i}.md": post(f"Bài {i} tháng {m}", f"2021-{m:02d}-10", "Chữ. " * 200)
+             for m in range(1, 13) for i in range(150)}
+    site = write_site(tmp_path / "site", files)
+    cmd = [sys.executable, "-m", "cchc_site", "build", "--site", str(site), "--as-of", AS_OF]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children: set[int] = set()
+    deadline = time.monotonic() + 30
+    while not children and proc.poll() is None and time.monotonic() < deadline:  # until the pool starts
+        children = {pid for pid, parent in _processes().items() if parent == proc.pid}
+        time.sleep(0.02)
+    kill_quietly(os.kill, proc.pid)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while children & set(_processes()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not children & set(_processes())
+    result = run_cli("build", "--site", site, "--as-of", AS_OF)
+    assert result.code == 0, result.err
+
+
+def _processes() -> dict[int, int]:
+    """Every living process (zombies left out) and its parent, from /proc."""
+    found: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat_line = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat_line.rsplit(")", 1)[1].split()
+            if fields[0] != "Z":
+                found[int(entry)] = int(fields[1])
+    return found
