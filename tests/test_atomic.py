@@ -15,7 +15,7 @@ import sys
 import time
 import unicodedata
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pytest
 
@@ -300,17 +300,24 @@ def test_a_forked_worker_never_keeps_the_output_locked(tmp_path: Path) -> None:
     worker outliving its build (killed with SIGKILL alone) cannot lock the output for good."""
     import multiprocessing
 
+    context = multiprocessing.get_context("fork")
     output = tmp_path / "output"
-    child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(60,))
+    started = context.Event()
+    child = context.Process(target=_signal_then_sleep, args=(started,))
     with cchc_site.output.output_lock(output):
         child.start()
     try:
-        assert child.is_alive()
+        assert started.wait(30) and child.is_alive()  # running its own code: forked and set up
         with cchc_site.output.output_lock(output):  # the child is alive, the lock is free
             pass
     finally:
         child.kill()
         child.join()
+
+
+def _signal_then_sleep(started: Any) -> None:
+    started.set()
+    time.sleep(60)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's parent-death signal is Linux's")
