@@ -26,7 +26,7 @@ from .errors import BuildFailed, SiteError, only_errors
 from .incremental import Fingerprinter, fingerprint_pages
 from .links import check_links
 from .models import STATIC_DIR, Post
-from .output import check_output_dir, copy_file, folder_id, output_lock, recover_output, write_file
+from .output import OlderOutput, check_output_dir, copy_file, folder_id, output_lock, recover_output, write_file
 from .parsed import Parsed
 from .plan import BuildOptions, PlannedPage, card_for, plan_post, plan_site, visible_posts
 from .publish import live_manifest, manifest_key, publish, reusable_files
@@ -333,7 +333,7 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
     for rel, stamp in scan.static:
         wanted[f"static/{rel}"] = f"F:{stamp}"
 
-    def produce(work: Path, make: set[str], like: Path | None) -> None:
+    def produce(work: Path, make: set[str], like: OlderOutput | None) -> None:
         todo = [i for i, page in enumerate(pages) if page.output_path in make]
         errors = _render_errors(render_all(renderer, pages, todo, work, early, like))
         if errors:
@@ -450,7 +450,7 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
     if set(wanted) - reusable - set(made):
         return None  # files of the live output were deleted or changed by hand: the whole build
 
-    def produce(work: Path, make: set[str], _like: Path | None) -> None:
+    def produce(work: Path, make: set[str], _like: OlderOutput | None) -> None:
         for rel in sorted(make):
             write_file(work, rel, made[rel])
 

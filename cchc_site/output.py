@@ -13,6 +13,7 @@ import shutil
 import stat
 import sys
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import AbstractSet, Iterable, Iterator
 from pathlib import Path
 
@@ -188,15 +189,44 @@ def remove_file(root: Path, rel: str) -> None:
         folder = folder.parent
 
 
-def write_file(root: Path, rel: str, data: bytes, like: Path | None = None) -> None:
+@dataclass(frozen=True)
+class OlderOutput:
+    """An output folder no record describes, whose files may be linked into a new one."""
+
+    root: Path
+    files: frozenset[str]  # its regular files, reached without following any link
+
+
+def older_output(root: Path) -> OlderOutput:
+    """``root`` and its regular files, found without following links: a file reached through a
+    link (to a file or a folder, put there by hand) may be anything, anywhere, and is never
+    linked into a new output."""
+    files: set[str] = set()
+    stack = [(str(root), "")]
+    while stack:
+        current, prefix = stack.pop()
+        try:
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append((entry.path, prefix + entry.name + "/"))
+                    elif entry.is_file(follow_symlinks=False):
+                        files.add(prefix + entry.name)
+        except OSError:
+            continue
+    files.discard(MARKER)
+    return OlderOutput(root, frozenset(files))
+
+
+def write_file(root: Path, rel: str, data: bytes, like: OlderOutput | None = None) -> None:
     """Make ``root/rel`` hold ``data``.  An existing file with the same bytes is kept; another
     is unlinked first: it may be a hard link shared with the live output, which must never
     change under its readers.  ``like``: an older output whose ``rel``, if it holds the same
     bytes, is linked instead of written (so the two folders share it: a later build that
     replaces it in one of them frees nothing)."""
     path = os.path.join(root, rel)
-    if like is not None:
-        source = os.path.join(like, rel)
+    if like is not None and rel in like.files:
+        source = os.path.join(like.root, rel)
         if same_bytes(source, data) and _link_new(source, path):
             return
     try:  # the usual case first: a new file in a fresh folder (one system call, not three)
@@ -371,11 +401,12 @@ def clear_strays(root: Path, wanted: Iterable[str], relinked: AbstractSet[str] =
     return shared
 
 
-def copy_file(root: Path, rel: str, source: Path, like: Path | None = None) -> None:
+def copy_file(root: Path, rel: str, source: Path, like: OlderOutput | None = None) -> None:
     """Copy ``source`` to ``root/rel``; a file already there with the same bytes is kept.
     ``like``: as for :func:`write_file`."""
     path = root / rel
-    if like is not None and _same_content(source, like / rel) and _link_new(str(like / rel), str(path)):
+    if (like is not None and rel in like.files and _same_content(source, like.root / rel)
+            and _link_new(str(like.root / rel), str(path))):
         return
     if _same_content(source, path):
         return

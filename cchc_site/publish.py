@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -19,14 +20,15 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from .cache import Cache
-from .output import (clear_strays, discard, folder_id, folder_levels, is_plain_folder, link_or_copy, make_folders,
-                     mark_folder, new_staging, remove_file, remove_link, spare_dir, swap_in)
+from .output import (OlderOutput, clear_strays, discard, folder_id, folder_levels, is_plain_folder, link_or_copy,
+                     make_folders, mark_folder, new_staging, older_output, remove_file, remove_link, spare_dir,
+                     swap_in)
 
 LINK_THREADS = 4  # link and mkdir wait on the file system, not on Python
 
 # (folder, files to make there, an older output whose files with the same bytes may be linked
 # instead of written, or None) -> writes them; raises on failure
-Producer = Callable[[Path, set[str], Path | None], None]
+Producer = Callable[[Path, set[str], OlderOutput | None], None]
 
 
 @dataclass(frozen=True)
@@ -47,10 +49,25 @@ def live_manifest(cache: Cache, output_dir: Path) -> dict[str, str]:
 
 
 def reusable_files(wanted: Mapping[str, str], live: Mapping[str, str], output_dir: Path) -> set[str]:
-    """Files of the live output that are already as wanted (and still there: one deleted by
-    hand is made again)."""
+    """Files of the live output that are already as wanted (and still there as files of its own:
+    one deleted by hand, or replaced by a link to a file elsewhere, or under a top folder
+    replaced by a link, is made again)."""
     root = str(output_dir)
-    return {rel for rel, fp in wanted.items() if live.get(rel) == fp and os.path.isfile(os.path.join(root, rel))}
+    try:
+        with os.scandir(root) as entries:
+            linked = tuple(entry.name + "/" for entry in entries if entry.is_symlink())
+    except OSError:
+        return set()
+    return {rel for rel, fp in wanted.items()
+            if live.get(rel) == fp and _is_own_file(os.path.join(root, rel)) and not rel.startswith(linked)}
+
+
+def _is_own_file(path: str) -> bool:
+    """A regular file, not a link to one."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Mapping[str, str],
@@ -86,7 +103,7 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
     # An output no record describes (after --clean, or without a cache) is compared with what a
     # new folder gets: its equal files are linked, not written, so that the two folders share them
     # (the next build, which updates it as the spare, then frees no file in it).
-    like = output_dir if not live and work != spare and is_plain_folder(output_dir) else None
+    like = older_output(output_dir) if not live and work != spare and is_plain_folder(output_dir) else None
     try:
         produce(work, make, like)
         link_unchanged(output_dir, work, from_live, fresh=work != spare)

@@ -22,7 +22,7 @@ from .content import SourceEntry, content_hash, read_bytes, source_from_bytes
 from .errors import SiteError
 from .links import check_unsafe_html
 from .models import Document, Rendered
-from .output import write_file
+from .output import OlderOutput, write_file
 from .parsed import Parsed, decode_parsed, encode_parsed
 from .site import parse_source
 
@@ -227,7 +227,7 @@ def convert_all(docs: Sequence[Document], base_path: str, load: Callable[[str, s
 
 def render_all(renderer: Any, pages: Sequence[Any], indices: list[int], staging: Path,
                rendered: dict[int, bytes | SiteError] | None = None,
-               like: Path | None = None) -> list[tuple[int, bytes | SiteError | None]]:
+               like: OlderOutput | None = None) -> list[tuple[int, bytes | SiteError | None]]:
     """Render the pages at ``indices`` and write them into ``staging``; ``rendered`` holds pages
     rendered already (only written); ``like``: see :func:`cchc_site.output.write_file`."""
     return run_parallel(_render_chunk, indices, {"renderer": renderer, "pages": pages, "staging": staging,

@@ -551,20 +551,30 @@ def test_clean_links_the_files_that_equal_the_output_before(tmp_path: Path) -> N
     assert_same_as_full(site, tmp_path)
 
 
-def test_clean_never_links_through_a_symbolic_link_in_the_output_before(tmp_path: Path) -> None:
-    """A link put into the output by hand, to a file elsewhere with the very bytes of the page, is
-    not followed: the new output gets a file of its own, never that outside file."""
+@pytest.mark.parametrize("clean", [True, False])
+def test_links_put_into_the_output_by_hand_are_never_followed(tmp_path: Path, clean: bool) -> None:
+    """A file, or a whole folder, of the output replaced by hand with a link to a copy elsewhere
+    (the very bytes of the page) is not followed by the next build, with or without --clean: the
+    new output gets files of its own, never a link or a hard link to the outside files."""
     site = make_site(tmp_path / "site")
+    CHANGES["static file added"](site)
     output = site / "output"
     build(site, output)
-    page = output / "gioi-thieu/index.html"
-    outside = tmp_path / "ngoai.html"
-    outside.write_bytes(page.read_bytes())
-    page.unlink()
-    page.symlink_to(outside)
-    build(site, output, "--clean")
-    assert not page.is_symlink() and not os.path.samefile(page, outside)
-    assert page.read_bytes() == outside.read_bytes()
+    elsewhere = tmp_path / "noi-khac"
+    shutil.copytree(output, elsewhere)
+    page = "gioi-thieu/index.html"
+    (output / page).unlink()
+    (output / page).symlink_to(elsewhere / page)
+    shutil.rmtree(output / "static")
+    (output / "static").symlink_to(elsewhere / "static", target_is_directory=True)
+    CHANGES["post added"](site)
+    build(site, output, *(["--clean"] if clean else []))
+    for rel in (page, "static/a.txt"):
+        path = output / rel
+        assert not path.is_symlink() and not path.parent.is_symlink(), rel
+        assert not os.path.samefile(path, elsewhere / rel), rel
+        assert path.read_bytes() == (elsewhere / rel).read_bytes()
+    assert_same_as_full(site, tmp_path)
 
 
 def test_the_edit_after_clean_links_unchanged_files_instead_of_comparing_them(tmp_path: Path) -> None:
