@@ -43,13 +43,13 @@ def load_valid_config(site_dir: Path, base_url: str | None = None) -> SiteConfig
     return config
 
 
-# Libraries whose code shapes what a build makes (HTML, parsed front matter).
-LIBRARIES = ("markdown", "jinja2", "markupsafe", "yaml")
+# Libraries whose code shapes what a build makes (HTML, parsed front matter): module -> distribution.
+LIBRARIES = {"markdown": "markdown", "jinja2": "jinja2", "markupsafe": "markupsafe", "yaml": "pyyaml"}
 
 
 @lru_cache(maxsize=1)
 def tool_version() -> str:
-    """The version plus a hash of this package's own code and the stamps of the libraries it
+    """The version plus a hash of this package's own code and the versions of the libraries it
     builds with: anything cached or skipped by an earlier build is trusted only if it was made
     by exactly this code (a developer's edit counts as a new version, and so does upgrading
     Markdown or Jinja2, which may change the HTML of pages whose content did not change)."""
@@ -60,20 +60,52 @@ def tool_version() -> str:
     return f"{__version__}+{digest.hexdigest()}"
 
 
-def library_stamps(names: Iterable[str]) -> str:
-    """Where each library is installed and the size and time of its ``__init__`` file, found
-    without importing it (``check`` never loads Markdown or Jinja2): installing another
-    version writes that file anew."""
+def library_stamps(libraries: Mapping[str, str]) -> str:
+    """Each library's installed version, from its ``NAME-VERSION.dist-info`` folder beside it,
+    found without importing it (``check`` never loads Markdown or Jinja2).  The same version
+    installed again (a fresh virtual environment in CI, where the cache is restored) gives the
+    same stamp.  A library installed without that folder is stamped by the size and time of
+    its ``__init__`` file instead."""
     parts = []
-    for name in names:
-        spec = importlib.util.find_spec(name)
+    for module, distribution in libraries.items():
+        spec = importlib.util.find_spec(module)
         origin = spec.origin if spec is not None else None
-        try:
-            st = os.stat(origin) if origin else None
-        except OSError:
-            st = None
-        parts.append(f"{name}={origin}:{st.st_size}:{st.st_mtime_ns}" if st else f"{name}=?")
+        if not origin:
+            parts.append(f"{module}=?")
+            continue
+        version = _installed_version(os.path.dirname(os.path.dirname(origin)), distribution)
+        if version is None:
+            try:
+                st = os.stat(origin)
+                version = f"{origin}:{st.st_size}:{st.st_mtime_ns}"
+            except OSError:
+                version = "?"
+        parts.append(f"{module}={version}")
     return "\n".join(parts)
+
+
+def _installed_version(folder: str, distribution: str) -> str | None:
+    """The version in the name of ``distribution``'s ``.dist-info`` folder in ``folder``."""
+    wanted = _normalise_name(distribution)
+    try:
+        names = _folder_names(folder)
+    except OSError:
+        return None
+    for name in names:
+        if name.endswith(".dist-info") and "-" in name:
+            project, version = name[: -len(".dist-info")].rsplit("-", 1)
+            if _normalise_name(project) == wanted:
+                return version
+    return None
+
+
+@lru_cache(maxsize=8)
+def _folder_names(folder: str) -> tuple[str, ...]:
+    return tuple(os.listdir(folder))
+
+
+def _normalise_name(name: str) -> str:
+    return name.lower().replace("-", "_").replace(".", "_")
 
 
 def stable_hash(*parts: object) -> str:

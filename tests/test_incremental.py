@@ -723,21 +723,37 @@ def test_files_are_compared_to_their_end(tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_a_library_installed_anew_changes_the_tool_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Upgrading Markdown or Jinja2 may change the HTML of unchanged content: what the cache holds
-    and what an earlier build skipped must not be trusted then (the libraries' stamps are part of
-    the tool version)."""
+    and what an earlier build skipped must not be trusted then (the libraries' versions are part of
+    the tool version).  The same version installed again (a new virtual environment in CI, with
+    the cache restored) keeps the cache."""
     from cchc_site.sources import LIBRARIES, library_stamps
     assert {"markdown", "jinja2"} <= set(LIBRARIES)
-    package = tmp_path / "thu_vien_thu" / "__init__.py"
-    package.parent.mkdir()
-    package.write_text("__version__ = '1.0'\n", encoding="utf-8")
+    libraries = {"thu_vien_thu": "Thu-Vien.Thu", "thu_vien_khac": "thu_vien_khac"}
+    for module in libraries:
+        (tmp_path / module).mkdir()
+        (tmp_path / module / "__init__.py").write_text("__version__ = '1.0'\n", encoding="utf-8")
+    info = tmp_path / "thu_vien.thu-1.0.dist-info"
+    info.mkdir()
     monkeypatch.syspath_prepend(str(tmp_path))
-    before = library_stamps(["thu_vien_thu", "markdown"])
-    assert library_stamps(["thu_vien_thu", "markdown"]) == before  # stable while nothing changes
-    package.write_text("__version__ = '1.1'\n", encoding="utf-8")
-    st = package.stat()
-    os.utime(package, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
-    assert library_stamps(["thu_vien_thu", "markdown"]) != before
-    assert library_stamps(["khong_co_thu_vien_nay"]) == "khong_co_thu_vien_nay=?"
+    before = library_stamps(libraries)
+    assert "thu_vien_thu=1.0" in before.splitlines()
+
+    import cchc_site.sources
+    cchc_site.sources._folder_names.cache_clear()
+    for module in libraries:  # installed again, the same versions: new files, new times
+        init = tmp_path / module / "__init__.py"
+        init.unlink()
+        init.write_text("__version__ = '1.0'\n", encoding="utf-8")
+        os.utime(init, ns=(1, 1))
+    (tmp_path / "thu_vien_khac" / "__init__.py").write_text("__version__ = '1.0'  # khac\n", encoding="utf-8")
+    after_reinstall = library_stamps(libraries)
+    assert after_reinstall.splitlines()[0] == before.splitlines()[0]  # dist-info: the version alone counts
+    assert after_reinstall.splitlines()[1] != before.splitlines()[1]  # no dist-info: the file's stamp
+
+    info.rename(tmp_path / "thu_vien.thu-1.1.dist-info")
+    cchc_site.sources._folder_names.cache_clear()
+    assert "thu_vien_thu=1.1" in library_stamps(libraries).splitlines()
+    assert library_stamps({"khong_co_thu_vien_nay": "x"}) == "khong_co_thu_vien_nay=?"
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
