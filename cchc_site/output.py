@@ -208,6 +208,8 @@ def older_output(root: Path) -> OlderOutput:
         try:
             with os.scandir(current) as entries:
                 for entry in entries:
+                    if _is_link(entry):
+                        continue
                     if entry.is_dir(follow_symlinks=False):
                         stack.append((entry.path, prefix + entry.name + "/"))
                     elif entry.is_file(follow_symlinks=False):
@@ -216,6 +218,32 @@ def older_output(root: Path) -> OlderOutput:
             continue
     files.discard(MARKER)
     return OlderOutput(root, frozenset(files))
+
+
+def linked_tops(root: Path) -> tuple[str, ...]:
+    """``name/`` of each entry at the top of ``root`` that is a link (put there by hand): nothing
+    under it is the folder's own.  (Links deeper down are not looked for: that would cost a walk
+    of the whole folder at every build.)"""
+    try:
+        with os.scandir(root) as entries:
+            return tuple(entry.name + "/" for entry in entries if _is_link(entry))
+    except OSError:
+        return ()
+
+
+def own_files(root: Path, rels: Iterable[str]) -> set[str]:
+    """The files of ``rels`` that are regular files of ``root`` itself: not missing, not a link
+    to a file elsewhere, not under a top folder replaced by a link."""
+    base = str(root)
+    linked = linked_tops(root)
+    return {rel for rel in rels if not rel.startswith(linked) and _is_regular(os.path.join(base, rel))}
+
+
+def _is_regular(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def write_file(root: Path, rel: str, data: bytes, like: OlderOutput | None = None) -> None:

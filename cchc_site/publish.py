@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -21,8 +20,8 @@ from typing import Callable, Mapping
 
 from .cache import Cache
 from .output import (OlderOutput, clear_strays, discard, folder_id, folder_levels, is_plain_folder, link_or_copy,
-                     make_folders, mark_folder, new_staging, older_output, remove_file, remove_link, spare_dir,
-                     swap_in)
+                     linked_tops, make_folders, mark_folder, new_staging, older_output, own_files, remove_file,
+                     remove_link, spare_dir, swap_in)
 
 LINK_THREADS = 4  # link and mkdir wait on the file system, not on Python
 
@@ -52,22 +51,7 @@ def reusable_files(wanted: Mapping[str, str], live: Mapping[str, str], output_di
     """Files of the live output that are already as wanted (and still there as files of its own:
     one deleted by hand, or replaced by a link to a file elsewhere, or under a top folder
     replaced by a link, is made again)."""
-    root = str(output_dir)
-    try:
-        with os.scandir(root) as entries:
-            linked = tuple(entry.name + "/" for entry in entries if entry.is_symlink())
-    except OSError:
-        return set()
-    return {rel for rel, fp in wanted.items()
-            if live.get(rel) == fp and _is_own_file(os.path.join(root, rel)) and not rel.startswith(linked)}
-
-
-def _is_own_file(path: str) -> bool:
-    """A regular file, not a link to one."""
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
+    return own_files(output_dir, [rel for rel, fp in wanted.items() if live.get(rel) == fp])
 
 
 def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Mapping[str, str],
@@ -80,6 +64,8 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
     spare_key = output_key + "#spare"
     spare = spare_dir(output_dir)
     previous = cache.manifest(spare_key, folder_id(spare)) if live else None
+    if previous is not None and linked_tops(spare):
+        previous = None  # a link put into it by hand: never updated in place (through the link)
     have: dict[str, str] = {}
     shared: set[str] = set()  # files of the work folder that already are the live ones (hard links)
     if previous is None:

@@ -3,7 +3,6 @@ last build of the same output, built whole otherwise; each document's terms come
 cache when the document is unchanged."""
 from __future__ import annotations
 
-import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ from .config import SiteConfig
 from .content import content_hash
 from .mdrender import RENDERER_VERSION
 from .models import Document, Rendered
-from .output import folder_id
+from .output import folder_id, own_files
 from .plan import BuildOptions, shown_with
 from .publish import manifest_key
 from .search import DocTerms, IndexPatch, doc_terms, indexed_documents, patch_index, search_doc, sized_index_files
@@ -206,8 +205,8 @@ def patched_search_files(previous: SearchState, paths: tuple[str, ...], keys: tu
     files: SearchFiles = {rel: (digest, None) for rel, digest in digests.items()}
     files.update({rel: (content_hash(data), data) for rel, data in changed_files.items()})
     # Files kept "as in the live output" must be there (one deleted by hand: build the whole index).
-    live_root = str(output_dir)
-    if not all(data is not None or os.path.isfile(os.path.join(live_root, rel)) for rel, (_, data) in files.items()):
+    kept = [rel for rel, (_, data) in files.items() if data is None]
+    if len(own_files(output_dir, kept)) != len(kept):  # the same test as the pages' (publish.reusable_files)
         return None
     return files, SearchState(paths, keys, previous.shard_count, total)
 

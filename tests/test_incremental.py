@@ -783,3 +783,52 @@ def test_the_repository_gitignore_hides_everything_builds_make(tmp_path: Path) -
     status = subprocess.run([*git, "status", "--porcelain", "--untracked-files=all"], check=True,
                             capture_output=True, text=True).stdout.splitlines()
     assert status == [" M content/posts/2021/02/bai-2-3.md"], status
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_a_search_index_replaced_by_links_is_made_again(tmp_path: Path, what: str) -> None:
+    """Index files (or the whole index folder) replaced by hand with links to copies: the next
+    build makes them again as files of the output's own (it used to stop with an internal error
+    when a file it meant to keep was one the pages' check refused)."""
+    files = {f"content/posts/2021/{m:02d}/bai-{m}-{d}.md":
+             post(f"Bài {d}/{m} từ{m * 31 + d}", f"{d:02d}/{m:02d}/2021", f"Nội dung số {m * 100 + d} từ{d * 7}.",
+                  category="Hoạt động cải cách hành chính")
+             for m in range(1, 4) for d in range(1, 20)}
+    site = write_site(tmp_path / "site", files)
+    output = site / "output"
+    build(site, output)
+    copies = tmp_path / "ban-sao"
+    shutil.copytree(output / "tim-kiem", copies)
+    if what == "folder":
+        shutil.rmtree(output / "tim-kiem")
+        (output / "tim-kiem").symlink_to(copies, target_is_directory=True)
+    else:
+        for path in [p for p in (output / "tim-kiem").rglob("*") if p.is_file()]:
+            path.unlink()
+            path.symlink_to(copies / path.relative_to(output / "tim-kiem"))
+    edit(site / "content/posts/2021/01/bai-1-2.md", "Nội dung", "Nội dung đã sửa từmới")
+    build(site, output)
+    assert not (output / "tim-kiem").is_symlink()
+    assert not [p for p in (output / "tim-kiem").rglob("*") if p.is_symlink()]
+    assert_same_as_full(site, tmp_path)
+
+
+def test_a_folder_linked_into_the_output_by_hand_is_never_written_through(tmp_path: Path) -> None:
+    """A top folder of the output replaced by a link to a folder elsewhere: the next builds make
+    that folder again, and when that output has become the spare, they remove the link instead of
+    updating the spare through it (the folder elsewhere is never changed)."""
+    site = make_site(tmp_path / "site")
+    output = site / "output"
+    build(site, output)
+    elsewhere = tmp_path / "tin-tuc-noi-khac"
+    shutil.copytree(output / "tin-tuc", elsewhere)
+    shutil.rmtree(output / "tin-tuc")
+    (output / "tin-tuc").symlink_to(elsewhere, target_is_directory=True)
+    before = tree(elsewhere)
+    for change in ("post edited", "title edited", "post added"):
+        CHANGES[change](site)
+        build(site, output)
+        assert tree(elsewhere) == before, change
+    assert not (output / "tin-tuc").is_symlink()
+    assert not (site / ".output.cchc-spare" / "tin-tuc").is_symlink()
+    assert_same_as_full(site, tmp_path)
