@@ -14,6 +14,7 @@ import stat
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import AbstractSet, Iterable, Iterator
 from pathlib import Path
 
@@ -136,13 +137,19 @@ def recover_output(output: Path) -> None:
             shutil.rmtree(entry, ignore_errors=True)
 
 
+@lru_cache(maxsize=1)
+def libc() -> ctypes.CDLL:
+    """The C library (Linux), for the system calls Python has no function for; raises OSError
+    when it cannot be loaded."""
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths (Linux renameat2); False when unsupported."""
     if not sys.platform.startswith("linux"):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        renameat2 = libc.renameat2
+        renameat2 = libc().renameat2
     except (OSError, AttributeError):
         return False
     renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]

@@ -6,8 +6,6 @@ functions run in the main process.
 """
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import gc
 import multiprocessing
 import os
@@ -22,7 +20,7 @@ from .content import SourceEntry, content_hash, read_bytes, source_from_bytes
 from .errors import SiteError
 from .links import check_unsafe_html
 from .models import Document, Rendered
-from .output import OlderOutput, write_file
+from .output import OlderOutput, libc, write_file
 from .parsed import Parsed, decode_parsed, encode_parsed
 from .site import parse_source
 
@@ -106,8 +104,7 @@ def _die_with_parent(parent: int) -> None:
     their pipes); a worker whose build is already gone stops at once."""
     if sys.platform.startswith("linux"):
         try:
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+            libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         except (OSError, AttributeError):
             pass
     if os.getppid() != parent:
