@@ -12,8 +12,9 @@ import os
 import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Generic, Sequence, TypeVar
+from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
 
 from .config import SiteConfig
 from .content import SourceEntry, content_hash, read_bytes, source_from_bytes
@@ -114,6 +115,18 @@ def _die_with_parent(parent: int) -> None:
 _PR_SET_PDEATHSIG = 1
 
 
+@contextmanager
+def _frozen() -> Iterator[None]:
+    """The build's objects so far frozen while workers fork: the workers' collections then never
+    walk (nor write to, so copy) the documents and pages they inherit.  This process unfreezes
+    them afterwards, so its own garbage can still be collected."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _orphaned() -> bool:
     """True in a pool worker whose build process has died (it was killed with SIGKILL alone)."""
     parent = _STATE.get("parent", os.getpid())
@@ -154,17 +167,10 @@ def run_parallel(func: Callable[[list[T]], list[R]], items: Sequence[T], state: 
             return results
         context = multiprocessing.get_context("fork")
         results = []
-        # The build's objects so far are frozen while the workers fork: the workers' collections
-        # then never walk (nor write to, so copy) the documents and pages they inherit.  This
-        # process unfreezes them afterwards, so its own garbage can still be collected.
-        gc.freeze()
-        try:
-            with ProcessPoolExecutor(max_workers=pool_size(), mp_context=context,
-                                     initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-                for part in pool.map(func, chunks(items, chunk_size)):
-                    results.extend(keep(part))
-        finally:
-            gc.unfreeze()
+        with _frozen(), ProcessPoolExecutor(max_workers=pool_size(), mp_context=context,
+                                            initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
+            for part in pool.map(func, chunks(items, chunk_size)):
+                results.extend(keep(part))
         return results
     finally:
         _STATE.clear()
@@ -253,11 +259,8 @@ class Background(Generic[R]):
             context = multiprocessing.get_context("fork")
             self._receive, send = context.Pipe(duplex=False)
             self._process = context.Process(target=_background_child, args=(func, send, os.getpid()), daemon=True)
-            gc.freeze()  # see run_parallel
-            try:
+            with _frozen():
                 self._process.start()
-            finally:
-                gc.unfreeze()
             send.close()
 
     def ready(self) -> bool:
