@@ -17,18 +17,19 @@ import time
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from .cache import Cache
 from .config import MenuItem, SiteConfig, load_config
 from .content import ContentScan, SourceChanged, file_stamp, load_body, scan_content, walk_files, walk_stamped
 from .errors import BuildFailed, SiteError, only_errors
 from .incremental import Fingerprinter, fingerprint_pages
+from .listed import ListedPages, detach_lists, lists_showing, quota_with, same_place, with_cards
 from .links import check_links
 from .models import STATIC_DIR, Post
 from .output import OlderOutput, check_output_dir, copy_file, folder_id, output_lock, recover_output, write_file
 from .parsed import Parsed
-from .plan import BuildOptions, PlannedPage, card_for, plan_post, plan_site, visible_posts
+from .plan import BuildOptions, PlannedPage, card_for, plan_post, plan_site, plan_statistics, visible_posts
 from .publish import live_manifest, manifest_key, publish, reusable_files
 from .quota import QuotaReport, check_quota, compute_quota
 from .render import SITE_TEMPLATES, THEME_DIR, Renderer, Theme
@@ -264,6 +265,7 @@ class QuickState:
     codes: frozenset[str]  # procedure codes (link targets)
     salt: str  # what every page fingerprint starts with
     menu: tuple[MenuItem, ...]
+    listed: str  # tag of the build's ListedPages record (see listed_key), "" when it has none
 
 
 def last_key(output_dir: Path) -> str:
@@ -272,6 +274,10 @@ def last_key(output_dir: Path) -> str:
 
 def quick_key(output_dir: Path) -> str:
     return "quick:" + manifest_key(output_dir)
+
+
+def listed_key(output_dir: Path) -> str:
+    return "listed:" + manifest_key(output_dir)
 
 
 def input_frame(site_dir: Path, scan: ContentScan, options: BuildOptions, base_url: str | None,
@@ -353,9 +359,14 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
     published = publish(output_dir, cache, wanted, live, reusable_files(wanted, live, output_dir), produce)
     if published.output_id:
         record_search_state(cache, output_dir, previous_search, search_state, published.output_id)
+        visible = visible_posts(site.posts, options)
+        listed = detach_lists(pages, {post.url: i for i, post in enumerate(visible)})
+        if listed is not None:
+            cache.put_record(listed_key(output_dir), listed, published.output_id)
         cache.put_record(quick_key(output_dir), QuickState(
-            frame, {e.path: e.stamp for e in scan.sources}, tuple(p.path for p in visible_posts(site.posts, options)),
-            plan.known, plan.codes, salt, menu), published.output_id)
+            frame, {e.path: e.stamp for e in scan.sources}, tuple(p.path for p in visible),
+            plan.known, plan.codes, salt, menu, published.output_id if listed is not None else ""),
+            published.output_id)
     if loaded.converted:  # something new went into the cache: forget what no document uses
         cache.prune_markdown(set(loaded.rendered.cache_keys.values()))
     return BuildResult(published.made, len(wanted), time.perf_counter() - started, loaded.quota, loaded.warnings,
@@ -407,15 +418,26 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
     posts = [item.result for item in parsed if isinstance(item.result, Post)]
     if len(posts) != len(changed):
         return None
-    rendered = render_markdown_all(posts, config.base_path, cache,
-                                   lambda path, digest: load_body(site_dir, path, digest))
-    if not all(post.path in before and _same_for_other_pages(before[post.path], post, rendered, cache, config)
-               for post in posts):
+    if any(post.path not in before for post in posts):
         return None
+    load = lambda path, digest: load_body(site_dir, path, digest)  # noqa: E731
+    rendered = render_markdown_all(posts, config.base_path, cache, load)
     shown = [p for p in posts if is_shown(p, options.now, options.drafts, options.future)]
     new_warnings = shown_warnings(parsed, shown)
     if only_errors(new_warnings) or check_links(shown, rendered, state.known, state.codes):
         return None
+    known = {p.path: p for p in posts}  # posts by path: the edited ones, then those read from the cache
+    others: list[PlannedPage] = []  # pages besides the edited posts' own that show them
+    quota = last.quota
+    if not all(_same_for_other_pages(before[post.path], post, rendered, cache, config) for post in posts):
+        # what other pages show of them changed (title, summary...): where they are may not
+        if not all(same_place(before[post.path], post) for post in posts):
+            return None
+        listed = cache.record(listed_key(output_dir), state.listed) if state.listed else None
+        again = _others_again(posts, shown, listed, state, quota, known, options, cache, config, static, load)
+        if again is None:
+            return None
+        others, rendered, quota = again
 
     live = live_manifest(cache, output_dir)
     search = load_search_state(cache, output_dir)
@@ -425,11 +447,12 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
     fingerprints = Fingerprinter(state.salt)
     wanted = dict(live)
     made: dict[str, bytes] = {}
-    neighbours = {p.path: p for p in posts}
     for post in shown:
-        page = _plan_post_again(post, state, neighbours, rendered, options, cache, config, static)
+        page = _plan_post_again(post, state, known, rendered, options, cache, config, static)
         if page is None:
             return None
+        others.append(page)
+    for page in others:
         wanted[page.output_path] = fingerprints.page(page)
         if live.get(page.output_path) != wanted[page.output_path]:
             body = renderer.render(page)
@@ -461,10 +484,47 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
                          published.output_id)
     changed_paths = {e.path for e in changed}
     warnings = [w for w in last.warnings if w.path not in changed_paths]
-    return BuildResult(published.made, len(wanted), time.perf_counter() - started, last.quota,
+    return BuildResult(published.made, len(wanted), time.perf_counter() - started, quota,
                        tuple(sorted(set(warnings + new_warnings))), reused=len(wanted) - published.made,
                        unchanged=published.unchanged,
                        next_event=None if last.valid_until == _FAR_FUTURE else last.valid_until)
+
+
+def _others_again(posts: list[Post], shown: list[Post], listed: object, state: QuickState,
+                  quota: QuotaReport | None, known: dict[str, Post], options: BuildOptions, cache: Cache,
+                  config: SiteConfig, static: frozenset[str],
+                  load: Callable[[str, str], str]) -> tuple[list[PlannedPage], RenderedStore, QuotaReport | None] | None:
+    """The pages besides their own that show ``posts`` (edited where they stay: see
+    :func:`cchc_site.listed.same_place`), planned again as the whole build plans them: the
+    lists and the feed that hold their cards, their neighbours' pages, the statistics page.
+    Also the rendered Markdown of every post these show, and the quota with the edited posts.
+    None when something needed is not in the cache."""
+    if not isinstance(listed, ListedPages) or (listed.has_statistics and quota is None):
+        return None
+    order = state.order
+    place = {path: i for i, path in enumerate(order)}
+    if any(post.path not in place for post in shown):
+        return None
+    edited = {place[post.path] for post in shown}
+    lists = lists_showing(listed, edited)
+    on_lists = {i for page in lists for i in page.context["cards"]}
+    neighbours = {j for i in edited for j in (i - 1, i + 1) if 0 <= j < len(order)} - edited
+    missing = {order[i]: state.sources[order[i]] for i in on_lists | neighbours if order[i] not in known}
+    known.update(_posts(cached_parses(cache, config, static, missing)))
+    if any(order[i] not in known for i in on_lists | neighbours):
+        return None
+    rendered = render_markdown_all(list(known.values()), config.base_path, cache, load)
+    cards = {i: card_for(known[order[i]], rendered, options.now) for i in on_lists}
+    pages = [with_cards(page, cards) for page in lists]
+    for i in sorted(neighbours):
+        page = _plan_post_again(known[order[i]], state, known, rendered, options, cache, config, static)
+        if page is None:
+            return None
+        pages.append(page)
+    if listed.has_statistics and quota is not None:
+        quota = quota_with(quota, {post.path: post for post in posts})
+        pages.append(plan_statistics(quota, listed.statistics_lastmod))
+    return pages, rendered, quota
 
 
 def _posts(parses: Mapping[str, Parsed]) -> dict[str, Post]:

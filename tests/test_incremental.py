@@ -279,18 +279,91 @@ def test_a_body_edit_rebuilds_only_that_post_and_equals_a_full_build(tmp_path: P
     assert_same_as_full(site, tmp_path)
 
 
-@pytest.mark.parametrize("change", ["title edited", "moved to another month", "moved to another category",
-                                    "made a draft", "summary edited", "post added", "post renamed"])
-def test_changes_other_pages_show_take_the_whole_build(tmp_path: Path, whole_builds: list[int], change: str) -> None:
+MOVES = {
+    "tags edited": lambda s: edit(s / "content/posts/2021/02/bai-2-3.md", "'Tháng 2'", "'Tháng 3'"),
+    "slug given": lambda s: edit(s / "content/posts/2021/02/bai-2-3.md", "---\n\n", "slug: ten-khac\n---\n\n"),
+}
+
+
+@pytest.mark.parametrize("change", ["moved to another month", "moved to another category", "made a draft",
+                                    "post added", "post renamed", "tags edited", "slug given"])
+def test_changes_that_move_a_post_take_the_whole_build(tmp_path: Path, whole_builds: list[int], change: str) -> None:
     site = make_site(tmp_path / "site")
     build(site, site / "output")
-    if change == "summary edited":  # the first paragraph is the summary lists show
-        edit(site / "content/posts/2021/02/bai-2-3.md", "ngày 3.", "ngày 3, đã sửa.")
-    else:
-        CHANGES[change](site)
+    (MOVES.get(change) or CHANGES[change])(site)
     build(site, site / "output")
     assert len(whole_builds) == 2
     assert_same_as_full(site, tmp_path)
+
+
+SHOWN = {  # what other pages show of a post, edited where it stays
+    "title edited": lambda s: CHANGES["title edited"](s),
+    "summary edited": lambda s: edit(s / "content/posts/2021/02/bai-2-3.md", "ngày 3.", "ngày 3, đã sửa."),
+    "summary written": lambda s: edit(s / "content/posts/2021/02/bai-2-3.md", "---\n\n",
+                                      'summary: "Tóm tắt do tác giả viết"\n---\n\n'),
+    "marked as sample": lambda s: edit(s / "content/posts/2021/02/bai-2-3.md", "---\n\n", "sample: true\n---\n\n"),
+    "author and title": lambda s: edit(s / "content/posts/2021/02/bai-2-3.md", 'title: "Bài 3/2',
+                                       'author: "Phòng Quản lý"\ntitle: "Bài sửa 3/2'),
+}
+
+
+@pytest.mark.parametrize("change", sorted(SHOWN))
+def test_what_lists_show_of_a_post_is_planned_again_alone(tmp_path: Path, whole_builds: list[int],
+                                                          change: str) -> None:
+    """The post's page, its neighbours', the lists and the feed that show it change; no whole build."""
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    before = tree(site / "output")
+    SHOWN[change](site)
+    build(site, site / "output")
+    assert len(whole_builds) == 1
+    changed = {path for path, digest in tree(site / "output").items() if before.get(path) != digest}
+    assert "tin-tuc/2021/02/bai-2-3/index.html" in changed
+    assert "tin-tuc/2021/02/index.html" in changed  # its month's list
+    assert "tin-tuc/2021/01/index.html" not in changed  # a list it is not on
+    assert_same_as_full(site, tmp_path)
+
+
+def test_a_new_title_reaches_lists_neighbours_and_the_feed_without_a_whole_build(tmp_path: Path,
+                                                                                 whole_builds: list[int]) -> None:
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    edit(site / "content/posts/2021/04/bai-4-3.md", "Bài 3/4", "Bài đổi tên 3/4")
+    build(site, site / "output")
+    edit(site / "content/posts/2021/04/bai-4-3.md", "Bài đổi tên 3/4", "Bài đổi tên lần hai 3/4")
+    edit(site / "content/posts/2021/01/bai-1-17.md", "Thêm chữ.", "Thân bài mới.")  # and a body elsewhere
+    build(site, site / "output")
+    assert len(whole_builds) == 1
+    out = site / "output"
+    for page in ("index.html", "tin-tuc/2021/04/index.html", "chuyen-muc/hoat-dong/index.html",
+                 "the/mot-cua/index.html", "rss.xml", "tin-tuc/2021/04/bai-4-17/index.html",  # newer neighbour
+                 "tin-tuc/2021/03/bai-3-17/index.html"):  # older neighbour
+        text = (out / page).read_text(encoding="utf-8")
+        assert "Bài đổi tên lần hai 3/4" in text, page
+        assert "Bài đổi tên 3/4" not in text, page
+    assert "Thân bài mới." in (out / "tin-tuc/2021/01/bai-1-17/index.html").read_text(encoding="utf-8")
+    assert_same_as_full(site, tmp_path)
+
+
+def test_a_statistics_page_that_lists_titles_follows_a_title_edit(tmp_path: Path, whole_builds: list[int]) -> None:
+    """The quota holds every published post: a department's own statistics page may list them."""
+    site = make_site(tmp_path / "site")
+    edit(site / "site.yaml", "posts_per_page: 3", 'posts_per_page: 3\nquota:\n  min_posts: 2\n  start: "2021-01"')
+    (site / "templates/statistics.html").write_text(
+        '{% extends "base.html" %}{% block content %}<h1>{{ title }}</h1><ul>{% for m in quota.months %}'
+        "{% for p in m.posts %}<li>{{ p.title }}</li>{% endfor %}{% endfor %}</ul>{% endblock %}\n",
+        encoding="utf-8")
+    result = run_cli("build", "--site", site, "--output", site / "output", "--as-of", "2021-04-30")
+    assert result.code == 0, result.err
+    edit(site / "content/posts/2021/03/bai-3-17.md", "Bài 17/3", "Bài 17/3 đã đổi tên")
+    result = run_cli("build", "--site", site, "--output", site / "output", "--as-of", "2021-04-30")
+    assert result.code == 0, result.err
+    assert len(whole_builds) == 1
+    items = (site / "output/thong-ke/index.html").read_text(encoding="utf-8")
+    assert "<li>Bài 17/3 đã đổi tên về cải cách hành chính</li>" in items and "<li>Bài 17/3 về" not in items
+    full = run_cli("build", "--site", site, "--output", tmp_path / "full", "--as-of", "2021-04-30", "--clean")
+    assert full.code == 0, full.err
+    assert tree(site / "output") == tree(tmp_path / "full")
 
 
 def test_the_quick_path_compares_with_the_last_good_build_not_a_failed_one(tmp_path: Path,

@@ -1,0 +1,127 @@
+"""The pages that show other posts (issue 6): what a title edit plans again without the whole site."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from cchc_site.build import load_site
+from cchc_site.cache import Cache
+from cchc_site.content import scan_content
+from cchc_site.config import Term
+from cchc_site.listed import PLACE_FIELDS, detach_lists, lists_showing, quota_with, same_place, with_cards
+from cchc_site.models import Post
+from cchc_site.plan import BuildOptions, Card, PlannedPage, plan_site, visible_posts
+from cchc_site.quota import compute_quota
+from cchc_site.config import QuotaConfig
+
+from readers_site import kitchen_site
+from tools import REPO_ROOT
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def planned(site_dir: Path, drafts: bool = False) -> tuple[list[PlannedPage], list[Post]]:
+    options = BuildOptions(now=datetime(2021, 12, 31, tzinfo=TZ), drafts=drafts)
+    loaded = load_site(site_dir, options, None, False, Cache(None), scan_content(site_dir))
+    return plan_site(loaded.site, loaded.rendered, options, loaded.quota), visible_posts(loaded.site.posts, options)
+
+
+def held(value: Any, where: tuple[object, ...] = ()) -> Iterator[tuple[tuple[object, ...], Any]]:
+    """Every post and card inside ``value``, with where it is (keys, places, field names)."""
+    if isinstance(value, (Post, Card)):
+        yield where, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from held(item, (*where, key))
+    elif isinstance(value, (tuple, list, set, frozenset)):
+        for i, item in enumerate(value):
+            yield from held(item, (*where, i))
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            yield from held(getattr(value, f.name), (*where, f.name))
+
+
+@pytest.mark.parametrize("which", ["shipped", "kitchen", "kitchen with drafts"])
+def test_only_lists_the_feed_the_statistics_and_posts_own_pages_hold_posts(tmp_path: Path, which: str) -> None:
+    """What the quick build relies on: a post's title, summary... reach no other page."""
+    site_dir = REPO_ROOT if which == "shipped" else kitchen_site(tmp_path / "site")
+    pages, posts = planned(site_dir, drafts=which.endswith("drafts"))
+    by_url = {post.url: post for post in posts}
+    seen_lists = 0
+    for page in pages:
+        found = list(held(dict(page.context)))
+        if page.template == "post.html":
+            own = by_url[page.url]
+            assert [where for where, value in found] == [("post",), ("card",)]
+            assert found[0][1] is own and found[1][1].url == page.url
+        else:
+            roots = {where[0] for where, _ in found}
+            assert roots <= {"cards", "quota"}, (page.url, roots)
+            seen_lists += "cards" in roots
+    assert seen_lists >= 4  # home, a month, a category, the feed at least
+    listed = detach_lists(pages, {post.url: i for i, post in enumerate(posts)})
+    assert listed is not None and listed.has_statistics
+    assert len(listed.lists) == sum(1 for page in pages if "cards" in page.context)
+
+
+def test_lists_come_back_exactly_with_their_cards(tmp_path: Path) -> None:
+    pages, posts = planned(kitchen_site(tmp_path / "site"))
+    places = {post.url: i for i, post in enumerate(posts)}
+    listed = detach_lists(pages, places)
+    assert listed is not None
+    cards = {places[card.url]: card for page in pages for card in page.context.get("cards", ())}
+    lists = [page for page in pages if "cards" in page.context]
+    assert [with_cards(page, cards) for page in listed.lists] == lists
+    first = places[posts[0].url]
+    showing = lists_showing(listed, {first})
+    assert showing and all(first in page.context["cards"] for page in showing)
+    assert len(showing) < len(listed.lists)  # a month's list does not show the newest post of another
+    assert lists_showing(listed, set()) == []
+
+
+def test_a_card_of_no_visible_post_gives_no_lists(tmp_path: Path) -> None:
+    pages, posts = planned(kitchen_site(tmp_path / "site"))
+    assert detach_lists(pages, {post.url: i for i, post in enumerate(posts[1:])}) is None
+
+
+def post(**changes: object) -> Post:
+    base = Post("content/posts/2021/08/a.md", "Tiêu đề", datetime(2021, 8, 2, 8, 0, tzinfo=TZ),
+                Term("Hoạt động", "hoat-dong"), (Term("Một cửa", "mot-cua"),), "", "Tác giả", "", (), "a", False,
+                False, "", 6, "d1")
+    return replace(base, **changes)
+
+
+OTHER_VALUES = {
+    "path": "content/posts/2021/08/b.md", "date": datetime(2021, 8, 3, 8, 0, tzinfo=TZ),
+    "category": Term("Văn bản", "van-ban"), "tags": (), "slug": "b", "draft": True,
+    "title": "Tiêu đề khác", "summary": "Tóm tắt", "author": "Người khác", "image": "/static/a.png",
+    "attachments": ("/static/a.pdf",), "sample": True, "body": "Thân bài", "body_line": 9, "digest": "d2",
+}
+
+
+def test_every_field_of_a_post_is_judged() -> None:
+    assert set(OTHER_VALUES) == {f.name for f in dataclasses.fields(Post)}
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_VALUES))
+def test_a_post_stays_in_place_unless_its_url_order_lists_or_visibility_change(name: str) -> None:
+    assert same_place(post(), post(**{name: OTHER_VALUES[name]})) == (name not in PLACE_FIELDS)
+
+
+def test_the_quota_takes_the_edited_posts_and_keeps_its_counts() -> None:
+    posts = [post(), post(path="content/posts/2021/09/c.md", slug="c", date=datetime(2021, 9, 1, tzinfo=TZ))]
+    quota = compute_quota(posts, QuotaConfig(start=(2021, 8), end=None, min_posts=1, waivers=()),
+                          datetime(2021, 9, 30, tzinfo=TZ))
+    edited = replace(posts[0], title="Tiêu đề mới")
+    after = quota_with(quota, {edited.path: edited})
+    assert [m.count for m in after.months] == [m.count for m in quota.months]
+    assert after.months[0].posts == (edited,)
+    assert after.months[1] is quota.months[1]  # a month without edits is kept as it was
+    assert after == compute_quota([edited, posts[1]], QuotaConfig(start=(2021, 8), end=None, min_posts=1,
+                                                                  waivers=()), datetime(2021, 9, 30, tzinfo=TZ))
