@@ -8,7 +8,6 @@ foreign cache is thrown away and rebuilt, never trusted.
 """
 from __future__ import annotations
 
-import json
 import marshal
 import pickle
 import sqlite3
@@ -17,7 +16,7 @@ from typing import Any, Iterable, Iterator
 
 from .models import Link, Rendered
 
-SCHEMA_VERSION = "cchc-cache-10"
+SCHEMA_VERSION = "cchc-cache-11"
 CACHE_DIR = ".cchc-cache"
 # Most rows are a few kilobytes of HTML: with SQLite's default 4 KiB pages each one spills into
 # overflow pages, and a build from nothing writes twice as many pages (measured: 0.74 s -> 0.41 s
@@ -27,7 +26,8 @@ PAGE_SIZE = 16384
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (path TEXT PRIMARY KEY, stamp TEXT NOT NULL, blob BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS markdown (key TEXT PRIMARY KEY, summary TEXT NOT NULL, links TEXT NOT NULL, html TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS markdown (key TEXT PRIMARY KEY, html TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS markdown_meta (key TEXT PRIMARY KEY, summary TEXT NOT NULL, links BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS search_terms (key TEXT PRIMARY KEY, blob BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS manifest (output TEXT PRIMARY KEY, tag TEXT NOT NULL, blob BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, tag TEXT NOT NULL, blob BLOB NOT NULL);
@@ -95,16 +95,18 @@ class Cache:
             self.db = None
             return []
 
-    def _write_many(self, query: str, rows: list[tuple[Any, ...]]) -> bool:
-        """Run ``query`` for every row in one transaction; False when nothing was written
-        (no cache, or it failed: then the cache is dropped for the rest of the run)."""
+    def _write_many(self, query: str, rows: list[tuple[Any, ...]], *more: tuple[str, list[tuple[Any, ...]]]) -> bool:
+        """Run ``query`` for every row (and each further query for its rows) in one transaction;
+        False when nothing was written (no cache, or it failed: then the cache is dropped for
+        the rest of the run)."""
         if self.db is None:
             return False
-        if not rows:
+        if not rows and not any(other for _, other in more):
             return True
         try:
             self.db.execute("BEGIN")
-            self.db.executemany(query, rows)
+            for sql, batch in ((query, rows), *more):
+                self.db.executemany(sql, batch)
             self.db.execute("COMMIT")
             return True
         except sqlite3.DatabaseError:
@@ -142,9 +144,20 @@ class Cache:
 
     # --- rendered Markdown ---------------------------------------------------------------------
     def markdown_meta(self, keys: list[str]) -> dict[str, tuple[str, tuple[Link, ...]]]:
-        """key -> (summary, links) for the keys present (HTML is loaded on demand)."""
-        return {key: (summary, () if links == "[]" else tuple(Link(t, n) for t, n in json.loads(links)))
-                for key, summary, links in self._select_in("SELECT key, summary, links FROM markdown WHERE key IN", keys)}
+        """key -> (summary, links) for the keys present (HTML is loaded on demand).  They sit in
+        a table of their own, away from the HTML: a build reads every document's."""
+        if len(keys) > 2000:  # most of the table: one pass over it beats asking key by key
+            wanted = set(keys)
+            rows: Iterable[tuple[Any, ...]] = (row for row in self._safe("SELECT key, summary, links FROM markdown_meta")
+                                               if row[0] in wanted)
+        else:
+            rows = self._select_in("SELECT key, summary, links FROM markdown_meta WHERE key IN", keys)
+        found: dict[str, tuple[str, tuple[Link, ...]]] = {}
+        for key, summary, blob in rows:
+            links = _links(blob)
+            if links is not None:  # (an unreadable row is simply not there)
+                found[key] = (summary, links)
+        return found
 
     def markdown_html(self, key: str) -> str | None:
         rows = self._safe("SELECT html FROM markdown WHERE key = ?", (key,))
@@ -152,17 +165,20 @@ class Cache:
 
     def put_markdown(self, rows: list[tuple[str, Rendered]]) -> bool:
         """True when the rows are stored (and can be read back with :meth:`markdown_html`)."""
-        return self._write_many("INSERT OR REPLACE INTO markdown VALUES (?, ?, ?, ?)",
-                         [(key, r.summary, json.dumps([(l.target, l.line) for l in r.links], ensure_ascii=False), r.html)
-                          for key, r in rows])
+        return self._write_many(
+            "INSERT OR REPLACE INTO markdown VALUES (?, ?)", [(key, r.html) for key, r in rows],
+            ("INSERT OR REPLACE INTO markdown_meta VALUES (?, ?, ?)",
+             [(key, r.summary, marshal.dumps(tuple((link.target, link.line) for link in r.links)) if r.links else b"")
+              for key, r in rows]))
 
     def markdown_keys(self) -> set[str]:
         """Every key of stored Markdown (without loading any of it)."""
-        return self._keys("markdown")
+        return self._keys("markdown_meta")
 
     def prune_markdown(self, keep: set[str]) -> None:
         """Forget Markdown no document uses any more (keeps the file from growing forever)."""
-        self._prune("markdown", keep)
+        gone = [(key,) for key in self._keys("markdown_meta") - keep]
+        self._write_many("DELETE FROM markdown WHERE key = ?", gone, ("DELETE FROM markdown_meta WHERE key = ?", gone))
 
     # --- search index terms of each document -------------------------------------------------------
     def search_terms(self, keys: list[str]) -> dict[str, Any]:
@@ -232,4 +248,14 @@ def load_blob(blob: bytes) -> Any | None:
     try:
         return pickle.loads(blob)
     except Exception:  # noqa: BLE001 - any broken entry is simply a cache miss
+        return None
+
+
+def _links(blob: bytes) -> tuple[Link, ...] | None:
+    """Links as :meth:`Cache.put_markdown` stored them (b"": none); None when unreadable."""
+    if not blob:
+        return ()
+    try:
+        return tuple(Link(target, line) for target, line in marshal.loads(blob))
+    except Exception:  # noqa: BLE001 - a broken entry is simply a cache miss
         return None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 from .config import Term
 
@@ -41,8 +42,8 @@ class Post:
     body_line: int
     digest: str
 
-    @property
-    def url(self) -> str:
+    @cached_property
+    def url(self) -> str:  # (asked for many times in every build: planning, links, search)
         return f"/tin-tuc/{self.date.year}/{self.date.month:02d}/{self.slug}/"
 
     @property

@@ -210,8 +210,11 @@ def plan_site(site: Site, rendered: Mapping[str, Rendered], options: BuildOption
     }, lastmod=site_lastmod))
 
     category_rows = []
+    by_category: dict[Term | None, list[Post]] = {}
+    for post in posts:
+        by_category.setdefault(post.category, []).append(post)
     for term in config.categories:
-        cat_posts = [p for p in posts if p.category == term]
+        cat_posts = by_category.get(term, [])
         category_rows.append((term, f"/chuyen-muc/{term.slug}/", len(cat_posts)))
         out += plan_listing("term.html", f"/chuyen-muc/{term.slug}/", term.name, cat_posts, cards, per_page,
                             (HOME, Crumb("Chuyên mục", "/chuyen-muc/")), {"term": term, "kind": "Chuyên mục"})

@@ -65,7 +65,12 @@ class LazyRendered:
 
 
 def markdown_key(digest: str, base_path: str) -> str:
-    return stable_hash(tool_version(), RENDERER_VERSION, markdown_lib.__version__, base_path, digest)
+    return markdown_prefix(base_path) + digest
+
+
+def markdown_prefix(base_path: str) -> str:
+    """What a document's HTML depends on besides its content (its digest ends the key)."""
+    return stable_hash(tool_version(), RENDERER_VERSION, markdown_lib.__version__, base_path) + ":"
 
 
 def render_markdown_all(docs: list[Document], base_path: str, cache: Cache, reload: Callable[[str, str], str],
@@ -79,7 +84,8 @@ def render_markdown_all(docs: list[Document], base_path: str, cache: Cache, relo
     converted document; ``keep_along`` receives its results, chunk by chunk.  ``known``: the
     summary and links of Markdown this run put into the cache already, by key (not read back);
     ``held``: Markdown this run converted but the cache could not take (kept in memory)."""
-    keys = {d.digest: markdown_key(d.digest, base_path) for d in docs}
+    prefix = markdown_prefix(base_path)
+    keys = {d.digest: prefix + d.digest for d in docs}
     held = held or {}
     meta_by_key = dict(known or {})
     meta_by_key.update((key, (r.summary, r.links)) for key, r in held.items())
@@ -118,9 +124,10 @@ class ConvertWhileParsing:
     def __init__(self, base_path: str, stored: set[str],
                  terms: Callable[[Document, Rendered], list[Any]] | None = None) -> None:
         self._base_path, self._stored, self._terms = base_path, stored, terms
+        self._prefix = markdown_prefix(base_path)
 
     def __call__(self, doc: Document) -> tuple[str, Rendered, list[Any]] | None:
-        key = markdown_key(doc.digest, self._base_path)
+        key = self._prefix + doc.digest
         if key in self._stored:
             return None
         rendered = render_markdown(doc.body, self._base_path)

@@ -500,13 +500,28 @@ def test_clean_ignores_what_the_cache_holds(tmp_path: Path) -> None:
     site = make_site(tmp_path / "site")
     build(site, site / "output")
     db = sqlite3.connect(site / ".cchc-cache" / "cache.sqlite")
-    db.execute("UPDATE markdown SET html = '<p>ĐỘC</p>', summary = 'ĐỘC'")
+    db.execute("UPDATE markdown SET html = '<p>ĐỘC</p>'")
+    db.execute("UPDATE markdown_meta SET summary = 'ĐỘC'")
     db.commit()
     db.close()
     CHANGES["title edited"](site)
     build(site, site / "output", "--clean")
     html = "".join(p.read_text(encoding="utf-8") for p in (site / "output").rglob("*.html"))
     assert "ĐỘC" not in html and "Nội dung" in html
+
+
+def test_unreadable_links_in_the_cache_are_a_miss_not_a_crash(tmp_path: Path) -> None:
+    import sqlite3
+
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    db = sqlite3.connect(site / ".cchc-cache" / "cache.sqlite")
+    assert db.execute("UPDATE markdown_meta SET links = x'ff00ff'").rowcount == 9
+    db.commit()
+    db.close()
+    CHANGES["post edited"](site)
+    build(site, site / "output")
+    assert_same_as_full(site, tmp_path)
 
 
 def test_search_terms_made_with_the_markdown_equal_those_made_from_cached_html(tmp_path: Path) -> None:
