@@ -34,7 +34,7 @@ from .publish import live_manifest, manifest_key, publish, reusable_files
 from .quota import QuotaReport, check_quota, compute_quota
 from .render import SITE_TEMPLATES, THEME_DIR, Renderer, Theme
 from .rendered import ConvertWhileParsing, KeepConverted, RenderedStore, markdown_key, render_markdown_all
-from .searchfiles import (FINGERPRINT_PREFIX, IndexedDocuments, TermStore, cached_search_files, edited_search_files,
+from .searchfiles import (FINGERPRINT_PREFIX, IndexedDocuments, PatchOrWhole, TermStore, cached_search_files, edited_search_files,
                           indexed_with_keys, load_search_state, record_search_state)
 from .site import Site, is_shown, shown_documents
 from .sources import (cached_parses, collect_site, load_valid_config, open_cache, parse_sources, read_quota_line,
@@ -378,7 +378,7 @@ EARLY_LIMIT = 4000  # pages rendered ahead while the search index is built (kept
 
 
 def _render_while_waiting(renderer: Renderer, pages: list[PlannedPage], wanted: Mapping[str, str],
-                          live: Mapping[str, str], search_job: Background[object]) -> dict[int, bytes | SiteError]:
+                          live: Mapping[str, str], search_job: Background[object] | PatchOrWhole) -> dict[int, bytes | SiteError]:
     """Pages that will have to be made (not as in the live output), rendered in this process
     while the search index is built in the background: the core would be idle otherwise."""
     early: dict[int, bytes | SiteError] = {}

@@ -176,6 +176,18 @@ def patched_search_files(previous: SearchState, paths: tuple[str, ...], keys: tu
     """The index after documents were only edited or added since ``previous``: only the files
     they touch are made again, from the live output.  None when that cannot be done (too many
     changes, documents removed or moved, a file missing or changed by hand)."""
+    work = search_patch(previous, paths, keys, store, make, output_dir, live)
+    return work() if work is not None else None
+
+
+PatchWork = Callable[[], "tuple[SearchFiles, SearchState] | None"]
+
+
+def search_patch(previous: SearchState, paths: tuple[str, ...], keys: tuple[str, ...], store: TermStore,
+                 make: Callable[[int], TermsRow], output_dir: Path, live: Mapping[str, str]) -> PatchWork | None:
+    """What :func:`patched_search_files` does, in two steps: the terms of the changed documents
+    are gathered here (from the cache, or made), and the work returned makes the files (it
+    reads only the live output: it may run in a forked process).  None when no patch can do."""
     digests = {rel: fp[len(FINGERPRINT_PREFIX):] for rel, fp in live.items() if fp.startswith(FINGERPRINT_PREFIX)}
     if not digests or len(keys) < len(previous.keys):
         return None
@@ -187,7 +199,12 @@ def patched_search_files(previous: SearchState, paths: tuple[str, ...], keys: tu
     if old_terms is None:
         return None
     new_terms = store.get(changed + added, keys, make) or {}
+    return lambda: _patched(previous, paths, keys, old_terms, new_terms, digests, output_dir)
 
+
+def _patched(previous: SearchState, paths: tuple[str, ...], keys: tuple[str, ...], old_terms: dict[int, DocTerms],
+             new_terms: dict[int, DocTerms], digests: dict[str, str],
+             output_dir: Path) -> tuple[SearchFiles, SearchState] | None:
     def read(rel: str) -> bytes:
         data = (output_dir / rel).read_bytes()
         if content_hash(data) != digests.get(rel):
@@ -213,7 +230,7 @@ def patched_search_files(previous: SearchState, paths: tuple[str, ...], keys: tu
 
 def cached_search_files(indexed: IndexedDocuments, store: TermStore, rendered: Mapping[str, Rendered],
                         options: BuildOptions, cache: Cache, output_dir: Path, live: Mapping[str, str],
-                        previous: SearchState | None) -> Background[tuple[SearchFiles, SearchState]]:
+                        previous: SearchState | None) -> "Background[tuple[SearchFiles, SearchState]] | PatchOrWhole":
     """The search index.  When documents were only edited or added since the last build,
     only the index files they touch are made again (from the live output); otherwise the
     whole index is built, in the background (a forked process: the build plans its pages
@@ -224,21 +241,47 @@ def cached_search_files(indexed: IndexedDocuments, store: TermStore, rendered: M
         """Runs in forked workers: the rendered Markdown store reopens its own SQLite connection."""
         return terms_row(docs[i], rendered, options)
 
-    if previous is not None:
-        patched = patched_search_files(previous, paths, keys, store, make, output_dir, live)
-        if patched is not None:
-            return Background(lambda: patched, fork=False)
-    found = store.get(list(range(len(keys))), keys, make) or {}
-    entries = [found[i] for i in range(len(keys))]
-    del found
-    cache.prune_search_terms(set(keys) | set(previous.keys if previous is not None else ()))
+    def whole() -> Background[tuple[SearchFiles, SearchState]]:
+        found = store.get(list(range(len(keys))), keys, make) or {}
+        entries = [found[i] for i in range(len(keys))]
+        del found
+        cache.prune_search_terms(set(keys) | set(previous.keys if previous is not None else ()))
 
-    def whole_index() -> tuple[SearchFiles, SearchState]:
-        index, total, shard_count = sized_index_files(entries)
-        files = {rel: (content_hash(data), data) for rel, data in index.items()}
-        return files, SearchState(paths, keys, shard_count, total)
+        def whole_index() -> tuple[SearchFiles, SearchState]:
+            index, total, shard_count = sized_index_files(entries)
+            files = {rel: (content_hash(data), data) for rel, data in index.items()}
+            return files, SearchState(paths, keys, shard_count, total)
 
-    return Background(whole_index)
+        return Background(whole_index)
+
+    work = search_patch(previous, paths, keys, store, make, output_dir, live) if previous is not None else None
+    if work is None:
+        return whole()
+    # Documents that moved (a new date) shift the places of others: patching may take a
+    # few tenths of a second, done meanwhile in a forked process.
+    return PatchOrWhole(Background(work, fork=len(keys) >= BACKGROUND_PATCH), whole)
+
+
+BACKGROUND_PATCH = 2000  # documents in the index from which a patch is made in a forked process
+
+
+class PatchOrWhole:
+    """A patch of the index made in the background, or (when it cannot be made: the live files
+    were changed by hand, the shard count moves) the whole index, made when asked for."""
+
+    def __init__(self, patch: Background[tuple[SearchFiles, SearchState] | None],
+                 whole: Callable[[], Background[tuple[SearchFiles, SearchState]]]) -> None:
+        self._patch, self._whole = patch, whole
+
+    def ready(self) -> bool:
+        return self._patch.ready()
+
+    def result(self) -> tuple[SearchFiles, SearchState]:
+        patched = self._patch.result()
+        return patched if patched is not None else self._whole().result()
+
+    def stop(self) -> None:
+        self._patch.stop()
 
 
 def edited_search_files(previous: SearchState, edited: Sequence[Document], rendered: Mapping[str, Rendered],

@@ -66,3 +66,53 @@ def test_the_same_card_on_many_pages_is_fingerprinted_once_and_stays_exact() -> 
 ])
 def test_breadcrumbs_that_differ_give_other_fingerprints(one: MenuItem, other: MenuItem) -> None:
     assert fingerprint(page(card(), one)) != fingerprint(page(card(), other))
+
+
+# --- a post's own page: its values are written out without walking the context -----------------
+
+def post_page(**changes: object) -> PlannedPage:
+    from cchc_site.mdrender import HtmlRef
+    from cchc_site.models import Post
+
+    the_post = Post("content/posts/2021/07/hoi-nghi.md", "Hội nghị", datetime(2021, 7, 28, 8, 0, tzinfo=TZ), None, (),
+                    "", "", "", (), "hoi-nghi", False, False, "", 6, "d1")
+    context: dict[str, object] = {
+        "title": "Hội nghị", "post": the_post, "card": card(), "content": HtmlRef("h1"),
+        "crumbs": (MenuItem("Trang chủ", "/"), MenuItem("Tháng 07/2021", "/tin-tuc/2021/07/")),
+        "newer": MenuItem("Bài mới hơn", "/tin-tuc/2021/08/moi/"), "older": None,
+    }
+    for key, value in changes.items():
+        context[key] = value(the_post) if callable(value) else value
+    return PlannedPage("/tin-tuc/2021/07/hoi-nghi/", "post.html", context)
+
+
+POST_CHANGES = {
+    "title": "Hội nghị khác",
+    "post": lambda p: replace(p, digest="d2"),
+    "post path": lambda p: replace(p, path="content/posts/2021/07/khac.md"),
+    "card": card(summary="Khác"),
+    "content": None,  # filled below (HtmlRef of other HTML)
+    "crumbs": (MenuItem("Trang chủ", "/"), MenuItem("Tháng 08/2021", "/tin-tuc/2021/08/")),
+    "newer": None,
+    "older": MenuItem("Bài cũ hơn", "/tin-tuc/2021/06/cu/"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(POST_CHANGES))
+def test_a_change_to_any_value_of_a_post_page_changes_its_fingerprint(name: str) -> None:
+    from cchc_site.mdrender import HtmlRef
+
+    value = HtmlRef("h2") if name == "content" else POST_CHANGES[name]
+    key = name.split()[0]
+    assert fingerprint(post_page(**{key: value})) != fingerprint(post_page())
+    assert fingerprint(post_page()) == fingerprint(post_page())
+
+
+def test_a_post_page_with_other_values_than_planned_is_still_fingerprinted_exactly() -> None:
+    """A context the quick way does not know (another type, another key) takes the general way."""
+    odd = post_page(newer=("Bài mới hơn", "/tin-tuc/2021/08/moi/"))
+    assert fingerprint(odd) != fingerprint(post_page())
+    assert fingerprint(odd) != fingerprint(post_page(newer=("Bài mới hơn", "/tin-tuc/2021/08/khac/")))
+    extra = post_page()
+    extra = PlannedPage(extra.url, extra.template, {**extra.context, "related": (card(),)})
+    assert fingerprint(extra) != fingerprint(post_page())

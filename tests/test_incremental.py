@@ -245,6 +245,40 @@ def test_a_search_index_file_deleted_by_hand_comes_back(tmp_path: Path) -> None:
     assert_same_as_full(site, tmp_path)
 
 
+@pytest.mark.parametrize("change", ["moved to another month", "post edited", "post added", "title edited"])
+def test_the_search_index_patched_in_a_forked_process_equals_a_full_build(tmp_path: Path, change: str,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large sites patch the index in the background while pages are planned (here: every site)."""
+    import cchc_site.searchfiles as searchfiles
+
+    monkeypatch.setattr(searchfiles, "BACKGROUND_PATCH", 0)
+    patched: list[object] = []
+    real = searchfiles.search_patch
+    monkeypatch.setattr(searchfiles, "search_patch", lambda *a: patched.append(work := real(*a)) or work)
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    CHANGES[change](site)
+    build(site, site / "output")
+    assert patched and all(work is not None for work in patched)  # the patch, not the whole index
+    assert_same_as_full(site, tmp_path)
+
+
+def test_a_search_file_changed_by_hand_makes_the_whole_index_again(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import cchc_site.searchfiles as searchfiles
+
+    monkeypatch.setattr(searchfiles, "BACKGROUND_PATCH", 0)  # the patch fails in the forked process
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    shards = sorted((site / "output/tim-kiem/chi-muc/t").glob("*.json"))
+    assert shards
+    for shard in shards:
+        shard.write_bytes(shard.read_bytes() + b" ")
+    CHANGES["moved to another month"](site)
+    build(site, site / "output")
+    assert_same_as_full(site, tmp_path)
+
+
 # --- the quick path: only post bodies changed ---------------------------------------------------
 
 @pytest.fixture
