@@ -23,6 +23,11 @@ not counted, then --runs counted runs:
   edit-title  change the same post's title, then `build --site S`: an edit that other pages show
               (its neighbours' pages, the lists it is on, the feed, the search index), so the whole
               site is planned and fingerprinted again (from the cache), not only the post's page
+  edit-move   move the same post to the next of the corpus' five categories (never back to what
+              the spare holds), then `build --site S`: the post changes place in lists, so the whole
+              site is planned and fingerprinted again (from the cache)
+  add-post    add one new post (the newest: every page of the home list shifts by one), then
+              `build --site S`; the posts added are deleted (and the site built, untimed) afterwards
   check       `check --site S` (exit 0 or 1 both accepted: the corpus has no quota)
   check-cold  the same with the site's cache moved away first (a fresh clone in CI)
 
@@ -74,7 +79,10 @@ sys.path.insert(0, str(HERE))
 
 from make_site import make_site  # noqa: E402  (standard library only)
 
-SCENARIOS = ("full", "clean", "noop", "edit", "edit-after-clean", "edit-title", "check", "check-cold")
+CATEGORIES = ("Tin hoạt động", "Cải cách thủ tục hành chính", "Chính quyền số", "Văn bản chỉ đạo điều hành",
+              "Kiểm soát thủ tục hành chính")  # the corpus' categories (bench/make_site.py)
+SCENARIOS = ("full", "clean", "noop", "edit", "edit-after-clean", "edit-title", "edit-move", "add-post", "check",
+             "check-cold")
 PEER_SYSTEMS = ("hugo", "pelican", "pelican-cache")
 SEARCH_QUERIES = ("thu tuc hanh chinh", "cải cách hành chính", "Đà Nẵng", "1.013225")
 SEARCH_LIMIT = 1_000_000
@@ -433,6 +441,41 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
 
         timed("edit-title", ["build", "--site", str(site)], before=retitle,
               note="change the title of the same post (its page, its neighbours', lists, feed and search index change)")
+        result.setdefault("verify", {})[f"{n} edit-title"] = verify_edit(
+            n, site, output, edit_target, None, base, trash, env, args, source_stamp(), "edit-title")
+    if "edit-move" in scenarios:
+        def move(_i: int) -> None:
+            text = edit_target.read_text(encoding="utf-8")
+            old = re.search(r'^category: "([^"]*)"$', text, re.M)
+            if old is None:
+                raise SystemExit(f"no category line in {edit_target}")
+            # round the five categories: never back to the state the spare (the output before) holds
+            other = CATEGORIES[(CATEGORIES.index(old.group(1)) + 1) % len(CATEGORIES)] \
+                if old.group(1) in CATEGORIES else CATEGORIES[0]
+            edit_target.write_text(text.replace(old.group(0), f'category: "{other}"', 1), encoding="utf-8",
+                                   newline="\n")
+
+        timed("edit-move", ["build", "--site", str(site)], before=move,
+              note="move the same post to another category (its place in lists changes: the whole site is planned again)")
+        result.setdefault("verify", {})[f"{n} edit-move"] = verify_edit(
+            n, site, output, edit_target, None, base, trash, env, args, source_stamp(), "edit-move")
+    if "add-post" in scenarios:
+        added: list[Path] = []
+
+        def add(i: int) -> None:
+            path = site / f"content/posts/2021/12/bench-bai-moi-{i:02d}.md"
+            path.write_text(f'---\ntitle: "Bài mới số {i} về cải cách hành chính"\ndate: 2021-12-31T23:{i:02d}:00+07:00\n'
+                            f'category: "{CATEGORIES[0]}"\ntags: ["Một cửa"]\n---\n\nNội dung bài mới số {i}.\n',
+                            encoding="utf-8", newline="\n")
+            added.append(path)
+
+        timed("add-post", ["build", "--site", str(site)], before=add,
+              note="add one post, the newest (every page of the home list shifts by one card)")
+        result.setdefault("verify", {})[f"{n} add-post"] = verify_edit(
+            n, site, output, edit_target, None, base, trash, env, args, source_stamp(), "add-post")
+        for path in added:
+            path.unlink()
+        run_once(py + ["build", "--site", str(site)], site, env, args.timeout, logs / f"cchc-{n}-add-post-undo.log")
     if output.is_dir():
         result.setdefault("search", {})[str(n)] = search_bytes(output, args.python, env)
     if "check" in scenarios:
@@ -445,11 +488,12 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
     return rows
 
 
-def verify_edit(n: int, site: Path, output: Path, edit_target: Path, last: int, base: Path, trash: Trash,
-                env: dict[str, str], args: argparse.Namespace, stamp: str) -> dict:
-    """The edit shows in the post's page, and the incremental output equals a --clean build."""
+def verify_edit(n: int, site: Path, output: Path, edit_target: Path, last: int | None, base: Path, trash: Trash,
+                env: dict[str, str], args: argparse.Namespace, stamp: str, scenario: str = "edit") -> dict:
+    """The edit shows in the post's page (``last``: the number of the paragraph appended; None:
+    not checked), and the incremental output equals a --clean build."""
     page = post_output_path(edit_target)
-    needle = f"Cập nhật lần {last}."
+    needle = f"Cập nhật lần {last}." if last is not None else ""
     html = (output / page).read_text(encoding="utf-8", errors="replace") if (output / page).is_file() else ""
     shown = needle in html
     ref = base / "ref-output"
@@ -466,19 +510,20 @@ def verify_edit(n: int, site: Path, output: Path, edit_target: Path, last: int, 
     identical = run.rc == 0 and bool(want) and not (missing or extra or differ)
     diff_file = None
     if differ:
-        diff_file = work_log(args, f"cchc-{n}-edit-vs-clean.diff")
+        diff_file = work_log(args, f"cchc-{n}-{scenario}-vs-clean.diff")
         write_diffs(diff_file, output, ref, differ[:5])
     changed = source_stamp() != stamp  # the reference was built by other code: a difference means nothing
     if changed:
         progress("  WARNING: cchc_site/ changed between the last edit build and the reference build; rerun")
-    out = {"page": page, "paragraph": needle, "edit_shown": shown, "identical": identical,
+    out = {"scenario": scenario, "page": page, "paragraph": needle, "edit_shown": shown, "identical": identical,
            "source_changed": changed,
            "files_compared": len(want), "missing_in_incremental": missing[:20], "extra_in_incremental": extra[:20],
            "different": differ[:20], "counts": [len(missing), len(extra), len(differ)],
            "diff_file": str(diff_file) if diff_file else None,
            "reference_build": {"command": shlex.join(cmd[1:]), "exit": run.rc, "wall": round(run.wall, 3)},
            "reference_output": str(ref)}
-    progress(f"cchc-site {n} verify: edit shown in {page}: {'yes' if shown else 'NO'}; identical to a --clean "
+    said = f"edit shown in {page}: {'yes' if shown else 'NO'}; " if needle else ""
+    progress(f"cchc-site {n} verify {scenario}: {said}identical to a --clean "
              f"build: {'yes' if identical else 'NO'} ({len(want)} files; missing {len(missing)}, extra {len(extra)}, "
              f"different {len(differ)})")
     return out
@@ -729,7 +774,8 @@ def comparisons(rows: list[Row], sizes: list[int]) -> list[dict]:
                     out.append({"n": n, "what": f"{scen} vs {system}", "ratio": round(ratio, 3),
                                 "text": f"{system} {scen} / cchc-site {scen} = {ratio:.1f}×", "met": None})
         limits = (("noop", "wall", 0.5, "s"), ("edit", "wall", 1.0, "s"), ("edit-after-clean", "wall", 1.0, "s"),
-                  ("edit-title", "wall", 1.0, "s"), ("check", "wall", 0.5, "s"), ("check-cold", "wall", 0.5, "s"))
+                  ("edit-title", "wall", 1.0, "s"), ("edit-move", "wall", 1.0, "s"), ("add-post", "wall", 1.0, "s"),
+                  ("check", "wall", 0.5, "s"), ("check-cold", "wall", 0.5, "s"))
         for scen, col, limit, unit in limits:
             r = ours.get(scen)
             if r:
@@ -825,7 +871,8 @@ def main() -> int:
         for n, v in result["verify"].items():
             if v["source_changed"]:
                 print(f"Edit check at {n}: INCONCLUSIVE, cchc_site/ changed before the reference build")
-            print(f"Edit check at {n}: paragraph shown in {v['page']}: {'yes' if v['edit_shown'] else 'NO'}; "
+            shown = f"paragraph shown in {v['page']}: {'yes' if v['edit_shown'] else 'NO'}; " if v["paragraph"] else ""
+            print(f"Edit check at {n}: {shown}"
                   f"identical to a --clean build: {'yes' if v['identical'] else 'NO'} ({v['files_compared']} files"
                   + ("" if v["identical"] else f"; missing {v['counts'][0]}, extra {v['counts'][1]}, different "
                      f"{v['counts'][2]}: {(v['missing_in_incremental'] + v['extra_in_incremental'] + v['different'])[:5]}")
