@@ -26,7 +26,8 @@ not counted, then --runs counted runs:
   edit-move   move the same post to the next of the corpus' five categories (never back to what
               the spare holds), then `build --site S`: the post changes place in lists, so the whole
               site is planned and fingerprinted again (from the cache)
-  add-post    add one new post (the newest: every page of the home list shifts by one), then
+  add-post    add one new post, the newest (in the corpus' last month: every page of the home list
+              and of its category's and tag's lists shifts by one), then
               `build --site S`; the posts added are deleted (and the site built, untimed) afterwards
   check       `check --site S` (exit 0 or 1 both accepted: the corpus has no quota)
   check-cold  the same with the site's cache moved away first (a fresh clone in CI)
@@ -56,6 +57,7 @@ edit verification matched and every search query stayed within 1 MB; 1 otherwise
 from __future__ import annotations
 
 import argparse
+import calendar
 import hashlib
 import json
 import os
@@ -462,9 +464,14 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
     if "add-post" in scenarios:
         added: list[Path] = []
 
+        newest = max((site / "content/posts").glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]"))  # the corpus' last month
+        year, month = int(newest.parent.name), int(newest.name)
+        last_day = calendar.monthrange(year, month)[1]
+
         def add(i: int) -> None:
-            path = site / f"content/posts/2021/12/bench-bai-moi-{i:02d}.md"
-            path.write_text(f'---\ntitle: "Bài mới số {i} về cải cách hành chính"\ndate: 2021-12-31T23:{i:02d}:00+07:00\n'
+            path = newest / f"bench-bai-moi-{i:02d}.md"
+            path.write_text(f'---\ntitle: "Bài mới số {i} về cải cách hành chính"\n'
+                            f'date: {year}-{month:02d}-{last_day}T23:{i:02d}:00+07:00\n'
                             f'category: "{CATEGORIES[0]}"\ntags: ["Một cửa"]\n---\n\nNội dung bài mới số {i}.\n',
                             encoding="utf-8", newline="\n")
             added.append(path)
