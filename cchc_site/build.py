@@ -428,16 +428,16 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
         return None
     known = {p.path: p for p in posts}  # posts by path: the edited ones, then those read from the cache
     others: list[PlannedPage] = []  # pages besides the edited posts' own that show them
-    quota = last.quota
+    quota = quota_with(last.quota, dict(known)) if last.quota is not None else None  # (the same counts)
     if not all(_same_for_other_pages(before[post.path], post, rendered, cache, config) for post in posts):
         # what other pages show of them changed (title, summary...): where they are may not
         if not all(same_place(before[post.path], post) for post in posts):
             return None
         listed = cache.record(listed_key(output_dir), state.listed) if state.listed else None
-        again = _others_again(posts, shown, listed, state, quota, known, options, cache, config, static, load)
+        again = _others_again(shown, listed, state, quota, known, options, cache, config, static, load)
         if again is None:
             return None
-        others, rendered, quota = again
+        others, rendered = again
 
     live = live_manifest(cache, output_dir)
     search = load_search_state(cache, output_dir)
@@ -490,15 +490,15 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
                        next_event=None if last.valid_until == _FAR_FUTURE else last.valid_until)
 
 
-def _others_again(posts: list[Post], shown: list[Post], listed: object, state: QuickState,
-                  quota: QuotaReport | None, known: dict[str, Post], options: BuildOptions, cache: Cache,
-                  config: SiteConfig, static: frozenset[str],
-                  load: Callable[[str, str], str]) -> tuple[list[PlannedPage], RenderedStore, QuotaReport | None] | None:
-    """The pages besides their own that show ``posts`` (edited where they stay: see
-    :func:`cchc_site.listed.same_place`), planned again as the whole build plans them: the
-    lists and the feed that hold their cards, their neighbours' pages, the statistics page.
-    Also the rendered Markdown of every post these show, and the quota with the edited posts.
-    None when something needed is not in the cache."""
+def _others_again(shown: list[Post], listed: object, state: QuickState, quota: QuotaReport | None,
+                  known: dict[str, Post], options: BuildOptions, cache: Cache, config: SiteConfig,
+                  static: frozenset[str],
+                  load: Callable[[str, str], str]) -> tuple[list[PlannedPage], RenderedStore] | None:
+    """The pages besides their own that show the edited posts (``known``: by path; ``shown``:
+    those published; edited where they stay: see :func:`cchc_site.listed.same_place`),
+    planned again as the whole build plans them: the lists and the feed that hold their cards,
+    their neighbours' pages, the statistics page (``quota``: with the edited posts).  Also the
+    rendered Markdown of every post these show.  None when something needed is not in the cache."""
     if not isinstance(listed, ListedPages) or (listed.has_statistics and quota is None):
         return None
     order = state.order
@@ -521,10 +521,9 @@ def _others_again(posts: list[Post], shown: list[Post], listed: object, state: Q
         if page is None:
             return None
         pages.append(page)
-    if listed.has_statistics and quota is not None:
-        quota = quota_with(quota, {post.path: post for post in posts})
+    if listed.has_statistics and quota is not None:  # (the quota holds the edited posts already)
         pages.append(plan_statistics(quota, listed.statistics_lastmod))
-    return pages, rendered, quota
+    return pages, rendered
 
 
 def _posts(parses: Mapping[str, Parsed]) -> dict[str, Post]:

@@ -389,6 +389,9 @@ def test_a_statistics_page_that_lists_titles_follows_a_title_edit(tmp_path: Path
         encoding="utf-8")
     result = run_cli("build", "--site", site, "--output", site / "output", "--as-of", "2021-04-30")
     assert result.code == 0, result.err
+    edit(site / "content/posts/2021/01/bai-1-3.md", "Thêm chữ.", "Thân bài mới.")  # a body first
+    result = run_cli("build", "--site", site, "--output", site / "output", "--as-of", "2021-04-30")
+    assert result.code == 0, result.err
     edit(site / "content/posts/2021/03/bai-3-17.md", "Bài 17/3", "Bài 17/3 đã đổi tên")
     result = run_cli("build", "--site", site, "--output", site / "output", "--as-of", "2021-04-30")
     assert result.code == 0, result.err
