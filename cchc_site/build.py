@@ -24,7 +24,7 @@ from .config import MenuItem, SiteConfig, load_config
 from .content import ContentScan, SourceChanged, file_stamp, load_body, scan_content, walk_files, walk_stamped
 from .errors import BuildFailed, SiteError, only_errors
 from .incremental import Fingerprinter, fingerprint_pages
-from .listed import ListedPages, detach_lists, lists_showing, quota_with, same_place, with_cards
+from .listed import ListedPages, detach_lists, lists_showing, quota_with, same_date, same_place, with_cards
 from .links import check_links
 from .models import STATIC_DIR, Post
 from .output import OlderOutput, check_output_dir, copy_file, folder_id, output_lock, recover_output, write_file
@@ -534,7 +534,7 @@ def _same_for_other_pages(old: Post, new: Post, rendered: RenderedStore, cache: 
     """Whether every page but the post's own shows the same of ``new`` as of ``old``: all its
     fields but the content digest are equal, and so is the summary lists show (the last build's
     from the cache: unknown there means not the same)."""
-    if replace(old, digest="") != replace(new, digest=""):
+    if replace(old, digest="") != replace(new, digest="") or not same_date(old, new):
         return False
     if old.summary:  # the author's summary, equal on both sides
         return True

@@ -36,7 +36,14 @@ class ListedPages:
 def same_place(old: Post, new: Post) -> bool:
     """Whether ``new`` is where ``old`` was in every list, archive, count and month of the quota:
     only what pages show of it (title, summary, author, image...) may differ."""
-    return all(getattr(old, name) == getattr(new, name) for name in PLACE_FIELDS)
+    return same_date(old, new) and all(getattr(old, name) == getattr(new, name) for name in PLACE_FIELDS)
+
+
+def same_date(old: Post, new: Post) -> bool:
+    """Whether the two dates are the same instant *and* are shown the same: Python compares two
+    datetimes of one time zone by their clock only, so 02:30+02:00 equals 02:30+01:00 on the
+    night a summer time ends (``fold``), although pages show the offset."""
+    return old.date == new.date and old.date.utcoffset() == new.date.utcoffset()
 
 
 def detach_lists(pages: Sequence[PlannedPage], places: Mapping[str, int]) -> ListedPages | None:

@@ -277,7 +277,10 @@ class PatchOrWhole:
         return self._patch.ready()
 
     def result(self) -> tuple[SearchFiles, SearchState]:
-        patched = self._patch.result()
+        try:
+            patched = self._patch.result()
+        except RuntimeError:  # the forked process died or failed: the whole index, as if no patch could do
+            patched = None
         return patched if patched is not None else self._whole().result()
 
     def stop(self) -> None:

@@ -263,6 +263,23 @@ def test_the_search_index_patched_in_a_forked_process_equals_a_full_build(tmp_pa
     assert_same_as_full(site, tmp_path)
 
 
+def test_a_patch_that_fails_in_its_process_makes_the_whole_index(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import cchc_site.searchfiles as searchfiles
+
+    def broken(*args: object) -> None:
+        raise MemoryError("no memory left in the forked process")
+
+    monkeypatch.setattr(searchfiles, "BACKGROUND_PATCH", 0)
+    monkeypatch.setattr(searchfiles, "_patched", broken)
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    CHANGES["moved to another month"](site)
+    build(site, site / "output")
+    monkeypatch.undo()
+    assert_same_as_full(site, tmp_path)
+
+
 def test_a_search_file_changed_by_hand_makes_the_whole_index_again(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     import cchc_site.searchfiles as searchfiles
@@ -459,6 +476,23 @@ def test_two_bodies_edited_then_one_again_stay_exact(tmp_path: Path, whole_build
     build(site, site / "output")
     assert len(whole_builds) == 1
     assert "Hai." in (site / "output/tin-tuc/2021/01/bai-1-17/index.html").read_text(encoding="utf-8")
+    assert_same_as_full(site, tmp_path)
+
+
+@pytest.mark.parametrize("date, other", [("2021-10-31 02:30+02:00", "2021-10-31 02:30+01:00"),
+                                         ("2021-10-31 02:30+01:00", "2021-10-31 02:30+02:00")])
+def test_a_date_moved_across_the_end_of_summer_time_reaches_the_lists(tmp_path: Path, whole_builds: list[int],
+                                                                       date: str, other: str) -> None:
+    """02:30 summer time and 02:30 winter time, one hour apart, are equal as Python datetimes of
+    one zone (found in review)."""
+    site = make_site(tmp_path / "site")
+    edit(site / "site.yaml", "posts_per_page: 3", "posts_per_page: 3\ntimezone: Europe/Berlin")
+    (site / "content/posts/2021/10").mkdir(parents=True)
+    (site / "content/posts/2021/10/doi-gio.md").write_text(post("Bài đổi giờ", date, "Nội dung."), encoding="utf-8")
+    build(site, site / "output")
+    edit(site / "content/posts/2021/10/doi-gio.md", date, other)
+    build(site, site / "output")
+    assert len(whole_builds) == 2
     assert_same_as_full(site, tmp_path)
 
 
