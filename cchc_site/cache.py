@@ -26,6 +26,7 @@ PAGE_SIZE = 16384
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (path TEXT PRIMARY KEY, stamp TEXT NOT NULL, blob BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS sources_before (path TEXT PRIMARY KEY, stamp TEXT NOT NULL, blob BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS markdown (key TEXT PRIMARY KEY, html TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS markdown_meta (key TEXT PRIMARY KEY, summary TEXT NOT NULL, links BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS search_terms (key TEXT PRIMARY KEY, blob BLOB NOT NULL);
@@ -137,10 +138,24 @@ class Cache:
                 self._select_in("SELECT path, stamp, blob FROM sources WHERE path IN", paths)}
 
     def put_sources(self, rows: list[tuple[str, str, bytes]]) -> None:
-        self._write_many("INSERT OR REPLACE INTO sources VALUES (?, ?, ?)", rows)
+        """Store rows; a row replaced by one of another stamp is kept as the file's row before
+        (:meth:`earlier_source_rows`): the last build of one output may have read it, while
+        ``check`` or a build of another output (the ``serve`` preview) read the file since."""
+        # (only rows made with the same settings, the part of the key before its first "|": after
+        # an upgrade or a new configuration no build can use the rows before)
+        self._write_many("INSERT OR REPLACE INTO sources_before SELECT path, stamp, blob FROM sources "
+                         "WHERE path = ? AND stamp != ? AND substr(stamp, 1, instr(stamp, '|')) = ?",
+                         [(path, stamp, stamp[:stamp.find("|") + 1]) for path, stamp, _ in rows],
+                         ("INSERT OR REPLACE INTO sources VALUES (?, ?, ?)", rows))
+
+    def earlier_source_rows(self, paths: list[str]) -> dict[str, tuple[str, bytes]]:
+        """Like :meth:`source_rows`, each file's row before its current one."""
+        return {path: (stamp, blob) for path, stamp, blob in
+                self._select_in("SELECT path, stamp, blob FROM sources_before WHERE path IN", paths)}
 
     def drop_sources(self, paths: Iterable[str]) -> None:
-        self._write_many("DELETE FROM sources WHERE path = ?", [(p,) for p in paths])
+        gone = [(p,) for p in paths]
+        self._write_many("DELETE FROM sources WHERE path = ?", gone, ("DELETE FROM sources_before WHERE path = ?", gone))
 
     # --- rendered Markdown ---------------------------------------------------------------------
     def markdown_meta(self, keys: list[str]) -> dict[str, tuple[str, tuple[Link, ...]]]:
@@ -229,6 +244,13 @@ class Cache:
             return None
         rows = self._safe("SELECT blob FROM records WHERE key = ? AND tag = ?", (key, tag))
         return load_blob(rows[0][0]) if rows else None
+
+    def records_named(self, prefix: str, but: str = "") -> dict[str, Any]:
+        """Every readable record whose key starts with ``prefix`` (except ``but``), whatever its tag."""
+        rows = self._safe("SELECT key, blob FROM records WHERE substr(key, 1, ?) = ? AND key != ?",
+                          (len(prefix), prefix, but))
+        found = {key: load_blob(blob) for key, blob in rows}
+        return {key: value for key, value in found.items() if value is not None}
 
     def put_record(self, key: str, value: Any, tag: str) -> None:
         self._write_many("INSERT OR REPLACE INTO records VALUES (?, ?, ?)",

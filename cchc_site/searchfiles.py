@@ -53,10 +53,23 @@ def load_search_state(cache: Cache, output_dir: Path) -> SearchState | None:
 
 def record_search_state(cache: Cache, output_dir: Path, before: SearchState | None, after: SearchState,
                         output_id: str) -> None:
-    """After publishing: the new state, and the terms of document versions no index holds any more."""
+    """After publishing: the new state, and the terms of document versions no index holds any more
+    (the index of another output folder sharing the cache, such as the ``serve`` preview's, may
+    still hold an earlier version: its next patch needs that version's terms)."""
     cache.put_record(state_key(output_dir), after, output_id)
     if before is not None:
-        cache.drop_search_terms(set(before.keys) - set(after.keys))
+        gone = set(before.keys) - set(after.keys)
+        if gone:
+            cache.drop_search_terms(gone - held_elsewhere(cache, output_dir))
+
+
+def held_elsewhere(cache: Cache, output_dir: Path) -> set[str]:
+    """The terms keys that the indexes of the other output folders sharing the cache hold."""
+    held: set[str] = set()
+    for state in cache.records_named("search:", but=state_key(output_dir)).values():
+        if isinstance(state, SearchState):
+            held.update(state.keys)
+    return held
 
 
 def search_settings(config: SiteConfig) -> str:
@@ -245,7 +258,8 @@ def cached_search_files(indexed: IndexedDocuments, store: TermStore, rendered: M
         found = store.get(list(range(len(keys))), keys, make) or {}
         entries = [found[i] for i in range(len(keys))]
         del found
-        cache.prune_search_terms(set(keys) | set(previous.keys if previous is not None else ()))
+        cache.prune_search_terms(set(keys) | set(previous.keys if previous is not None else ())
+                                 | held_elsewhere(cache, output_dir))
 
         def whole_index() -> tuple[SearchFiles, SearchState]:
             index, total, shard_count = sized_index_files(entries)

@@ -179,14 +179,18 @@ def _key_parts(key: str) -> tuple[str, str, str] | None:
 
 
 def cached_parses(cache: Cache, config: SiteConfig, static: frozenset[str], stamps: Mapping[str, str]) -> dict[str, Parsed]:
-    """The cached parse of each file, if the cache has it for these settings and the given stamp."""
+    """The cached parse of each file, if the cache has it for these settings and the given stamp
+    (its current row, or the one before)."""
     settings = parse_settings(config, static)
     found: dict[str, Parsed] = {}
-    for path, (key, blob) in cache.source_rows(sorted(stamps)).items():
-        parts = _key_parts(key)
-        item = decode_parsed(blob) if parts is not None and parts[:2] == (settings, stamps[path]) else None
-        if item is not None:
-            found[path] = item
+    for rows in (cache.source_rows, cache.earlier_source_rows):
+        for path, (key, blob) in rows(sorted(set(stamps) - found.keys())).items():
+            parts = _key_parts(key)
+            item = decode_parsed(blob) if parts is not None and parts[:2] == (settings, stamps[path]) else None
+            if item is not None:
+                found[path] = item
+        if len(found) == len(stamps):
+            break
     return found
 
 

@@ -375,6 +375,26 @@ def test_what_lists_show_of_a_post_is_planned_again_alone(tmp_path: Path, whole_
     assert_same_as_full(site, tmp_path)
 
 
+@pytest.mark.parametrize("between", ["check", "another output"])
+def test_a_file_read_by_another_command_since_the_last_build_keeps_the_quick_path(
+        tmp_path: Path, whole_builds: list[int], between: str) -> None:
+    """``check``, or a build of another output (``serve`` builds its preview), parse an edited
+    file before the next build of ``output/`` does: that build still knows the file as it was."""
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    build(site, tmp_path / "other")
+    SHOWN["title edited"](site)
+    if between == "check":
+        assert run_cli("check", "--site", site, "--as-of", "2021-12-31").code == 0
+    else:
+        build(site, tmp_path / "other")
+    calls = len(whole_builds)
+    build(site, site / "output")
+    assert len(whole_builds) == calls  # the quick path
+    assert "Bài đổi tên 3/2" in (site / "output/tin-tuc/2021/02/index.html").read_text(encoding="utf-8")
+    assert_same_as_full(site, tmp_path)
+
+
 def test_a_new_title_reaches_lists_neighbours_and_the_feed_without_a_whole_build(tmp_path: Path,
                                                                                  whole_builds: list[int]) -> None:
     site = make_site(tmp_path / "site")
@@ -433,7 +453,9 @@ def test_the_quick_path_compares_with_the_last_good_build_not_a_failed_one(tmp_p
     # the failed build cached the new parse; only the link is fixed now, the new title stays
     edit(target, "Xem [trang không có](/khong-co/).", "Thêm chữ.")
     build(site, site / "output")
-    assert len(whole_builds) == 3  # the first, the failed one, and this one: not the quick path
+    # the first and the failed one were whole builds; this one compares with the parse of the last
+    # good build (kept as the file's row before), sees a new title, and plans what shows it
+    assert len(whole_builds) == 2
     assert "Bài đổi tên 3/2" in (site / "output/tin-tuc/2021/02/index.html").read_text(encoding="utf-8")
     assert_same_as_full(site, tmp_path)
 
