@@ -137,16 +137,12 @@ class Cache:
         return {path: (stamp, blob) for path, stamp, blob in
                 self._select_in("SELECT path, stamp, blob FROM sources WHERE path IN", paths)}
 
-    def put_sources(self, rows: list[tuple[str, str, bytes]]) -> None:
-        """Store rows; a row replaced by one of another stamp is kept as the file's row before
-        (:meth:`earlier_source_rows`): the last build of one output may have read it, while
-        ``check`` or a build of another output (the ``serve`` preview) read the file since."""
-        # (only rows made with the same settings, the part of the key before its first "|": after
-        # an upgrade or a new configuration no build can use the rows before)
-        self._write_many("INSERT OR REPLACE INTO sources_before SELECT path, stamp, blob FROM sources "
-                         "WHERE path = ? AND stamp != ? AND substr(stamp, 1, instr(stamp, '|')) = ?",
-                         [(path, stamp, stamp[:stamp.find("|") + 1]) for path, stamp, _ in rows],
-                         ("INSERT OR REPLACE INTO sources VALUES (?, ?, ?)", rows))
+    def put_sources(self, rows: list[tuple[str, str, bytes]], earlier: Iterable[str] = ()) -> None:
+        """Store rows.  The current rows of the files in ``earlier`` are kept as their rows before
+        (:meth:`earlier_source_rows`): the last build of one output may have read them, while
+        ``check`` or a build of another output (the ``serve`` preview) read the files since."""
+        self._write_many("INSERT OR REPLACE INTO sources_before SELECT path, stamp, blob FROM sources WHERE path = ?",
+                         [(path,) for path in earlier], ("INSERT OR REPLACE INTO sources VALUES (?, ?, ?)", rows))
 
     def earlier_source_rows(self, paths: list[str]) -> dict[str, tuple[str, bytes]]:
         """Like :meth:`source_rows`, each file's row before its current one."""

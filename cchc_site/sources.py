@@ -157,8 +157,11 @@ def parse_sources(site_dir: Path, config: SiteConfig, entries: Sequence[SourceEn
             results.append(value)
             restamped.append((entry.path, f"{settings}|{entry.stamp}|{old_hash}", blob))
     fresh = parse_all(site_dir, misses, config, static, along, keep_along)
+    # a file whose row has these settings and another stamp: that row is kept as its row before
+    # (the last build of an output may have read it; only rows of the same settings can serve)
     cache.put_sources(restamped + [(entry.path, f"{settings}|{entry.stamp}|{item.content_hash}", blob)
-                                   for entry, (item, blob) in zip(misses, fresh)])
+                                   for entry, (item, blob) in zip(misses, fresh)],
+                      earlier=[entry.path for entry, _, _ in touched])
     gone = set(cached) - {e.path for e in entries}
     if gone and complete:
         cache.drop_sources(gone)
