@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from .cache import Cache
 from .config import MenuItem, SiteConfig, load_config
@@ -32,7 +32,7 @@ from .parsed import Parsed
 from .plan import BuildOptions, PlannedPage, card_for, plan_post, plan_site, plan_statistics, visible_posts
 from .publish import live_manifest, manifest_key, publish, reusable_files
 from .quota import QuotaReport, check_quota, compute_quota
-from .render import SITE_TEMPLATES, THEME_DIR, Renderer, Theme
+from .themepath import SITE_TEMPLATES, THEME_DIR, Theme
 from .rendered import ConvertWhileParsing, KeepConverted, RenderedStore, markdown_key, render_markdown_all
 from .searchfiles import (FINGERPRINT_PREFIX, IndexedDocuments, PatchOrWhole, TermStore, cached_search_files, edited_search_files,
                           indexed_with_keys, load_search_state, record_search_state)
@@ -41,6 +41,9 @@ from .sources import (cached_parses, collect_site, load_valid_config, open_cache
                       shown_warnings, tool_version)
 from .sources import stable_hash as _hash
 from .workers import Background, render_all
+
+if TYPE_CHECKING:
+    from .render import Renderer
 
 
 @dataclass(frozen=True)
@@ -152,12 +155,16 @@ def template_syntax_errors(site_dir: Path, options: BuildOptions) -> list[SiteEr
     config = load_config(site_dir)
     if isinstance(config, list):
         return []
+    from .render import Renderer  # noqa: PLC0415 (Jinja2 is loaded only by builds that render)
+
     return Renderer(Theme(site_dir), config, options, {"menu": (), "preview_quota": ""}).check_templates()
 
 
 def make_renderer(site_dir: Path, config: SiteConfig, menu: tuple[MenuItem, ...], rendered: RenderedStore,
                   options: BuildOptions, extra_globals: dict[str, object] | None = None,
                   cache: Cache | None = None) -> Renderer:
+    from .render import Renderer  # noqa: PLC0415 (Jinja2 is loaded only by builds that render)
+
     return Renderer(Theme(site_dir), config, options, {"menu": menu, "preview_quota": "", **(extra_globals or {})},
                     html_for=rendered.html, bytecode_dir=template_cache_dir(cache, config))
 

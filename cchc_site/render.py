@@ -16,33 +16,7 @@ from .dates import format_vn_date, format_vn_short
 from .errors import SiteError
 from .mdrender import HtmlRef
 from .plan import BuildOptions, PlannedPage
-
-THEME_DIR = Path(__file__).parent / "theme"
-SITE_TEMPLATES = "templates"
-
-
-@dataclass(frozen=True)
-class Theme:
-    """Where templates come from: the site's ``templates/`` first, then the default theme."""
-
-    site_dir: Path
-
-    @property
-    def search_path(self) -> list[str]:
-        paths = [str(self.site_dir / SITE_TEMPLATES)] if (self.site_dir / SITE_TEMPLATES).is_dir() else []
-        return [*paths, str(THEME_DIR)]
-
-    def display_path(self, filename: str) -> str:
-        """A template file as the user should see it in an error."""
-        path = Path(filename)
-        for base, label in ((self.site_dir, ""), (THEME_DIR, "(giao diện mặc định) cchc_site/theme/")):
-            try:
-                rel = path.resolve().relative_to(base.resolve())
-                return f"{label}{rel.as_posix()}"
-            except ValueError:
-                continue
-        return filename
-
+from .themepath import SITE_TEMPLATES, THEME_DIR, Theme
 
 def _absolute(config: SiteConfig) -> Callable[[str], str]:
     def abs_url(path: str) -> str:

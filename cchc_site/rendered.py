@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Iterator, Mapping
 
-import markdown as markdown_lib
-
 from .cache import Cache
 from .mdrender import RENDERER_VERSION, render_markdown
 from .models import Document, Link, Rendered
@@ -70,7 +68,7 @@ def markdown_key(digest: str, base_path: str) -> str:
 
 def markdown_prefix(base_path: str) -> str:
     """What a document's HTML depends on besides its content (its digest ends the key)."""
-    return stable_hash(tool_version(), RENDERER_VERSION, markdown_lib.__version__, base_path) + ":"
+    return stable_hash(tool_version(), RENDERER_VERSION, base_path) + ":"  # (the tool version holds Markdown's)
 
 
 def render_markdown_all(docs: list[Document], base_path: str, cache: Cache, reload: Callable[[str, str], str],

@@ -24,7 +24,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "cchc_site"
 # parse/convert/write) over output, watch (file-change batching for `serve`) over content.
 LAYERS = [
     "errors", "text", "dates", "encoding", "simpleyaml", "frontmatter", "config", "models", "validate", "indices", "content",
-    "site", "parsed", "fastmd", "mdrender", "cache", "quota", "links", "charts", "plan", "listed", "incremental", "exports", "render", "search",
+    "site", "parsed", "fastmd", "mdconvert", "mdrender", "cache", "quota", "links", "charts", "plan", "listed", "incremental", "exports", "themepath", "render", "search",
     "output", "publish", "workers", "sources", "rendered", "searchfiles", "watch", "reports",
 ]
 EDGES = {"build", "check", "scaffold", "devserver"}
