@@ -434,6 +434,12 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
 
         timed("edit-after-clean", ["build", "--site", str(site)], before=clean_then_append,
               note="append 1 paragraph right after an untimed build --clean (the spare it leaves has no record)")
+    def timed_and_checked(scenario: str, before, note: str) -> None:  # noqa: ANN001
+        """A build after ``before`` changed the content; its output is compared with a --clean build."""
+        timed(scenario, ["build", "--site", str(site)], before=before, note=note)
+        result.setdefault("verify", {})[f"{n} {scenario}"] = verify_edit(
+            n, site, output, edit_target, None, base, trash, env, args, source_stamp(), scenario)
+
     if "edit-title" in scenarios:
         def retitle(_i: int) -> None:
             counter["n"] += 1
@@ -441,10 +447,8 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
             edit_target.write_text(text.replace('title: "', f'title: "Sửa {counter["n"]}: ', 1), encoding="utf-8",
                                    newline="\n")
 
-        timed("edit-title", ["build", "--site", str(site)], before=retitle,
-              note="change the title of the same post (its page, its neighbours', lists, feed and search index change)")
-        result.setdefault("verify", {})[f"{n} edit-title"] = verify_edit(
-            n, site, output, edit_target, None, base, trash, env, args, source_stamp(), "edit-title")
+        timed_and_checked("edit-title", retitle,
+                          "change the title of the same post (its page, its neighbours', lists, feed and search index change)")
     if "edit-move" in scenarios:
         def move(_i: int) -> None:
             text = edit_target.read_text(encoding="utf-8")
@@ -457,10 +461,8 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
             edit_target.write_text(text.replace(old.group(0), f'category: "{other}"', 1), encoding="utf-8",
                                    newline="\n")
 
-        timed("edit-move", ["build", "--site", str(site)], before=move,
-              note="move the same post to another category (its place in lists changes: the whole site is planned again)")
-        result.setdefault("verify", {})[f"{n} edit-move"] = verify_edit(
-            n, site, output, edit_target, None, base, trash, env, args, source_stamp(), "edit-move")
+        timed_and_checked("edit-move", move,
+                          "move the same post to another category (its place in lists changes: the whole site is planned again)")
     if "add-post" in scenarios:
         added: list[Path] = []
 
@@ -476,10 +478,8 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
                             encoding="utf-8", newline="\n")
             added.append(path)
 
-        timed("add-post", ["build", "--site", str(site)], before=add,
-              note="add one post, the newest (every page of the home list shifts by one card)")
-        result.setdefault("verify", {})[f"{n} add-post"] = verify_edit(
-            n, site, output, edit_target, None, base, trash, env, args, source_stamp(), "add-post")
+        timed_and_checked("add-post", add,
+                          "add one post, the newest (every page of the home list shifts by one card)")
         for path in added:
             path.unlink()
         run_once(py + ["build", "--site", str(site)], site, env, args.timeout, logs / f"cchc-{n}-add-post-undo.log")
