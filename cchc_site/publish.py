@@ -102,7 +102,27 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
         cache.put_manifest(output_key, dict(wanted), new_id)
     if live and live_id:
         cache.put_manifest(spare_key, dict(live), live_id)  # the old live folder is the spare now
+    elif new_id and not os.path.lexists(spare):
+        mirror_as_spare(output_dir, spare, wanted, cache, spare_key)
     return Published(len(make), False, new_id)
+
+
+def mirror_as_spare(output_dir: Path, spare: Path, wanted: Mapping[str, str], cache: Cache, spare_key: str) -> None:
+    """After a build with no output before it (nothing became the spare): the spare the next
+    build updates, a tree of hard links to the new output's files.  On a large site making that
+    tree is most of the first edit's time (10,000 posts: 12,600 folders and 13,700 links, about
+    0.35 s); made here it costs the build from nothing a few percent.  Nothing is lost when it
+    cannot be made: the next build makes a new folder, as before."""
+    work = new_staging(output_dir)
+    try:
+        link_unchanged(output_dir, work, sorted(wanted), fresh=True)
+        os.replace(work, spare)
+    except OSError:
+        discard(work)
+        return
+    spare_id = folder_id(spare)
+    if spare_id:
+        cache.put_manifest(spare_key, dict(wanted), spare_id)
 
 
 def _reused_spare(spare: Path, wanted: Mapping[str, str], reusable: set[str],

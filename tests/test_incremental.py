@@ -680,6 +680,44 @@ def test_linking_a_file_that_is_gone_fails(tmp_path: Path) -> None:
     assert not (tmp_path / "a").exists()
 
 
+def test_a_build_from_nothing_leaves_a_spare_of_links_that_the_first_edit_updates(tmp_path: Path) -> None:
+    """Otherwise the first edit would make a whole second folder tree (10,000 posts: 0.35 s)."""
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    output, spare = site / "output", site / ".output.cchc-spare"
+    files = [p.relative_to(output) for p in output.rglob("*") if p.is_file() and p.name != ".cchc-site"]
+    assert files and all(os.path.samefile(output / rel, spare / rel) for rel in files)
+    assert {p.relative_to(spare) for p in spare.rglob("*") if p.is_file() and p.name != ".cchc-site"} == set(files)
+    page = output / "tin-tuc/2021/02/bai-2-3/index.html"
+    old_page = page.read_bytes()
+    CHANGES["post edited"](site)
+    build(site, output)
+    assert not [p for p in site.iterdir() if "cchc-tmp" in p.name]  # no new folder was made
+    assert (spare / "tin-tuc/2021/02/bai-2-3/index.html").read_bytes() == old_page  # the spare: the output before
+    assert_same_as_full(site, tmp_path)
+
+
+def test_a_spare_that_cannot_be_made_costs_nothing_but_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cchc_site.publish as publish_module
+
+    real = publish_module.link_unchanged
+
+    def full_disk(output_dir: Path, staging: Path, rels: list[str], fresh: bool) -> None:
+        if rels:  # (a build from nothing links nothing into its own new folder: only the spare does)
+            real(output_dir, staging, rels[:3], fresh)
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(publish_module, "link_unchanged", full_disk)
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    assert not (site / ".output.cchc-spare").exists()
+    assert not [p for p in site.iterdir() if "cchc-tmp" in p.name]
+    monkeypatch.undo()
+    CHANGES["post edited"](site)
+    build(site, site / "output")
+    assert_same_as_full(site, tmp_path)
+
+
 def test_clean_over_an_existing_output_keeps_it_as_the_spare_and_reuses_it_exactly(tmp_path: Path) -> None:
     """``--clean`` keeps the output it replaces as the spare instead of deleting it (seconds of file
     system work on a large site); the next build writes into that folder, which no record describes:
