@@ -124,8 +124,12 @@ class Cache:
     def _keys(self, table: str) -> set[str]:
         return {key for (key,) in self._safe(f"SELECT key FROM {table}")}
 
-    def _prune(self, table: str, keep: set[str]) -> None:
-        self._write_many(f"DELETE FROM {table} WHERE key = ?", [(k,) for k in self._keys(table) - keep])
+    def _prune(self, keep: set[str], table: str, *also: str) -> None:
+        """Delete the rows of ``table`` whose key is not in ``keep``, and the rows of the same keys
+        in the tables ``also`` (in one transaction)."""
+        gone = [(k,) for k in self._keys(table) - keep]
+        self._write_many(f"DELETE FROM {table} WHERE key = ?", gone,
+                         *((f"DELETE FROM {other} WHERE key = ?", gone) for other in also))
 
     # --- parsed sources ------------------------------------------------------------------------
     def sources(self) -> dict[str, tuple[str, bytes]]:
@@ -188,8 +192,7 @@ class Cache:
 
     def prune_markdown(self, keep: set[str]) -> None:
         """Forget Markdown no document uses any more (keeps the file from growing forever)."""
-        gone = [(key,) for key in self._keys("markdown_meta") - keep]
-        self._write_many("DELETE FROM markdown WHERE key = ?", gone, ("DELETE FROM markdown_meta WHERE key = ?", gone))
+        self._prune(keep, "markdown_meta", "markdown")
 
     # --- search index terms of each document -------------------------------------------------------
     def search_terms(self, keys: list[str]) -> dict[str, Any]:
@@ -213,7 +216,7 @@ class Cache:
         self._write_many("DELETE FROM search_terms WHERE key = ?", [(k,) for k in keys])
 
     def prune_search_terms(self, keep: set[str]) -> None:
-        self._prune("search_terms", keep)
+        self._prune(keep, "search_terms")
 
     # --- per output folder: its manifest and small records ------------------------------------
     # Each is stored with the id of the folder content it describes (see output.folder_id) and

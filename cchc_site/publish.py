@@ -110,8 +110,8 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
 def mirror_as_spare(output_dir: Path, spare: Path, wanted: Mapping[str, str], cache: Cache, spare_key: str) -> None:
     """After a build with no output before it (nothing became the spare): the spare the next
     build updates, a tree of hard links to the new output's files.  On a large site making that
-    tree is most of the first edit's time (10,000 posts: 12,600 folders and 13,700 links, about
-    0.35 s); made here it costs the build from nothing a few percent.  Nothing is lost when it
+    tree is most of the first edit's time (10,000 posts: 12,600 folders and 13,700 links, 0.4 to
+    0.5 s); made here it costs the build from nothing a few percent.  Nothing is lost when it
     cannot be made: the next build makes a new folder, as before."""
     work = new_staging(output_dir)
     try:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -16,7 +15,8 @@ from .dates import format_vn_date, format_vn_short
 from .errors import SiteError
 from .mdrender import HtmlRef
 from .plan import BuildOptions, PlannedPage
-from .themepath import SITE_TEMPLATES, THEME_DIR, Theme
+from .themepath import Theme
+
 
 def _absolute(config: SiteConfig) -> Callable[[str], str]:
     def abs_url(path: str) -> str:

@@ -336,6 +336,7 @@ def test_the_workers_of_a_killed_build_go_too_and_the_next_build_runs(tmp_path: 
     while not children and proc.poll() is None and time.monotonic() < deadline:  # until the pool starts
         children = {pid for pid, parent in _processes().items() if parent == proc.pid}
         time.sleep(0.02)
+    assert children, "the build ended before its workers were seen: nothing was tested"
     kill_quietly(os.kill, proc.pid)
     proc.wait()
     deadline = time.monotonic() + 10
