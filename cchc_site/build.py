@@ -24,12 +24,14 @@ from .config import MenuItem, SiteConfig, load_config
 from .content import ContentScan, SourceChanged, file_stamp, load_body, scan_content, walk_files, walk_stamped
 from .errors import BuildFailed, SiteError, only_errors
 from .incremental import Fingerprinter, fingerprint_pages
-from .listed import ListedPages, detach_lists, lists_showing, quota_with, same_date, same_place, with_cards
+from .listed import (ListedPages, detach_lists, lists_showing, quota_with, relist, resitemap, same_date, same_order,
+                     same_place, same_tag_names, with_cards)
 from .links import check_links
 from .models import STATIC_DIR, Post
 from .output import OlderOutput, check_output_dir, copy_file, folder_id, output_lock, recover_output, write_file
 from .parsed import Parsed
-from .plan import BuildOptions, PlannedPage, card_for, plan_post, plan_site, plan_statistics, visible_posts
+from .plan import (BuildOptions, PlannedPage, card_for, plan_post, plan_site, plan_statistics, term_lists,
+                   visible_posts)
 from .publish import live_manifest, manifest_key, publish, reusable_files
 from .quota import QuotaReport, check_quota, compute_quota
 from .themepath import SITE_TEMPLATES, THEME_DIR, Theme
@@ -40,7 +42,7 @@ from .site import Site, is_shown, shown_documents
 from .sources import (cached_parses, collect_site, load_valid_config, open_cache, parse_sources, read_quota_line,
                       shown_warnings, tool_version)
 from .sources import stable_hash as _hash
-from .workers import Background, render_all
+from .workers import Background, map_indices, render_all
 
 if TYPE_CHECKING:
     from .render import Renderer
@@ -398,6 +400,7 @@ def _render_while_waiting(renderer: Renderer, pages: list[PlannedPage], wanted: 
 
 
 QUICK_LIMIT = 20  # more content files changed than this: the whole build
+QUICK_POOL = 60  # pages to render in a quick build from which both cores render them
 
 
 def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: str | None,
@@ -425,8 +428,8 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
     posts = [item.result for item in parsed if isinstance(item.result, Post)]
     if len(posts) != len(changed):
         return None
-    if any(post.path not in before for post in posts):
-        return None
+    if any(post.path not in before or not same_order(before[post.path], post) for post in posts):
+        return None  # a post added, or moved in the order of posts (its date, URL or visibility changed)
     load = lambda path, digest: load_body(site_dir, path, digest)  # noqa: E731
     rendered = render_markdown_all(posts, config.base_path, cache, load)
     shown = [p for p in posts if is_shown(p, options.now, options.drafts, options.future)]
@@ -436,15 +439,15 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
     known = {p.path: p for p in posts}  # posts by path: the edited ones, then those read from the cache
     others: list[PlannedPage] = []  # pages besides the edited posts' own that show them
     quota = quota_with(last.quota, dict(known)) if last.quota is not None else None  # (the same counts)
+    relisted: ListedPages | None = None  # the lists after posts moved to other categories or tags
     if not all(_same_for_other_pages(before[post.path], post, rendered, cache, config) for post in posts):
-        # what other pages show of them changed (title, summary...): where they are may not
-        if not all(same_place(before[post.path], post) for post in posts):
-            return None
+        # what other pages show of them changed (title, summary, categories...), not their order
         listed = cache.record(listed_key(output_dir), state.listed) if state.listed else None
-        again = _others_again(shown, listed, state, quota, known, options, cache, config, static, load)
+        again = _others_again(shown, {path: before[path] for path in known}, listed, state, quota, known, options,
+                              cache, config, static, load)
         if again is None:
             return None
-        others, rendered = again
+        others, rendered, relisted = again
 
     live = live_manifest(cache, output_dir)
     search = load_search_state(cache, output_dir)
@@ -459,13 +462,16 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
         if page is None:
             return None
         others.append(page)
+    todo: list[PlannedPage] = []
     for page in others:
         wanted[page.output_path] = fingerprints.page(page)
         if live.get(page.output_path) != wanted[page.output_path]:
-            body = renderer.render(page)
-            if isinstance(body, SiteError):
-                return None
-            made[page.output_path] = body
+            todo.append(page)
+    for i, body in map_indices(lambda i: renderer.render(todo[i]), list(range(len(todo))),
+                               min_items=QUICK_POOL, chunk_size=20):
+        if isinstance(body, SiteError):
+            return None
+        made[todo[i].output_path] = body
 
     patched = edited_search_files(search, shown, rendered, config, options, cache, output_dir, live)
     if patched is None:
@@ -487,8 +493,11 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
     published = publish(output_dir, cache, wanted, live, reusable, produce)
     if published.output_id:
         record_search_state(cache, output_dir, search, search_state, published.output_id)
-        cache.put_record(quick_key(output_dir), replace(state, sources={e.path: e.stamp for e in scan.sources}),
-                         published.output_id)
+        if relisted is not None:
+            cache.put_record(listed_key(output_dir), relisted, published.output_id)
+        cache.put_record(quick_key(output_dir), replace(
+            state, sources={e.path: e.stamp for e in scan.sources},
+            listed=published.output_id if relisted is not None else state.listed), published.output_id)
     changed_paths = {e.path for e in changed}
     warnings = [w for w in last.warnings if w.path not in changed_paths]
     return BuildResult(published.made, len(wanted), time.perf_counter() - started, quota,
@@ -497,15 +506,19 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
                        next_event=None if last.valid_until == _FAR_FUTURE else last.valid_until)
 
 
-def _others_again(shown: list[Post], listed: object, state: QuickState, quota: QuotaReport | None,
-                  known: dict[str, Post], options: BuildOptions, cache: Cache, config: SiteConfig,
-                  static: frozenset[str],
-                  load: Callable[[str, str], str]) -> tuple[list[PlannedPage], RenderedStore] | None:
+def _others_again(shown: list[Post], before: Mapping[str, Post], listed: object, state: QuickState,
+                  quota: QuotaReport | None, known: dict[str, Post], options: BuildOptions, cache: Cache,
+                  config: SiteConfig, static: frozenset[str], load: Callable[[str, str], str],
+                  ) -> tuple[list[PlannedPage], RenderedStore, ListedPages | None] | None:
     """The pages besides their own that show the edited posts (``known``: by path; ``shown``:
-    those published; edited where they stay: see :func:`cchc_site.listed.same_place`),
-    planned again as the whole build plans them: the lists and the feed that hold their cards,
-    their neighbours' pages, the statistics page (``quota``: with the edited posts).  Also the
-    rendered Markdown of every post these show.  None when something needed is not in the cache."""
+    those published; ``before``: as the last build saw them; each in the same place in the
+    order of posts: see :func:`cchc_site.listed.same_order`), planned again as the whole build
+    plans them: the lists and the feed that hold their cards, their neighbours' pages, the
+    statistics page (``quota``: with the edited posts); for posts moved to other categories or
+    tags, the lists they left or joined, the pages of categories and tags (their counts) and
+    sitemap.xml (the lists' dates).  Also the rendered Markdown of every post these show, and
+    the lists after the move (None: no post moved).  None when something needed is not in the
+    cache, or the move adds or removes pages."""
     if not isinstance(listed, ListedPages) or (listed.has_statistics and quota is None):
         return None
     order = state.order
@@ -513,16 +526,35 @@ def _others_again(shown: list[Post], listed: object, state: QuickState, quota: Q
     if any(post.path not in place for post in shown):
         return None
     edited = {place[post.path] for post in shown}
-    lists = lists_showing(listed, edited)
+    moves = {place[post.path]: (term_lists(before[post.path]), term_lists(post))
+             for post in shown if not same_place(before[post.path], post)}
+    relisted = relist(listed, moves, config.posts_per_page) if moves else None
+    if moves and (relisted is None or listed.sitemap is None):
+        return None
+    after = relisted.listed if relisted is not None else listed
+    lists = lists_showing(after, edited)
+    if relisted is not None:
+        showing = {page.url for page in lists}
+        lists += [page for page in relisted.lists if page.url not in showing]
     on_lists = {i for page in lists for i in page.context["cards"]}
+    firsts = relisted.firsts if relisted is not None else {}
     neighbours = {j for i in edited for j in (i - 1, i + 1) if 0 <= j < len(order)} - edited
-    missing = {order[i]: state.sources[order[i]] for i in on_lists | neighbours if order[i] not in known}
+    needed = on_lists | neighbours | set(firsts.values())
+    missing = {order[i]: state.sources[order[i]] for i in needed if order[i] not in known}
     known.update(_posts(cached_parses(cache, config, static, missing)))
-    if any(order[i] not in known for i in on_lists | neighbours):
+    if any(order[i] not in known for i in needed):
+        return None
+    if not same_tag_names(after, {url: known[order[i]] for url, i in firsts.items()}):
         return None
     rendered = render_markdown_all(list(known.values()), config.base_path, cache, load)
     cards = {i: card_for(known[order[i]], rendered, options.now) for i in on_lists}
     pages = [with_cards(page, cards) for page in lists]
+    if relisted is not None and after.sitemap is not None:
+        sitemap = resitemap(after.sitemap, pages)
+        if sitemap is None:
+            return None
+        after = replace(after, sitemap=sitemap)
+        pages += [*relisted.terms, sitemap]
     for i in sorted(neighbours):
         page = _plan_post_again(known[order[i]], state, known, rendered, options, cache, config, static)
         if page is None:
@@ -530,7 +562,7 @@ def _others_again(shown: list[Post], listed: object, state: QuickState, quota: Q
         pages.append(page)
     if listed.has_statistics and quota is not None:  # (the quota holds the edited posts already)
         pages.append(plan_statistics(quota, listed.statistics_lastmod))
-    return pages, rendered
+    return pages, rendered, after if relisted is not None else None
 
 
 def _posts(parses: Mapping[str, Parsed]) -> dict[str, Post]:

@@ -8,6 +8,12 @@ page (the quota lists every published post).  The whole build keeps the lists as
 posts; when only such fields of a few posts changed, :func:`lists_showing` finds the lists to
 plan again and :func:`with_cards` puts the new cards back in.  ``tests/test_listed.py``
 checks on a planned site that no other page holds a post or a card.
+
+A post moved to other categories or tags (same URL, same date: same place in the order) leaves
+some lists and joins others: :func:`relist` takes it out of and into the lists' places, cuts
+them into the same pages again (same page count, else the whole build) and gives the pages
+whose places changed, with the pages of categories and tags counted again; ``sitemap.xml``
+takes their new dates (:func:`resitemap`).
 """
 from __future__ import annotations
 
@@ -16,11 +22,13 @@ from datetime import datetime
 from typing import Collection, Mapping, Sequence
 
 from .models import Post
-from .plan import Card, PlannedPage
+from .plan import Card, PlannedPage, in_sitemap_xml, list_page, paginate, term_lists
 from .quota import QuotaReport
 
-# Fields that decide where a post is: its URL, its order, its lists, archives, counts and quota.
-PLACE_FIELDS = ("path", "date", "category", "tags", "slug", "draft")
+# Fields that decide where a post is in the order of posts: its URL, its date, its visibility.
+ORDER_FIELDS = ("path", "date", "slug", "draft")
+# ... and in lists, archives, counts and the quota.
+PLACE_FIELDS = (*ORDER_FIELDS, "category", "tags")
 
 
 @dataclass(frozen=True)
@@ -31,12 +39,30 @@ class ListedPages:
     lists: tuple[PlannedPage, ...]
     statistics_lastmod: datetime | None  # of the statistics page, when the site has one
     has_statistics: bool
+    terms: tuple[PlannedPage, ...]  # the pages of categories and of tags: rows (term, list URL, count)
+    sitemap: PlannedPage | None  # sitemap.xml
+
+
+@dataclass(frozen=True)
+class Relisted:
+    """The lists after posts moved to other categories or tags (see :func:`relist`)."""
+
+    listed: ListedPages
+    lists: tuple[PlannedPage, ...]  # the pages of lists whose places changed (cards as places)
+    terms: tuple[PlannedPage, ...]  # the pages of categories or tags whose counts changed
+    firsts: dict[str, int]  # base URL of each list a moved post left or joined -> the place of its first card
 
 
 def same_place(old: Post, new: Post) -> bool:
     """Whether ``new`` is where ``old`` was in every list, archive, count and month of the quota:
     only what pages show of it (title, summary, author, image...) may differ."""
     return same_date(old, new) and all(getattr(old, name) == getattr(new, name) for name in PLACE_FIELDS)
+
+
+def same_order(old: Post, new: Post) -> bool:
+    """Whether ``new`` is where ``old`` was in the order of posts (and has its URL): its
+    categories and tags, and what pages show of it, may differ."""
+    return same_date(old, new) and all(getattr(old, name) == getattr(new, name) for name in ORDER_FIELDS)
 
 
 def same_date(old: Post, new: Post) -> bool:
@@ -50,7 +76,9 @@ def detach_lists(pages: Sequence[PlannedPage], places: Mapping[str, int]) -> Lis
     """The lists among ``pages``; ``places``: post URL -> place in the order of visible posts.
     None when a card is not one of them (then no list can be planned again alone)."""
     lists: list[PlannedPage] = []
+    terms: list[PlannedPage] = []
     statistics: PlannedPage | None = None
+    sitemap: PlannedPage | None = None
     for page in pages:
         cards = page.context.get("cards")
         if cards is not None:
@@ -60,7 +88,12 @@ def detach_lists(pages: Sequence[PlannedPage], places: Mapping[str, int]) -> Lis
             lists.append(replace(page, context={**page.context, "cards": at}))
         elif "quota" in page.context:
             statistics = page
-    return ListedPages(tuple(lists), statistics.lastmod if statistics else None, statistics is not None)
+        elif "rows" in page.context:
+            terms.append(page)
+        elif "entries" in page.context:
+            sitemap = page
+    return ListedPages(tuple(lists), statistics.lastmod if statistics else None, statistics is not None,
+                       tuple(terms), sitemap)
 
 
 def lists_showing(listed: ListedPages, places: Collection[int]) -> list[PlannedPage]:
@@ -70,8 +103,98 @@ def lists_showing(listed: ListedPages, places: Collection[int]) -> list[PlannedP
 
 
 def with_cards(page: PlannedPage, cards: Mapping[int, Card]) -> PlannedPage:
-    """A list of :class:`ListedPages` with its cards back (``cards``: by place)."""
-    return replace(page, context={**page.context, "cards": tuple(cards[i] for i in page.context["cards"])})
+    """A list of :class:`ListedPages` with its cards back (``cards``: by place); a page of a
+    paginated list takes the date of its newest card, as the whole build plans it."""
+    shown = [cards[i] for i in page.context["cards"]]
+    if "pager" in page.context:
+        return list_page(page.url, page.template, page.context, shown)
+    return replace(page, context={**page.context, "cards": tuple(shown)})
+
+
+def relist(listed: ListedPages, moves: Mapping[int, tuple[Collection[str], Collection[str]]],
+           per_page: int) -> Relisted | None:
+    """The lists after the posts at some places moved (``moves``: place -> the base URLs of the
+    category and tag lists it was on, and of those it is on now); None when a list would appear
+    (a new tag), empty, or change its number of pages: then pages appear or go, which only the
+    whole build plans."""
+    families: dict[str, list[PlannedPage]] = {}
+    for page in listed.lists:
+        pager = page.context.get("pager")
+        if pager is not None:
+            families.setdefault(pager.base_url, []).append(page)
+    members: dict[str, list[int]] = {}
+    for place, (was, now) in moves.items():
+        for url in set(was) ^ set(now):
+            if url not in families:
+                return None
+            if url not in members:
+                members[url] = [i for page in families[url] for i in page.context["cards"]]
+            if url in was:
+                if place not in members[url]:
+                    return None
+                members[url].remove(place)
+            elif place not in members[url]:
+                members[url].append(place)
+    changed: dict[str, PlannedPage] = {}
+    for url, places in members.items():
+        places.sort()
+        pages = families[url]
+        chunks = paginate(places, per_page, url)
+        if not places or len(chunks) != len(pages):
+            return None
+        for (pager, chunk), page in zip(chunks, pages):
+            if pager != page.context["pager"]:
+                return None
+            if tuple(chunk) != page.context["cards"]:
+                changed[page.url] = replace(page, context={**page.context, "cards": tuple(chunk)})
+    counts = {url: len(places) for url, places in members.items()}
+    terms = tuple(with_counts(page, counts) for page in listed.terms)
+    recounted = tuple(new for new, old in zip(terms, listed.terms) if new is not old)
+    touched = {url for was, now in moves.values() for url in (*was, *now)}
+    firsts = {url: families[url][0].context["cards"][0] for url in touched - members.keys()
+              if url in families and families[url][0].context["cards"]}
+    firsts.update((url, places[0]) for url, places in members.items())
+    after = replace(listed, lists=tuple(changed.get(page.url, page) for page in listed.lists), terms=terms)
+    return Relisted(after, tuple(changed.values()), recounted, firsts)
+
+
+def same_tag_names(listed: ListedPages, first_posts: Mapping[str, Post]) -> bool:
+    """Whether each tag's list still shows the tag as it did: a tag is written as on the newest
+    post that has it (``first_posts``: the first post of lists, by base URL, as in
+    :attr:`Relisted.firsts`)."""
+    heads = {page.context["pager"].base_url: page.context.get("term") for page in listed.lists
+             if "pager" in page.context and page.context["pager"].current == 1}
+    for url, post in first_posts.items():
+        slug = term_lists(post).get(url)
+        if slug is None:  # not on that list: the lists kept are not this site's
+            return False
+        if slug:  # a tag's list (a category's shows the category of site.yaml)
+            term = next((tag for tag in post.tags if tag.slug == slug), None)
+            if term is None or heads.get(url) != term:
+                return False
+    return True
+
+
+def with_counts(page: PlannedPage, counts: Mapping[str, int]) -> PlannedPage:
+    """A page of categories or tags with the counts of the lists in ``counts`` (by base URL);
+    the same object when none of them is on it."""
+    rows = page.context["rows"]
+    if not any(url in counts for _, url, _ in rows):
+        return page
+    return replace(page, context={**page.context,
+                                  "rows": tuple((term, url, counts.get(url, n)) for term, url, n in rows)})
+
+
+def resitemap(sitemap: PlannedPage, pages: Sequence[PlannedPage]) -> PlannedPage | None:
+    """sitemap.xml with the dates of ``pages`` planned again (None when one of them has no date:
+    the whole build gives it another)."""
+    dates = {page.url: page.lastmod for page in pages if in_sitemap_xml(page)}
+    if None in dates.values():
+        return None
+    entries = tuple((url, dates.get(url, lastmod)) for url, lastmod in sitemap.context["entries"])
+    if len(dates.keys() & {url for url, _ in entries}) != len(dates):
+        return None
+    return replace(sitemap, context={**sitemap.context, "entries": entries})
 
 
 def quota_with(quota: QuotaReport, posts: Mapping[str, Post]) -> QuotaReport:

@@ -142,8 +142,8 @@ def paginate(items: Sequence[Any], per_page: int, base_url: str) -> list[tuple[P
     return [(Pager(n + 1, count, base_url), items[n * per_page:(n + 1) * per_page]) for n in range(count)]
 
 
-def _lastmod(posts: Sequence[Post]) -> datetime | None:
-    return max((p.date for p in posts), default=None)
+def _lastmod(items: Sequence[Post | Card]) -> datetime | None:
+    return max((p.date for p in items), default=None)
 
 
 def plan_listing(template: str, base_url: str, title: str, posts: Sequence[Post], cards: Mapping[str, Card],
@@ -151,10 +151,31 @@ def plan_listing(template: str, base_url: str, title: str, posts: Sequence[Post]
     pages: list[PlannedPage] = []
     for pager, chunk in paginate(posts, per_page, base_url):
         page_title = title if pager.current == 1 else f"{title} — trang {pager.current}"
-        context = {"title": page_title, "heading": title, "cards": tuple(cards[p.path] for p in chunk),
-                   "pager": pager, "crumbs": crumbs, **(extra or {})}
-        pages.append(PlannedPage(pager.url, template, context, lastmod=_lastmod(chunk)))
+        context = {"title": page_title, "heading": title, "pager": pager, "crumbs": crumbs, **(extra or {})}
+        pages.append(list_page(pager.url, template, context, [cards[p.path] for p in chunk]))
     return pages
+
+
+def list_page(url: str, template: str, context: Mapping[str, Any], cards: Sequence[Card]) -> PlannedPage:
+    """One page of a paginated list showing ``cards`` (also how a quick build puts a list it kept
+    back together: see :mod:`cchc_site.listed`)."""
+    return PlannedPage(url, template, {**context, "cards": tuple(cards)}, lastmod=_lastmod(cards))
+
+
+def category_url(term: Term) -> str:
+    return f"/chuyen-muc/{term.slug}/"
+
+
+def tag_url(slug: str) -> str:
+    return f"/the/{slug}/"
+
+
+def term_lists(post: Post) -> dict[str, str]:
+    """The lists of categories and tags that show ``post`` (when visible): base URL -> the tag's
+    slug ("" for its category)."""
+    found = {category_url(post.category): ""} if post.category is not None else {}
+    found.update((tag_url(tag.slug), tag.slug) for tag in post.tags)
+    return found
 
 
 HOME = Crumb("Trang chủ", "/")
@@ -215,8 +236,8 @@ def plan_site(site: Site, rendered: Mapping[str, Rendered], options: BuildOption
         by_category.setdefault(post.category, []).append(post)
     for term in config.categories:
         cat_posts = by_category.get(term, [])
-        category_rows.append((term, f"/chuyen-muc/{term.slug}/", len(cat_posts)))
-        out += plan_listing("term.html", f"/chuyen-muc/{term.slug}/", term.name, cat_posts, cards, per_page,
+        category_rows.append((term, category_url(term), len(cat_posts)))
+        out += plan_listing("term.html", category_url(term), term.name, cat_posts, cards, per_page,
                             (HOME, Crumb("Chuyên mục", "/chuyen-muc/")), {"term": term, "kind": "Chuyên mục"})
     out.append(PlannedPage("/chuyen-muc/", "terms.html", {
         "title": "Chuyên mục", "crumbs": (HOME,), "rows": tuple(category_rows), "kind": "chuyên mục"},
@@ -231,8 +252,8 @@ def plan_site(site: Site, rendered: Mapping[str, Rendered], options: BuildOption
     tag_rows = []
     for slug in sorted(tags, key=lambda s: collation_key(tags[s].name)):
         tag = tags[slug]
-        tag_rows.append((tag, f"/the/{slug}/", len(by_tag[slug])))
-        out += plan_listing("term.html", f"/the/{slug}/", f"Thẻ: {tag.name}", by_tag[slug], cards, per_page,
+        tag_rows.append((tag, tag_url(slug), len(by_tag[slug])))
+        out += plan_listing("term.html", tag_url(slug), f"Thẻ: {tag.name}", by_tag[slug], cards, per_page,
                             (HOME, Crumb("Thẻ", "/the/")), {"term": tag, "kind": "Thẻ"})
     out.append(PlannedPage("/the/", "terms.html", {
         "title": "Thẻ", "crumbs": (HOME,), "rows": tuple(tag_rows), "kind": "thẻ"}, lastmod=site_lastmod))
@@ -259,11 +280,15 @@ def plan_site(site: Site, rendered: Mapping[str, Rendered], options: BuildOption
     # every sitemap entry has a lastmod (empty lists: the newest post, else the newest procedure
     # update); never the clock, so that two builds of the same content are byte-identical
     fallback = site_lastmod or max((p.updated for p in site.procedures if p.updated), default=None)
-    sitemap = tuple((p.url, p.lastmod or fallback) for p in out
-                    if p.in_sitemap and p.url.endswith("/"))
+    sitemap = tuple((p.url, p.lastmod or fallback) for p in out if in_sitemap_xml(p))
     out.append(PlannedPage("/sitemap.xml", "sitemap.xml", {"entries": sitemap}, in_sitemap=False))
     out.append(PlannedPage("/robots.txt", "robots.txt", {}, in_sitemap=False))
     return out
+
+
+def in_sitemap_xml(page: PlannedPage) -> bool:
+    """Whether ``page`` has an entry in sitemap.xml (HTML pages that ask for one)."""
+    return page.in_sitemap and page.url.endswith("/")
 
 
 def procedure_order(procedures: Iterable[Procedure]) -> list[Procedure]:

@@ -240,11 +240,12 @@ def render_all(renderer: Any, pages: Sequence[Any], indices: list[int], staging:
 
 def map_indices(make: Callable[[int], Any], indices: list[int],
                 consume: Callable[[list[tuple[int, Any]]], list[tuple[int, Any]]] | None = None,
-                ) -> list[tuple[int, Any]]:
+                min_items: int = 200, chunk_size: int = 100) -> list[tuple[int, Any]]:
     """``(i, make(i))`` for each index, in the pool when there are many (``consume`` as in
     :func:`run_parallel`).  ``make`` runs in forked workers: it must not use a SQLite
     connection opened before the fork (the rendered Markdown store reopens its own)."""
-    return run_parallel(_call_chunk, indices, {"make": make}, min_items=200, chunk_size=100, consume=consume)
+    return run_parallel(_call_chunk, indices, {"make": make}, min_items=min_items, chunk_size=chunk_size,
+                        consume=consume)
 
 
 class Background(Generic[R]):

@@ -343,20 +343,83 @@ def test_a_body_edit_rebuilds_only_that_post_and_equals_a_full_build(tmp_path: P
     assert_same_as_full(site, tmp_path)
 
 
+def posts_of(site: Path, *names: str) -> list[Path]:
+    return [site / f"content/posts/2021/{name.split('-')[1].zfill(2)}/{name}.md" for name in names]
+
+
 MOVES = {
-    "tags edited": lambda s: edit(s / "content/posts/2021/02/bai-2-3.md", "'Tháng 2'", "'Tháng 3'"),
     "slug given": lambda s: edit(s / "content/posts/2021/02/bai-2-3.md", "---\n\n", "slug: ten-khac\n---\n\n"),
+    # a list whose pages would appear or go (3 posts a page: 4 + 4 in the two categories)
+    "a tag new to the site": lambda s: edit(s / "content/posts/2021/02/bai-2-3.md", "'Tháng 2'", "'Tháng 9'"),
+    "a tag's list emptied": lambda s: [edit(p, "'Tháng 2'", "'Tháng 3'") for p in posts_of(s, "bai-2-3", "bai-2-17")],
+    # a tag is named as on its newest post: the heading of its list and the list of tags change
+    "a tag spelled otherwise on its newest post": lambda s: edit(
+        s / "content/posts/2021/04/bai-4-17.md", "'Một cửa'", "'MỘT CỬA'"),
 }
 
 
 @pytest.mark.parametrize("change", ["moved to another month", "moved to another category", "made a draft",
-                                    "post added", "post renamed", "tags edited", "slug given"])
+                                    "post added", "post renamed", *MOVES])
 def test_changes_that_move_a_post_take_the_whole_build(tmp_path: Path, whole_builds: list[int], change: str) -> None:
     site = make_site(tmp_path / "site")
     build(site, site / "output")
     (MOVES.get(change) or CHANGES[change])(site)
     build(site, site / "output")
     assert len(whole_builds) == 2
+    assert_same_as_full(site, tmp_path)
+
+
+QUICK_MOVES = {  # change: (the edit, a page that changes)
+    "tags edited": (lambda s: edit(s / "content/posts/2021/02/bai-2-3.md", "'Tháng 2'", "'Tháng 3'"),
+                    "the/thang-3/index.html"),
+    "categories swapped": (lambda s: (edit(s / "content/posts/2021/01/bai-1-3.md", '"Hoạt động"', '"Văn bản"'),
+                                      edit(s / "content/posts/2021/01/bai-1-17.md", '"Văn bản"', '"Hoạt động"')),
+                           "chuyen-muc/hoat-dong/trang/2/index.html"),
+    "the newest post joins an older tag": (
+        lambda s: edit(s / "content/posts/2021/04/bai-4-17.md", "'Tháng 4'", "'Tháng 4', 'Tháng 1'"),
+        "the/thang-1/index.html"),
+    "a tag spelled otherwise on an older post": (
+        lambda s: edit(s / "content/posts/2021/01/bai-1-3.md", "'Một cửa'", "'MỘT CỬA'"),
+        "tin-tuc/2021/01/bai-1-3/index.html"),
+    "a tag dropped, categories swapped, a title changed": (lambda s: (
+        edit(s / "content/posts/2021/03/bai-3-3.md", "'Một cửa', ", ""),
+        edit(s / "content/posts/2021/03/bai-3-3.md", '"Hoạt động"', '"Văn bản"'),
+        edit(s / "content/posts/2021/03/bai-3-3.md", "Bài 3/3", "Bài chuyển 3/3"),
+        edit(s / "content/posts/2021/03/bai-3-17.md", '"Văn bản"', '"Hoạt động"')), "the/mot-cua/index.html"),
+}
+
+
+@pytest.mark.parametrize("change", sorted(QUICK_MOVES))
+def test_a_post_moved_to_other_categories_or_tags_is_planned_again_alone(tmp_path: Path, whole_builds: list[int],
+                                                                          change: str) -> None:
+    """Moves that keep every list's number of pages: the lists it left or joined, the pages of
+    categories and tags and sitemap.xml are planned again from the lists the last build kept."""
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    before = tree(site / "output")
+    move, page = QUICK_MOVES[change]
+    move(site)
+    build(site, site / "output")
+    assert len(whole_builds) == 1
+    changed = {path for path, digest in tree(site / "output").items() if before.get(path) != digest}
+    assert page in changed
+    assert "gioi-thieu/index.html" not in changed
+    assert_same_as_full(site, tmp_path)
+
+
+def test_moves_in_a_row_keep_the_lists_of_the_last_one(tmp_path: Path, whole_builds: list[int]) -> None:
+    """Each quick move keeps the lists as it left them for the next edit."""
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    for change in ("tags edited", "categories swapped", "the newest post joins an older tag"):
+        QUICK_MOVES[change][0](site)
+        build(site, site / "output")
+    SHOWN["title edited"](site)  # a title on the lists as they are now
+    build(site, site / "output")
+    edit(site / "content/posts/2021/02/bai-2-3.md", "'Tháng 3'", "'Tháng 2'")  # and back
+    build(site, site / "output")
+    assert len(whole_builds) == 1
+    assert "Bài đổi tên 3/2" in (site / "output/the/thang-2/index.html").read_text(encoding="utf-8")
     assert_same_as_full(site, tmp_path)
 
 

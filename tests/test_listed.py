@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -160,3 +161,94 @@ def test_what_lists_show_of_a_post_changes_no_page_but_those_the_quick_build_pla
     allowed |= {page.url for page in before if any(card.url == target.url for card in page.context.get("cards", ()))}
     assert target.url in changed
     assert changed <= allowed, changed - allowed
+
+
+MOVES_CONFIG = """\
+title: "CCHC thử"
+organization: "Sở Thử"
+base_url: "https://example.gov.vn/cchc/"
+posts_per_page: 3
+quota:
+  min_posts: 1
+  start: "2021-01"
+categories:
+  - name: "Hoạt động"
+    slug: hoat-dong
+  - name: "Văn bản"
+    slug: van-ban
+  - name: "Số hóa"
+    slug: so-hoa
+"""
+TAG_NAMES = ("Một cửa", "Dịch vụ công", "Đề án 06", "Chuyển đổi số")
+
+
+def moves_site(root: Path) -> Path:
+    from sitekit import post as post_text, write_site
+
+    rng = random.Random(2021)
+    files = {}
+    for n in range(17):
+        month, day = 1 + n % 6, 1 + n
+        files[f"content/posts/2021/{month:02d}/bai-{n}.md"] = post_text(
+            f"Bài {n}", f"{day:02d}/{month:02d}/2021", f"Nội dung bài {n}.",
+            category=rng.choice(["Hoạt động", "Văn bản", "Số hóa"]),
+            tags=rng.sample(TAG_NAMES, k=rng.randint(0, 3)))
+    return write_site(root, files, MOVES_CONFIG)
+
+
+def test_a_post_moved_to_other_categories_or_tags_changes_no_page_but_those_relisted(tmp_path: Path) -> None:
+    """Random moves of one post, each planned and fingerprinted twice: every page whose
+    fingerprint changed is one the quick build plans again, and each page it plans again from
+    the lists it kept (cards put back) is the page the whole build plans.  Moves that add or
+    remove pages, or change how a tag is written, give None: the whole build."""
+    from cchc_site.incremental import fingerprint_pages
+    from cchc_site.listed import relist, resitemap, same_tag_names
+    from cchc_site.plan import card_for, term_lists
+
+    site_dir = moves_site(tmp_path / "site")
+    options = BuildOptions(now=datetime(2021, 12, 31, tzinfo=TZ))
+    loaded = load_site(site_dir, options, None, False, Cache(None), scan_content(site_dir))
+    posts = visible_posts(loaded.site.posts, options)
+    places = {post.url: i for i, post in enumerate(posts)}
+    before = plan_site(loaded.site, loaded.rendered, options, loaded.quota)
+    fingerprints_before = dict(zip([p.url for p in before], fingerprint_pages(before, "s")))
+    listed = detach_lists(before, places)
+    assert listed is not None and listed.sitemap is not None and len(listed.terms) == 2
+    tags = {tag.slug: tag for post in posts for tag in reversed(post.tags)}  # (a tag as its posts write it)
+    rng = random.Random(6)
+    outcomes = {"relisted": 0, "whole": 0}
+    for _ in range(60):
+        target = rng.choice(posts)
+        edited = replace(target, category=rng.choice(loaded.site.config.categories),
+                         tags=tuple(rng.sample(sorted(tags.values(), key=lambda t: t.slug), k=rng.randint(0, 3))))
+        site = replace(loaded.site, posts=tuple(edited if p is target else p for p in loaded.site.posts))
+        quota = quota_with(loaded.quota, {edited.path: edited}) if loaded.quota else None
+        after = plan_site(site, loaded.rendered, options, quota)
+        after_by_url = {page.url: page for page in after}
+        fingerprints_after = dict(zip([p.url for p in after], fingerprint_pages(after, "s")))
+        i = places[target.url]
+        relisted = relist(listed, {i: (term_lists(target), term_lists(edited))}, 3)
+        new_posts = [edited if p is target else p for p in posts]
+        if relisted is not None and not same_tag_names(relisted.listed, {url: new_posts[j]
+                                                                           for url, j in relisted.firsts.items()}):
+            relisted = None
+        if relisted is None:
+            outcomes["whole"] += 1
+            continue
+        assert list(after_by_url) == [p.url for p in before]  # no page appears or goes
+        outcomes["relisted"] += 1
+        cards = {j: card_for(p, loaded.rendered, options.now) for j, p in enumerate(new_posts)}
+        lists = lists_showing(relisted.listed, {i})
+        lists += [page for page in relisted.lists if page.url not in {p.url for p in lists}]
+        again = [with_cards(page, cards) for page in lists]
+        assert relisted.listed.sitemap is not None
+        sitemap = resitemap(relisted.listed.sitemap, again)
+        assert sitemap is not None
+        again += [*relisted.terms, sitemap]
+        for page in again:
+            assert page == after_by_url[page.url], page.url
+        planned_again = {page.url for page in again} | {target.url, "/thong-ke/"}
+        planned_again |= {posts[j].url for j in (i - 1, i + 1) if 0 <= j < len(posts)}
+        changed = {url for url, fp in fingerprints_after.items() if fingerprints_before[url] != fp}
+        assert changed <= planned_again, changed - planned_again
+    assert outcomes["relisted"] >= 15 and outcomes["whole"] >= 5, outcomes
