@@ -24,8 +24,13 @@ not counted, then --runs counted runs:
               (its neighbours' pages, the lists it is on, the feed, the search index), so the whole
               site is planned and fingerprinted again (from the cache), not only the post's page
   edit-move   move the same post to the next of the corpus' five categories (never back to what
-              the spare holds), then `build --site S`: the post changes place in lists, so the whole
-              site is planned and fingerprinted again (from the cache)
+              the spare holds), then `build --site S`: it leaves one category's list and joins
+              another's; both are cut into pages again from the lists the last build kept (the
+              whole site is planned again only when a list's number of pages changes)
+  edit-tags   give the same post two other tags of the corpus (the next pair of its fifteen, never
+              back to what the spare holds), then `build --site S`: it leaves and joins tag lists
+  edit-date   move the same post one day earlier (it passes the posts of that day in every list:
+              its place in the order of posts changes, so the whole site is planned again)
   add-post    add one new post, the newest (in the corpus' last month: every page of the home list
               and of its category's and tag's lists shifts by one), then
               `build --site S`; the posts added are deleted (and the site built, untimed) afterwards
@@ -58,6 +63,7 @@ from __future__ import annotations
 
 import argparse
 import calendar
+import datetime
 import hashlib
 import json
 import os
@@ -79,11 +85,13 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from gen_corpus import TAGS  # noqa: E402
 from make_site import make_site  # noqa: E402  (standard library only)
 
 CATEGORIES = ("Tin hoạt động", "Cải cách thủ tục hành chính", "Chính quyền số", "Văn bản chỉ đạo điều hành",
               "Kiểm soát thủ tục hành chính")  # the corpus' categories (bench/make_site.py)
-SCENARIOS = ("full", "clean", "noop", "edit", "edit-after-clean", "edit-title", "edit-move", "add-post", "check",
+SCENARIOS = ("full", "clean", "noop", "edit", "edit-after-clean", "edit-title", "edit-move", "edit-tags", "edit-date",
+             "add-post", "check",
              "check-cold")
 PEER_SYSTEMS = ("hugo", "pelican", "pelican-cache")
 SEARCH_QUERIES = ("thu tuc hanh chinh", "cải cách hành chính", "Đà Nẵng", "1.013225")
@@ -462,7 +470,32 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
                                    newline="\n")
 
         timed_and_checked("edit-move", move,
-                          "move the same post to another category (its place in lists changes: the whole site is planned again)")
+                          "move the same post to another category (it leaves one category's list and joins another's)")
+    if "edit-tags" in scenarios:
+        def retag(_i: int) -> None:
+            text = edit_target.read_text(encoding="utf-8")
+            old = re.search(r"^tags: \[.*\]$", text, re.M)
+            if old is None:
+                raise SystemExit(f"no tags line in {edit_target}")
+            counter["tags"] = counter.get("tags", 0) + 1
+            k = counter["tags"]
+            pair = (TAGS[(2 * k) % len(TAGS)], TAGS[(2 * k + 1) % len(TAGS)])
+            edit_target.write_text(text.replace(old.group(0), "tags: [" + ", ".join(f'"{t}"' for t in pair) + "]", 1),
+                                   encoding="utf-8", newline="\n")
+
+        timed_and_checked("edit-tags", retag, "give the same post two other tags (it leaves and joins tag lists)")
+    if "edit-date" in scenarios:
+        def redate(_i: int) -> None:
+            text = edit_target.read_text(encoding="utf-8")
+            old = re.search(r"^date: (\d{4})-(\d\d)-(\d\d)(T.*)$", text, re.M)
+            if old is None:
+                raise SystemExit(f"no ISO date line in {edit_target}")
+            day = datetime.date(*map(int, old.group(1, 2, 3))) - datetime.timedelta(days=1)
+            edit_target.write_text(text.replace(old.group(0), f"date: {day.isoformat()}{old.group(4)}", 1),
+                                   encoding="utf-8", newline="\n")
+
+        timed_and_checked("edit-date", redate,
+                          "move the same post one day earlier (its place in the order changes: the whole site is planned again)")
     if "add-post" in scenarios:
         added: list[Path] = []
 
@@ -781,7 +814,8 @@ def comparisons(rows: list[Row], sizes: list[int]) -> list[dict]:
                     out.append({"n": n, "what": f"{scen} vs {system}", "ratio": round(ratio, 3),
                                 "text": f"{system} {scen} / cchc-site {scen} = {ratio:.1f}×", "met": None})
         limits = (("noop", "wall", 0.5, "s"), ("edit", "wall", 1.0, "s"), ("edit-after-clean", "wall", 1.0, "s"),
-                  ("edit-title", "wall", 1.0, "s"), ("edit-move", "wall", 1.0, "s"), ("add-post", "wall", 1.0, "s"),
+                  ("edit-title", "wall", 1.0, "s"), ("edit-move", "wall", 1.0, "s"), ("edit-tags", "wall", 1.0, "s"),
+                  ("edit-date", "wall", 1.0, "s"), ("add-post", "wall", 1.0, "s"),
                   ("check", "wall", 0.5, "s"), ("check-cold", "wall", 0.5, "s"))
         for scen, col, limit, unit in limits:
             r = ours.get(scen)
