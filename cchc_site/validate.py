@@ -8,7 +8,7 @@ import unicodedata
 from functools import lru_cache
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from .config import SiteConfig, Term, suggest
 from .dates import DateError, parse_date
@@ -197,6 +197,16 @@ def _kind(value: object) -> str:
     return type(value).__name__
 
 
+def _distinct_tags(names: Iterable[str]) -> tuple[Term, ...]:
+    """One tag per slug, as first written: "Một cửa" and "MỘT CỬA" on one post are one tag (the
+    post is listed once under it)."""
+    tags: dict[str, Term] = {}
+    for name in names:
+        slug = slugify(name, "the")
+        tags.setdefault(slug, Term(name, slug))
+    return tuple(tags.values())
+
+
 def parse_post(fm: FrontMatter, path: str, digest: str, config: SiteConfig,
                static_files: frozenset[str]) -> Post | list[SiteError]:
     """A post from its front matter; semantic checks included."""
@@ -208,7 +218,7 @@ def parse_post(fm: FrontMatter, path: str, digest: str, config: SiteConfig,
     cat_text = c.text("category")
     if cat_text:
         category = c.term("category", cat_text, config.find_category, config.categories, "E008", "Chuyên mục")
-    tags = tuple(Term(t, slugify(t, "the")) for t in dict.fromkeys(c.text_list("tags", split_commas=True)))
+    tags = _distinct_tags(c.text_list("tags", split_commas=True))
     image_text = c.text("image")
     image = c.site_file("image", image_text, static_files) if image_text else ""
     attachments = tuple(a for a in (c.site_file("attachments", a, static_files) for a in c.text_list("attachments")) if a)

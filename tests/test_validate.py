@@ -116,6 +116,12 @@ def test_tags_as_comma_text() -> None:
     assert [t.slug for t in p.tags] == ["mot-cua", "par-index"]
 
 
+def test_a_tag_written_twice_is_one_tag_as_first_written() -> None:
+    """Two spellings of one tag would list the post twice under it (and count it twice)."""
+    p = good("---\ntitle: A\ndate: 2021-08-02\ntags: [Một cửa, Số hóa, MỘT CỬA, Một cửa]\n---\n")
+    assert [(t.name, t.slug) for t in p.tags] == [("Một cửa", "mot-cua"), ("Số hóa", "so-hoa")]
+
+
 def test_date_without_offset_in_site_timezone_and_with_offset_converted() -> None:
     cfg = config("timezone: Asia/Ho_Chi_Minh\n")
     p = good("---\ntitle: A\ndate: '2021-07-31 20:00+00:00'\n---\n", cfg=cfg)
