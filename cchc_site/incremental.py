@@ -113,9 +113,29 @@ class Fingerprinter:
             quick = self._post_page(page)
             if quick is not None:
                 return quick
-        parts = [self.salt, page.template, page.url]
-        self._dict(dict(context), parts)
+        cards = context.get("cards")
+        listed = self._card_digests(cards) if type(cards) is tuple else None
+        if listed is not None:  # a list's page (thousands in a large site): its cards in one piece
+            parts = [self.salt, page.template, page.url, "cards", listed]
+            self._dict({key: value for key, value in context.items() if key != "cards"}, parts)
+        else:
+            parts = [self.salt, page.template, page.url]
+            self._dict(dict(context), parts)
         return hashlib.blake2b("\x00".join(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+    def _card_digests(self, cards: tuple[Any, ...]) -> str | None:
+        """The digests of ``cards`` in order (None when one is not a :class:`Card`)."""
+        memo = self._memo
+        digests: list[str] = []
+        for card in cards:
+            if type(card) is not Card:
+                return None
+            digest = memo.get(id(card))
+            if digest is None:
+                digest = memo[id(card)] = _card_digest(card)
+                self._keep.append(card)
+            digests.append(digest)
+        return ",".join(digests)
 
     def _post_page(self, page: PlannedPage) -> str | None:
         """A post's own page as planned by :func:`cchc_site.plan.plan_post` (ten thousand of them
@@ -127,11 +147,7 @@ class Fingerprinter:
                 and type(crumbs) is tuple and all(type(crumb) is MenuItem for crumb in crumbs)
                 and (newer is None or type(newer) is MenuItem) and (older is None or type(older) is MenuItem)):
             return None
-        key = id(card)
-        digest = self._memo.get(key)
-        if digest is None:
-            digest = self._memo[key] = _card_digest(card)
-            self._keep.append(card)
+        digest = self._card_digests((card,))
         fields = ("post.html", self.salt, page.url, c["title"], post.path, post.digest, digest, content.digest,
                   tuple((crumb.title, crumb.url) for crumb in crumbs),
                   None if newer is None else (newer.title, newer.url), None if older is None else (older.title, older.url))

@@ -116,3 +116,19 @@ def test_a_post_page_with_other_values_than_planned_is_still_fingerprinted_exact
     extra = post_page()
     extra = PlannedPage(extra.url, extra.template, {**extra.context, "related": (card(),)})
     assert fingerprint(extra) != fingerprint(post_page())
+
+
+def test_a_list_is_fingerprinted_by_its_cards_in_order_and_every_other_value() -> None:
+    """Lists take a shorter way (their cards' digests in one piece): still exact."""
+    one, two = card(), card(title="Bài khác")
+    base = PlannedPage("/tin-tuc/", "index.html", {"title": "Tin tức", "cards": (one, two), "is_home": True})
+    others = [replace(base, context={**base.context, "cards": (two, one)}),
+              replace(base, context={**base.context, "cards": (one,)}),
+              replace(base, context={**base.context, "cards": ()}),
+              replace(base, context={**base.context, "is_home": False}),
+              replace(base, context={**base.context, "title": "Tin"}),
+              replace(base, context={**base.context, "cards": (one, two, "not a card")}),
+              replace(base, url="/tin-tuc/trang/2/")]
+    fingerprints = fingerprint_pages([base, *others], "salt")
+    assert len(set(fingerprints)) == len(fingerprints)
+    assert fingerprint_pages([replace(base, context=dict(reversed(base.context.items())))], "salt")[0] == fingerprints[0]
