@@ -26,12 +26,12 @@ from .errors import BuildFailed, SiteError, only_errors
 from .incremental import Fingerprinter, fingerprint_pages
 from .listed import (ListedPages, detach_lists, lists_showing, quota_with, relist, resitemap, same_date, same_order,
                      same_place, same_tag_names, with_cards)
-from .links import check_links
+from .links import check_links, link_paths, targets_of
 from .models import STATIC_DIR, Post
 from .output import OlderOutput, check_output_dir, copy_file, folder_id, output_lock, recover_output, write_file
 from .parsed import Parsed
 from .plan import (BuildOptions, PlannedPage, card_for, plan_post, plan_site, plan_statistics, term_lists,
-                   visible_posts)
+                   url_output_path, visible_posts)
 from .publish import live_manifest, manifest_key, publish, reusable_files
 from .quota import QuotaReport, check_quota, compute_quota
 from .themepath import SITE_TEMPLATES, THEME_DIR, Theme
@@ -136,6 +136,7 @@ class SitePlan:
     assets: dict[str, Path]
     known: frozenset[str]  # every path of the output
     codes: frozenset[str]  # procedure codes
+    linked: frozenset[str]  # the paths the documents' internal links name
 
 
 def check_site_links(loaded: LoadedSite, pages: list[PlannedPage], assets: dict[str, Path], options: BuildOptions,
@@ -148,7 +149,7 @@ def check_site_links(loaded: LoadedSite, pages: list[PlannedPage], assets: dict[
     errors = check_links(shown, loaded.rendered, known, codes)
     if errors:
         raise BuildFailed(errors)
-    return SitePlan(pages, assets, known, codes)
+    return SitePlan(pages, assets, known, codes, link_paths(shown, loaded.rendered))
 
 
 def template_syntax_errors(site_dir: Path, options: BuildOptions) -> list[SiteError]:
@@ -272,6 +273,7 @@ class QuickState:
     order: tuple[str, ...]  # visible posts, newest first (a post page links to its neighbours)
     known: frozenset[str]  # every path of the output (link targets)
     codes: frozenset[str]  # procedure codes (link targets)
+    linked: frozenset[str]  # paths the documents' links name (with those of later edits: a page they name stays)
     salt: str  # what every page fingerprint starts with
     menu: tuple[MenuItem, ...]
     listed: str  # tag of the build's ListedPages record (see listed_key), "" when it has none
@@ -374,7 +376,7 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
             cache.put_record(listed_key(output_dir), listed, published.output_id)
         cache.put_record(quick_key(output_dir), QuickState(
             frame, {e.path: e.stamp for e in scan.sources}, tuple(p.path for p in visible),
-            plan.known, plan.codes, salt, menu, published.output_id if listed is not None else ""),
+            plan.known, plan.codes, plan.linked, salt, menu, published.output_id if listed is not None else ""),
             published.output_id)
     if loaded.converted:  # something new went into the cache: forget what no document uses
         cache.prune_markdown(set(loaded.rendered.cache_keys.values()))
@@ -440,6 +442,8 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
     others: list[PlannedPage] = []  # pages besides the edited posts' own that show them
     quota = quota_with(last.quota, dict(known)) if last.quota is not None else None  # (the same counts)
     relisted: ListedPages | None = None  # the lists after posts moved to other categories or tags
+    removed: tuple[str, ...] = ()  # URLs of pages of lists that have fewer pages now
+    linked = state.linked | link_paths(shown, rendered)
     if not all(_same_for_other_pages(before[post.path], post, rendered, cache, config) for post in posts):
         # what other pages show of them changed (title, summary, categories...), not their order
         listed = cache.record(listed_key(output_dir), state.listed) if state.listed else None
@@ -447,7 +451,9 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
                               cache, config, static, load)
         if again is None:
             return None
-        others, rendered, relisted = again
+        others, rendered, relisted, removed = again
+        if any(not linked.isdisjoint(targets_of(url)) for url in removed):
+            return None  # a document links to a page that goes: the whole build reports it
 
     live = live_manifest(cache, output_dir)
     search = load_search_state(cache, output_dir)
@@ -462,6 +468,9 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
         if page is None:
             return None
         others.append(page)
+    for url in removed:
+        if wanted.pop(url_output_path(url), None) is None:
+            return None  # (not in the live output: the whole build)
     todo: list[PlannedPage] = []
     for page in others:
         wanted[page.output_path] = fingerprints.page(page)
@@ -496,7 +505,8 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
         if relisted is not None:
             cache.put_record(listed_key(output_dir), relisted, published.output_id)
         cache.put_record(quick_key(output_dir), replace(
-            state, sources={e.path: e.stamp for e in scan.sources},
+            state, sources={e.path: e.stamp for e in scan.sources}, linked=linked,
+            known=state.known.difference(removed).union(page.url for page in others),
             listed=published.output_id if relisted is not None else state.listed), published.output_id)
     changed_paths = {e.path for e in changed}
     warnings = [w for w in last.warnings if w.path not in changed_paths]
@@ -509,16 +519,16 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
 def _others_again(shown: list[Post], before: Mapping[str, Post], listed: object, state: QuickState,
                   quota: QuotaReport | None, known: dict[str, Post], options: BuildOptions, cache: Cache,
                   config: SiteConfig, static: frozenset[str], load: Callable[[str, str], str],
-                  ) -> tuple[list[PlannedPage], RenderedStore, ListedPages | None] | None:
+                  ) -> tuple[list[PlannedPage], RenderedStore, ListedPages | None, tuple[str, ...]] | None:
     """The pages besides their own that show the edited posts (``known``: by path; ``shown``:
     those published; ``before``: as the last build saw them; each in the same place in the
     order of posts: see :func:`cchc_site.listed.same_order`), planned again as the whole build
     plans them: the lists and the feed that hold their cards, their neighbours' pages, the
     statistics page (``quota``: with the edited posts); for posts moved to other categories or
     tags, the lists they left or joined, the pages of categories and tags (their counts) and
-    sitemap.xml (the lists' dates).  Also the rendered Markdown of every post these show, and
-    the lists after the move (None: no post moved).  None when something needed is not in the
-    cache, or the move adds or removes pages."""
+    sitemap.xml (the lists' dates and pages).  Also the rendered Markdown of every post these
+    show, the lists after the move (None: no post moved) and the URLs of the pages of lists that
+    go.  None when something needed is not in the cache, or a list appears or empties."""
     if not isinstance(listed, ListedPages) or (listed.has_statistics and quota is None):
         return None
     order = state.order
@@ -550,7 +560,7 @@ def _others_again(shown: list[Post], before: Mapping[str, Post], listed: object,
     cards = {i: card_for(known[order[i]], rendered, options.now) for i in on_lists}
     pages = [with_cards(page, cards) for page in lists]
     if relisted is not None and after.sitemap is not None:
-        sitemap = resitemap(after.sitemap, pages)
+        sitemap = resitemap(after.sitemap, pages, relisted.removed)
         if sitemap is None:
             return None
         after = replace(after, sitemap=sitemap)
@@ -562,7 +572,7 @@ def _others_again(shown: list[Post], before: Mapping[str, Post], listed: object,
         pages.append(page)
     if listed.has_statistics and quota is not None:  # (the quota holds the edited posts already)
         pages.append(plan_statistics(quota, listed.statistics_lastmod))
-    return pages, rendered, after if relisted is not None else None
+    return pages, rendered, after if relisted is not None else None, relisted.removed if relisted is not None else ()
 
 
 def _posts(parses: Mapping[str, Parsed]) -> dict[str, Post]:

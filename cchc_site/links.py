@@ -30,6 +30,20 @@ def resolves(target: str, known: frozenset[str]) -> bool:
     return not path.endswith("/") and (path + "/") in known
 
 
+def targets_of(url: str) -> tuple[str, ...]:
+    """The paths (as :func:`resolves` reads a link) that name the page at ``url`` and no other
+    path of the site: ``/a/``, ``/a/index.html`` and ``/a``."""
+    if url.endswith("/"):
+        return (url, url + "index.html", url[:-1]) if len(url) > 1 else (url, url + "index.html")
+    return (url,)
+
+
+def link_paths(docs: Iterable[Post | Page | Procedure], rendered: Mapping[str, Rendered]) -> frozenset[str]:
+    """The site paths that the documents' internal links name (as :func:`resolves` reads them)."""
+    return frozenset(path for doc in docs for link in rendered[doc.digest].links
+                     if not link.target.startswith("tthc:") and (path := unquote(urlsplit(link.target).path)))
+
+
 def check_links(docs: Iterable[Post | Page | Procedure], rendered: Mapping[str, Rendered],
                 known: frozenset[str], codes: frozenset[str]) -> list[SiteError]:
     """Every ``/site/path`` and ``tthc:code`` link in the documents must exist."""

@@ -22,7 +22,8 @@ from datetime import datetime
 from typing import Collection, Mapping, Sequence
 
 from .models import Post
-from .plan import Card, PlannedPage, in_sitemap_xml, list_page, paginate, term_lists
+from .plan import (Card, PlannedPage, in_sitemap_xml, list_page, listing_context, listing_extra, paginate,
+                   term_lists)
 from .quota import QuotaReport
 
 # Fields that decide where a post is in the order of posts: its URL, its date, its visibility.
@@ -48,9 +49,10 @@ class Relisted:
     """The lists after posts moved to other categories or tags (see :func:`relist`)."""
 
     listed: ListedPages
-    lists: tuple[PlannedPage, ...]  # the pages of lists whose places changed (cards as places)
+    lists: tuple[PlannedPage, ...]  # the pages of lists whose places changed, new ones too (cards as places)
     terms: tuple[PlannedPage, ...]  # the pages of categories or tags whose counts changed
     firsts: dict[str, int]  # base URL of each list a moved post left or joined -> the place of its first card
+    removed: tuple[str, ...]  # URLs of pages of lists that now have fewer pages
 
 
 def same_place(old: Post, new: Post) -> bool:
@@ -115,8 +117,8 @@ def relist(listed: ListedPages, moves: Mapping[int, tuple[Collection[str], Colle
            per_page: int) -> Relisted | None:
     """The lists after the posts at some places moved (``moves``: place -> the base URLs of the
     category and tag lists it was on, and of those it is on now); None when a list would appear
-    (a new tag), empty, or change its number of pages: then pages appear or go, which only the
-    whole build plans."""
+    (a new tag) or become empty: only the whole build plans those.  A list whose number of pages
+    changes is planned again page by page (each page shows the count)."""
     families: dict[str, list[PlannedPage]] = {}
     for page in listed.lists:
         pager = page.context.get("pager")
@@ -136,17 +138,26 @@ def relist(listed: ListedPages, moves: Mapping[int, tuple[Collection[str], Colle
             elif place not in members[url]:
                 members[url].append(place)
     changed: dict[str, PlannedPage] = {}
+    after: dict[str, list[PlannedPage]] = {}  # base URL -> its pages now
+    removed: list[str] = []
     for url, places in members.items():
         places.sort()
         pages = families[url]
         chunks = paginate(places, per_page, url)
-        if not places or len(chunks) != len(pages):
+        if not places:
             return None
-        for (pager, chunk), page in zip(chunks, pages):
-            if pager != page.context["pager"]:
-                return None
-            if tuple(chunk) != page.context["cards"]:
-                changed[page.url] = replace(page, context={**page.context, "cards": tuple(chunk)})
+        if len(chunks) == len(pages):
+            after[url] = [page if tuple(chunk) == page.context["cards"]
+                          else replace(page, context={**page.context, "cards": tuple(chunk)})
+                          for (_, chunk), page in zip(chunks, pages)]
+        else:
+            first = pages[0]
+            context = first.context
+            after[url] = [PlannedPage(pager.url, first.template, {
+                **listing_context(context["heading"], pager, context["crumbs"], listing_extra(context)),
+                "cards": tuple(chunk)}) for pager, chunk in chunks]
+            removed += [page.url for page in pages[len(chunks):]]
+        changed.update((page.url, page) for i, page in enumerate(after[url]) if i >= len(pages) or page is not pages[i])
     counts = {url: len(places) for url, places in members.items()}
     terms = tuple(with_counts(page, counts) for page in listed.terms)
     recounted = tuple(new for new, old in zip(terms, listed.terms) if new is not old)
@@ -154,8 +165,15 @@ def relist(listed: ListedPages, moves: Mapping[int, tuple[Collection[str], Colle
     firsts = {url: families[url][0].context["cards"][0] for url in touched - members.keys()
               if url in families and families[url][0].context["cards"]}
     firsts.update((url, places[0]) for url, places in members.items())
-    after = replace(listed, lists=tuple(changed.get(page.url, page) for page in listed.lists), terms=terms)
-    return Relisted(after, tuple(changed.values()), recounted, firsts)
+    lists: list[PlannedPage] = []
+    for page in listed.lists:
+        pager = page.context.get("pager")
+        if pager is None or pager.base_url not in after:
+            lists.append(page)
+        elif pager.current == 1:  # a list's pages, as they are now, where its first page was
+            lists += after[pager.base_url]
+    return Relisted(replace(listed, lists=tuple(lists), terms=terms), tuple(changed.values()), recounted, firsts,
+                    tuple(removed))
 
 
 def same_tag_names(listed: ListedPages, first_posts: Mapping[str, Post]) -> bool:
@@ -185,16 +203,29 @@ def with_counts(page: PlannedPage, counts: Mapping[str, int]) -> PlannedPage:
                                   "rows": tuple((term, url, counts.get(url, n)) for term, url, n in rows)})
 
 
-def resitemap(sitemap: PlannedPage, pages: Sequence[PlannedPage]) -> PlannedPage | None:
-    """sitemap.xml with the dates of ``pages`` planned again (None when one of them has no date:
-    the whole build gives it another)."""
+def resitemap(sitemap: PlannedPage, pages: Sequence[PlannedPage], removed: Collection[str] = ()) -> PlannedPage | None:
+    """sitemap.xml with the dates of ``pages`` planned again, a new page of a list right after
+    the page before it, and without the pages ``removed`` (None when a page has no date, which
+    the whole build would give it, or a new page is not the next of its list)."""
     dates = {page.url: page.lastmod for page in pages if in_sitemap_xml(page)}
     if None in dates.values():
         return None
-    entries = tuple((url, dates.get(url, lastmod)) for url, lastmod in sitemap.context["entries"])
-    if len(dates.keys() & {url for url, _ in entries}) != len(dates):
+    gone = set(removed)
+    entries = [(url, dates.get(url, lastmod)) for url, lastmod in sitemap.context["entries"] if url not in gone]
+    present = {url for url, _ in entries}
+    new = [page for page in pages if page.url in dates and page.url not in present]
+    if any("pager" not in page.context for page in new):
         return None
-    return replace(sitemap, context={**sitemap.context, "entries": entries})
+    for page in sorted(new, key=lambda page: (page.context["pager"].base_url, page.context["pager"].current)):
+        pager = page.context["pager"]
+        if pager.current == 1:
+            return None
+        before = pager.url_of(pager.current - 1)
+        at = next((i for i, (url, _) in enumerate(entries) if url == before), None)
+        if at is None:
+            return None
+        entries.insert(at + 1, (page.url, page.lastmod))
+    return replace(sitemap, context={**sitemap.context, "entries": tuple(entries)})
 
 
 def quota_with(quota: QuotaReport, posts: Mapping[str, Post]) -> QuotaReport:

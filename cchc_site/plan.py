@@ -116,8 +116,13 @@ class PlannedPage:
     @property
     def output_path(self) -> str:
         """Path of the file inside the output folder."""
-        rel = self.url.lstrip("/")
-        return rel + "index.html" if (rel == "" or rel.endswith("/")) else rel
+        return url_output_path(self.url)
+
+
+def url_output_path(url: str) -> str:
+    """Path inside the output folder of the page at ``url`` ("/x/" -> "x/index.html")."""
+    rel = url.lstrip("/")
+    return rel + "index.html" if (rel == "" or rel.endswith("/")) else rel
 
 
 def shown_with(doc: Document, options: BuildOptions) -> bool:
@@ -148,12 +153,23 @@ def _lastmod(items: Sequence[Post | Card]) -> datetime | None:
 
 def plan_listing(template: str, base_url: str, title: str, posts: Sequence[Post], cards: Mapping[str, Card],
                  per_page: int, crumbs: tuple[Crumb, ...], extra: Mapping[str, Any] | None = None) -> list[PlannedPage]:
-    pages: list[PlannedPage] = []
-    for pager, chunk in paginate(posts, per_page, base_url):
-        page_title = title if pager.current == 1 else f"{title} — trang {pager.current}"
-        context = {"title": page_title, "heading": title, "pager": pager, "crumbs": crumbs, **(extra or {})}
-        pages.append(list_page(pager.url, template, context, [cards[p.path] for p in chunk]))
-    return pages
+    return [list_page(pager.url, template, listing_context(title, pager, crumbs, extra), [cards[p.path] for p in chunk])
+            for pager, chunk in paginate(posts, per_page, base_url)]
+
+
+_LISTING_KEYS = frozenset({"title", "heading", "pager", "crumbs", "cards"})
+
+
+def listing_context(title: str, pager: Pager, crumbs: tuple[Crumb, ...],
+                    extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What a page of a paginated list shows besides its cards."""
+    page_title = title if pager.current == 1 else f"{title} — trang {pager.current}"
+    return {"title": page_title, "heading": title, "pager": pager, "crumbs": crumbs, **(extra or {})}
+
+
+def listing_extra(context: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``extra`` a page of a list was planned with (see :func:`listing_context`)."""
+    return {key: value for key, value in context.items() if key not in _LISTING_KEYS}
 
 
 def list_page(url: str, template: str, context: Mapping[str, Any], cards: Sequence[Card]) -> PlannedPage:

@@ -245,7 +245,7 @@ def test_a_search_index_file_deleted_by_hand_comes_back(tmp_path: Path) -> None:
     assert_same_as_full(site, tmp_path)
 
 
-@pytest.mark.parametrize("change", ["moved to another month", "post added", "moved to another category"])
+@pytest.mark.parametrize("change", ["moved to another month", "post added", "slug given"])
 def test_the_search_index_patched_in_a_forked_process_equals_a_full_build(tmp_path: Path, change: str,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Large sites patch the index in the background while pages are planned (here: every site).
@@ -269,7 +269,7 @@ def test_the_search_index_patched_in_a_forked_process_equals_a_full_build(tmp_pa
     monkeypatch.setattr(searchfiles, "search_patch", spied)
     site = make_site(tmp_path / "site")
     build(site, site / "output")
-    CHANGES[change](site)
+    (MOVES.get(change) or CHANGES[change])(site)
     build(site, site / "output")
     assert ran_in.is_file(), "the index was not patched"
     assert int(ran_in.read_text(encoding="utf-8")) != os.getpid()  # in a forked process
@@ -358,8 +358,7 @@ MOVES = {
 }
 
 
-@pytest.mark.parametrize("change", ["moved to another month", "moved to another category", "made a draft",
-                                    "post added", "post renamed", *MOVES])
+@pytest.mark.parametrize("change", ["moved to another month", "made a draft", "post added", "post renamed", *MOVES])
 def test_changes_that_move_a_post_take_the_whole_build(tmp_path: Path, whole_builds: list[int], change: str) -> None:
     site = make_site(tmp_path / "site")
     build(site, site / "output")
@@ -372,6 +371,11 @@ def test_changes_that_move_a_post_take_the_whole_build(tmp_path: Path, whole_bui
 QUICK_MOVES = {  # change: (the edit, a page that changes)
     "tags edited": (lambda s: edit(s / "content/posts/2021/02/bai-2-3.md", "'Tháng 2'", "'Tháng 3'"),
                     "the/thang-3/index.html"),
+    # 4 + 4 posts, 3 a page: "Hoạt động" loses its second page
+    "moved to another category": (CHANGES["moved to another category"], "chuyen-muc/van-ban/trang/2/index.html"),
+    "a tag's list gets a second page": (
+        lambda s: [edit(p, "'Tháng 1'", "'Tháng 1', 'Tháng 2'") for p in posts_of(s, "bai-1-3", "bai-1-17")],
+        "the/thang-2/trang/2/index.html"),
     "categories swapped": (lambda s: (edit(s / "content/posts/2021/01/bai-1-3.md", '"Hoạt động"', '"Văn bản"'),
                                       edit(s / "content/posts/2021/01/bai-1-17.md", '"Văn bản"', '"Hoạt động"')),
                            "chuyen-muc/hoat-dong/trang/2/index.html"),
@@ -407,13 +411,32 @@ def test_a_post_moved_to_other_categories_or_tags_is_planned_again_alone(tmp_pat
     assert_same_as_full(site, tmp_path)
 
 
+def test_a_move_that_removes_a_page_a_post_links_to_fails_as_the_whole_build_does(tmp_path: Path,
+                                                                                   whole_builds: list[int]) -> None:
+    """A list with fewer pages loses its last page: a link to it is broken (E016), as a build
+    from nothing would report, and the output stays as it was."""
+    site = make_site(tmp_path / "site")
+    edit(site / "content/posts/2021/04/bai-4-17.md", "Thêm chữ.", "Xem [trang 2](/chuyen-muc/hoat-dong/trang/2/).")
+    build(site, site / "output")
+    before = tree(site / "output")
+    CHANGES["moved to another category"](site)  # "Hoạt động": 4 posts -> 3, one page
+    result = run_cli("build", "--site", site, "--output", site / "output", "--as-of", "2021-12-31")
+    assert result.code != 0 and "E016" in result.err and "/chuyen-muc/hoat-dong/trang/2/" in result.err
+    assert len(whole_builds) == 2
+    assert tree(site / "output") == before
+
+
 def test_moves_in_a_row_keep_the_lists_of_the_last_one(tmp_path: Path, whole_builds: list[int]) -> None:
     """Each quick move keeps the lists as it left them for the next edit."""
     site = make_site(tmp_path / "site")
     build(site, site / "output")
-    for change in ("tags edited", "categories swapped", "the newest post joins an older tag"):
+    for change in ("tags edited", "categories swapped", "the newest post joins an older tag",
+                   "a tag's list gets a second page"):
         QUICK_MOVES[change][0](site)
         build(site, site / "output")
+    edit(site / "content/posts/2021/01/bai-1-17.md", '"Hoạt động"', '"Văn bản"')  # "Hoạt động" loses a page
+    build(site, site / "output")
+    assert not (site / "output/chuyen-muc/hoat-dong/trang/2").exists()
     SHOWN["title edited"](site)  # a title on the lists as they are now
     build(site, site / "output")
     edit(site / "content/posts/2021/02/bai-2-3.md", "'Tháng 3'", "'Tháng 2'")  # and back
