@@ -11,9 +11,10 @@ checks on a planned site that no other page holds a post or a card.
 
 A post moved to other categories or tags (same URL, same date: same place in the order) leaves
 some lists and joins others: :func:`relist` takes it out of and into the lists' places, cuts
-them into the same pages again (same page count, else the whole build) and gives the pages
-whose places changed, with the pages of categories and tags counted again; ``sitemap.xml``
-takes their new dates (:func:`resitemap`).
+them into pages again (a list whose number of pages changes is planned again page by page) and
+gives the pages whose places changed and the pages that go, with the pages of categories and
+tags counted again; ``sitemap.xml`` takes their dates and pages (:func:`resitemap`).  A list
+that would appear (a new tag) or empty is left to the whole build.
 """
 from __future__ import annotations
 
