@@ -79,6 +79,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 
 HERE = Path(__file__).resolve().parent
@@ -459,40 +460,28 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
                           "change the title of the same post (its page, its neighbours', lists, feed and search index change)")
     if "edit-move" in scenarios:
         def move(_i: int) -> None:
-            text = edit_target.read_text(encoding="utf-8")
-            old = re.search(r'^category: "([^"]*)"$', text, re.M)
-            if old is None:
-                raise SystemExit(f"no category line in {edit_target}")
             # round the five categories: never back to the state the spare (the output before) holds
-            other = CATEGORIES[(CATEGORIES.index(old.group(1)) + 1) % len(CATEGORIES)] \
-                if old.group(1) in CATEGORIES else CATEGORIES[0]
-            edit_target.write_text(text.replace(old.group(0), f'category: "{other}"', 1), encoding="utf-8",
-                                   newline="\n")
+            rewrite_line(edit_target, r'^category: "([^"]*)"$', lambda old: 'category: "{}"'.format(
+                CATEGORIES[(CATEGORIES.index(old.group(1)) + 1) % len(CATEGORIES)]
+                if old.group(1) in CATEGORIES else CATEGORIES[0]))
 
         timed_and_checked("edit-move", move,
                           "move the same post to another category (it leaves one category's list and joins another's)")
     if "edit-tags" in scenarios:
         def retag(_i: int) -> None:
-            text = edit_target.read_text(encoding="utf-8")
-            old = re.search(r"^tags: \[.*\]$", text, re.M)
-            if old is None:
-                raise SystemExit(f"no tags line in {edit_target}")
             counter["tags"] = counter.get("tags", 0) + 1
             k = counter["tags"]
             pair = (TAGS[(2 * k) % len(TAGS)], TAGS[(2 * k + 1) % len(TAGS)])
-            edit_target.write_text(text.replace(old.group(0), "tags: [" + ", ".join(f'"{t}"' for t in pair) + "]", 1),
-                                   encoding="utf-8", newline="\n")
+            rewrite_line(edit_target, r"^tags: \[.*\]$", lambda _old: "tags: [" + ", ".join(f'"{t}"' for t in pair) + "]")
 
         timed_and_checked("edit-tags", retag, "give the same post two other tags (it leaves and joins tag lists)")
     if "edit-date" in scenarios:
         def redate(_i: int) -> None:
-            text = edit_target.read_text(encoding="utf-8")
-            old = re.search(r"^date: (\d{4})-(\d\d)-(\d\d)(T.*)$", text, re.M)
-            if old is None:
-                raise SystemExit(f"no ISO date line in {edit_target}")
-            day = datetime.date(*map(int, old.group(1, 2, 3))) - datetime.timedelta(days=1)
-            edit_target.write_text(text.replace(old.group(0), f"date: {day.isoformat()}{old.group(4)}", 1),
-                                   encoding="utf-8", newline="\n")
+            def earlier(old: re.Match[str]) -> str:
+                day = datetime.date(*map(int, old.group(1, 2, 3))) - datetime.timedelta(days=1)
+                return f"date: {day.isoformat()}{old.group(4)}"
+
+            rewrite_line(edit_target, r"^date: (\d{4})-(\d\d)-(\d\d)(T.*)$", earlier)
 
         timed_and_checked("edit-date", redate,
                           "move the same post one day earlier (its place in the order changes: the whole site is planned again)")
@@ -526,6 +515,15 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
               note="no .cchc-cache (a fresh clone)")
         trash.empty()
     return rows
+
+
+def rewrite_line(path: Path, pattern: str, make: Callable[[re.Match[str]], str]) -> None:
+    """Replace the first line of ``path`` that matches ``pattern`` with ``make(match)``."""
+    text = path.read_text(encoding="utf-8")
+    old = re.search(pattern, text, re.M)
+    if old is None:
+        raise SystemExit(f"no line matching {pattern!r} in {path}")
+    path.write_text(text[:old.start()] + make(old) + text[old.end():], encoding="utf-8", newline="\n")
 
 
 def verify_edit(n: int, site: Path, output: Path, edit_target: Path, last: int | None, base: Path, trash: Trash,
