@@ -408,11 +408,12 @@ QUICK_POOL = 60  # pages to render in a quick build from which both cores render
 def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: str | None,
                  extra_globals: dict[str, object] | None, cache: Cache, scan: ContentScan, last: LastBuild,
                  frame: str, started: float) -> BuildResult | None:
-    """The build after a few posts were edited in a way no other page shows: same title, date,
-    category, tags, summary, every front matter field the same, only the body changed.  Then
-    only those posts' own pages and the search index files holding their words change; the
-    rest of the output is the last build's.  None (do the whole build) in every other case,
-    and whenever anything is wrong with the edited files: the whole build reports problems."""
+    """The build after a few posts were edited where they stay in the order of posts (same path,
+    date, slug, draft state): their own pages and the search index files holding their words
+    are made again; when what other pages show of them changed (a title, a summary, categories,
+    tags), also the pages that show them (see :func:`_others_again`); the rest of the output is
+    the last build's.  None (do the whole build) in every other case, and whenever anything is
+    wrong with the edited files: the whole build reports problems."""
     state = cache.record(quick_key(output_dir), folder_id(output_dir))
     if not isinstance(state, QuickState) or state.frame != frame:
         return None
