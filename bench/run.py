@@ -21,8 +21,8 @@ not counted, then --runs counted runs:
               the same edit right after an untimed `build --clean`: the spare that build leaves
               (the output before it) has no record, so every unchanged file is linked over it
   edit-title  change the same post's title, then `build --site S`: an edit that other pages show
-              (its neighbours' pages, the lists it is on, the feed, the search index), so the whole
-              site is planned and fingerprinted again (from the cache), not only the post's page
+              (its neighbours' pages, the lists it is on, the feed, the search index); those are
+              planned again from the lists the last build kept, not only the post's page
   edit-move   move the same post to the next of the corpus' five categories (never back to what
               the spare holds), then `build --site S`: it leaves one category's list and joins
               another's; both are cut into pages again from the lists the last build kept (the
@@ -452,9 +452,7 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
     if "edit-title" in scenarios:
         def retitle(_i: int) -> None:
             counter["n"] += 1
-            text = edit_target.read_text(encoding="utf-8")
-            edit_target.write_text(text.replace('title: "', f'title: "Sửa {counter["n"]}: ', 1), encoding="utf-8",
-                                   newline="\n")
+            rewrite_line(edit_target, r'^title: "', lambda _old: f'title: "Sửa {counter["n"]}: ')
 
         timed_and_checked("edit-title", retitle,
                           "change the title of the same post (its page, its neighbours', lists, feed and search index change)")

@@ -24,8 +24,8 @@ from .config import MenuItem, SiteConfig, load_config
 from .content import ContentScan, SourceChanged, file_stamp, load_body, scan_content, walk_files, walk_stamped
 from .errors import BuildFailed, SiteError, only_errors
 from .incremental import Fingerprinter, fingerprint_pages
-from .listed import (ListedPages, detach_lists, lists_showing, quota_with, relist, resitemap, same_date, same_order,
-                     same_place, same_tag_names, with_cards)
+from .listed import (ListedPages, Relisted, detach_lists, lists_again, pages_again, quota_with, relist, same_date,
+                     same_order, same_place, same_tag_names)
 from .links import check_links, link_paths, targets_of
 from .models import STATIC_DIR, Post
 from .output import OlderOutput, check_output_dir, copy_file, folder_id, output_lock, recover_output, write_file
@@ -442,8 +442,7 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
     known = {p.path: p for p in posts}  # posts by path: the edited ones, then those read from the cache
     others: list[PlannedPage] = []  # pages besides the edited posts' own that show them
     quota = quota_with(last.quota, dict(known)) if last.quota is not None else None  # (the same counts)
-    relisted: ListedPages | None = None  # the lists after posts moved to other categories or tags
-    removed: tuple[str, ...] = ()  # URLs of pages of lists that have fewer pages now
+    relisted: Relisted | None = None  # the lists after posts moved to other categories or tags
     linked = state.linked | link_paths(shown, rendered)
     if not all(_same_for_other_pages(before[post.path], post, rendered, cache, config) for post in posts):
         # what other pages show of them changed (title, summary, categories...), not their order
@@ -452,9 +451,10 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
                               cache, config, static, load)
         if again is None:
             return None
-        others, rendered, relisted, removed = again
-        if any(not linked.isdisjoint(targets_of(url)) for url in removed):
-            return None  # a document links to a page that goes: the whole build reports it
+        others, rendered, relisted = again
+    removed = relisted.removed if relisted is not None else ()  # URLs of pages of lists that go
+    if any(not linked.isdisjoint(targets_of(url)) for url in removed):
+        return None  # a document links to a page that goes: the whole build reports it
 
     live = live_manifest(cache, output_dir)
     search = load_search_state(cache, output_dir)
@@ -504,7 +504,7 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
     if published.output_id:
         record_search_state(cache, output_dir, search, search_state, published.output_id)
         if relisted is not None:
-            cache.put_record(listed_key(output_dir), relisted, published.output_id)
+            cache.put_record(listed_key(output_dir), relisted.listed, published.output_id)
         cache.put_record(quick_key(output_dir), replace(
             state, sources={e.path: e.stamp for e in scan.sources}, linked=linked,
             known=state.known.difference(removed).union(page.url for page in others),
@@ -520,7 +520,7 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
 def _others_again(shown: list[Post], before: Mapping[str, Post], listed: object, state: QuickState,
                   quota: QuotaReport | None, known: dict[str, Post], options: BuildOptions, cache: Cache,
                   config: SiteConfig, static: frozenset[str], load: Callable[[str, str], str],
-                  ) -> tuple[list[PlannedPage], RenderedStore, ListedPages | None, tuple[str, ...]] | None:
+                  ) -> tuple[list[PlannedPage], RenderedStore, Relisted | None] | None:
     """The pages besides their own that show the edited posts (``known``: by path; ``shown``:
     those published; ``before``: as the last build saw them; each in the same place in the
     order of posts: see :func:`cchc_site.listed.same_order`), planned again as the whole build
@@ -528,8 +528,8 @@ def _others_again(shown: list[Post], before: Mapping[str, Post], listed: object,
     statistics page (``quota``: with the edited posts); for posts moved to other categories or
     tags, the lists they left or joined, the pages of categories and tags (their counts) and
     sitemap.xml (the lists' dates and pages).  Also the rendered Markdown of every post these
-    show, the lists after the move (None: no post moved) and the URLs of the pages of lists that
-    go.  None when something needed is not in the cache, or a list appears or empties."""
+    show, and the lists after the move (None: no post moved).  None when something needed is not
+    in the cache, or a list appears or empties."""
     if not isinstance(listed, ListedPages) or (listed.has_statistics and quota is None):
         return None
     order = state.order
@@ -540,13 +540,9 @@ def _others_again(shown: list[Post], before: Mapping[str, Post], listed: object,
     moves = {place[post.path]: (term_lists(before[post.path]), term_lists(post))
              for post in shown if not same_place(before[post.path], post)}
     relisted = relist(listed, moves, config.posts_per_page) if moves else None
-    if moves and (relisted is None or listed.sitemap is None):
+    if moves and relisted is None:
         return None
-    after = relisted.listed if relisted is not None else listed
-    lists = lists_showing(after, edited)
-    if relisted is not None:
-        showing = {page.url for page in lists}
-        lists += [page for page in relisted.lists if page.url not in showing]
+    lists = lists_again(listed, relisted, edited)
     on_lists = {i for page in lists for i in page.context["cards"]}
     firsts = relisted.firsts if relisted is not None else {}
     neighbours = {j for i in edited for j in (i - 1, i + 1) if 0 <= j < len(order)} - edited
@@ -555,17 +551,13 @@ def _others_again(shown: list[Post], before: Mapping[str, Post], listed: object,
     known.update(_posts(cached_parses(cache, config, static, missing)))
     if any(order[i] not in known for i in needed):
         return None
-    if not same_tag_names(after, {url: known[order[i]] for url, i in firsts.items()}):
+    if relisted is not None and not same_tag_names(relisted.listed, {url: known[order[i]] for url, i in firsts.items()}):
         return None
     rendered = render_markdown_all(list(known.values()), config.base_path, cache, load)
-    cards = {i: card_for(known[order[i]], rendered, options.now) for i in on_lists}
-    pages = [with_cards(page, cards) for page in lists]
-    if relisted is not None and after.sitemap is not None:
-        sitemap = resitemap(after.sitemap, pages, relisted.removed)
-        if sitemap is None:
-            return None
-        after = replace(after, sitemap=sitemap)
-        pages += [*relisted.terms, sitemap]
+    again = pages_again(lists, {i: card_for(known[order[i]], rendered, options.now) for i in on_lists}, relisted)
+    if again is None:
+        return None
+    pages, relisted = again
     for i in sorted(neighbours):
         page = _plan_post_again(known[order[i]], state, known, rendered, options, cache, config, static)
         if page is None:
@@ -573,7 +565,7 @@ def _others_again(shown: list[Post], before: Mapping[str, Post], listed: object,
         pages.append(page)
     if listed.has_statistics and quota is not None:  # (the quota holds the edited posts already)
         pages.append(plan_statistics(quota, listed.statistics_lastmod))
-    return pages, rendered, after if relisted is not None else None, relisted.removed if relisted is not None else ()
+    return pages, rendered, relisted
 
 
 def _posts(parses: Mapping[str, Parsed]) -> dict[str, Post]:

@@ -119,7 +119,10 @@ def relist(listed: ListedPages, moves: Mapping[int, tuple[Collection[str], Colle
     """The lists after the posts at some places moved (``moves``: place -> the base URLs of the
     category and tag lists it was on, and of those it is on now); None when a list would appear
     (a new tag) or become empty: only the whole build plans those.  A list whose number of pages
-    changes is planned again page by page (each page shows the count)."""
+    changes is planned again page by page (each page shows the count).  None too without a
+    sitemap.xml to keep in step."""
+    if listed.sitemap is None:
+        return None
     families: dict[str, list[PlannedPage]] = {}
     for page in listed.lists:
         pager = page.context.get("pager")
@@ -142,11 +145,11 @@ def relist(listed: ListedPages, moves: Mapping[int, tuple[Collection[str], Colle
     after: dict[str, list[PlannedPage]] = {}  # base URL -> its pages now
     removed: list[str] = []
     for url, places in members.items():
+        if not places:
+            return None
         places.sort()
         pages = families[url]
         chunks = paginate(places, per_page, url)
-        if not places:
-            return None
         if len(chunks) == len(pages):
             after[url] = [page if tuple(chunk) == page.context["cards"]
                           else replace(page, context={**page.context, "cards": tuple(chunk)})
@@ -175,6 +178,31 @@ def relist(listed: ListedPages, moves: Mapping[int, tuple[Collection[str], Colle
             lists += after[pager.base_url]
     return Relisted(replace(listed, lists=tuple(lists), terms=terms), tuple(changed.values()), recounted, firsts,
                     tuple(removed))
+
+
+def lists_again(listed: ListedPages, relisted: Relisted | None, places: Collection[int]) -> list[PlannedPage]:
+    """The lists to plan again (cards as places): those that show a post at one of ``places``
+    (edited), and those a move changed (``relisted``: see :func:`relist`)."""
+    lists = lists_showing(relisted.listed if relisted is not None else listed, places)
+    if relisted is not None:
+        showing = {page.url for page in lists}
+        lists += [page for page in relisted.lists if page.url not in showing]
+    return lists
+
+
+def pages_again(lists: Sequence[PlannedPage], cards: Mapping[int, Card],
+                relisted: Relisted | None) -> tuple[list[PlannedPage], Relisted | None] | None:
+    """The pages of :func:`lists_again` with their cards back (``cards``: by place), and after a
+    move the pages of categories and tags and sitemap.xml too; with ``relisted`` holding that
+    sitemap.  None when the sitemap cannot follow (see :func:`resitemap`)."""
+    pages = [with_cards(page, cards) for page in lists]
+    if relisted is None:
+        return pages, None
+    assert relisted.listed.sitemap is not None  # (relist gives none without it)
+    sitemap = resitemap(relisted.listed.sitemap, pages, relisted.removed)
+    if sitemap is None:
+        return None
+    return [*pages, *relisted.terms, sitemap], replace(relisted, listed=replace(relisted.listed, sitemap=sitemap))
 
 
 def same_tag_names(listed: ListedPages, first_posts: Mapping[str, Post]) -> bool:

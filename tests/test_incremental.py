@@ -349,7 +349,7 @@ def posts_of(site: Path, *names: str) -> list[Path]:
 
 MOVES = {
     "slug given": lambda s: edit(s / "content/posts/2021/02/bai-2-3.md", "---\n\n", "slug: ten-khac\n---\n\n"),
-    # a list whose pages would appear or go (3 posts a page: 4 + 4 in the two categories)
+    # a list that would appear or empty
     "a tag new to the site": lambda s: edit(s / "content/posts/2021/02/bai-2-3.md", "'Tháng 2'", "'Tháng 9'"),
     "a tag's list emptied": lambda s: [edit(p, "'Tháng 2'", "'Tháng 3'") for p in posts_of(s, "bai-2-3", "bai-2-17")],
     # a tag is named as on its newest post: the heading of its list and the list of tags change
@@ -396,8 +396,8 @@ QUICK_MOVES = {  # change: (the edit, a page that changes)
 @pytest.mark.parametrize("change", sorted(QUICK_MOVES))
 def test_a_post_moved_to_other_categories_or_tags_is_planned_again_alone(tmp_path: Path, whole_builds: list[int],
                                                                           change: str) -> None:
-    """Moves that keep every list's number of pages: the lists it left or joined, the pages of
-    categories and tags and sitemap.xml are planned again from the lists the last build kept."""
+    """The lists it left or joined (page by page when their number of pages changes), the pages
+    of categories and tags and sitemap.xml are planned again from the lists the last build kept."""
     site = make_site(tmp_path / "site")
     build(site, site / "output")
     before = tree(site / "output")

@@ -203,7 +203,7 @@ def test_a_post_moved_to_other_categories_or_tags_changes_no_page_but_those_reli
     appear or go included.  A list that appears or empties, or a tag written otherwise, gives
     None: the whole build."""
     from cchc_site.incremental import fingerprint_pages
-    from cchc_site.listed import relist, resitemap, same_tag_names
+    from cchc_site.listed import lists_again, pages_again, relist, same_tag_names
     from cchc_site.plan import card_for, term_lists
 
     site_dir = moves_site(tmp_path / "site")
@@ -244,13 +244,10 @@ def test_a_post_moved_to_other_categories_or_tags_changes_no_page_but_those_reli
         outcomes["relisted"] += 1
         outcomes["pages come or go"] += bool(relisted.removed or new_urls)
         cards = {j: card_for(p, loaded.rendered, options.now) for j, p in enumerate(new_posts)}
-        lists = lists_showing(relisted.listed, {i})
-        lists += [page for page in relisted.lists if page.url not in {p.url for p in lists}]
-        again = [with_cards(page, cards) for page in lists]
-        assert relisted.listed.sitemap is not None
-        sitemap = resitemap(relisted.listed.sitemap, again, relisted.removed)
-        assert sitemap is not None
-        again += [*relisted.terms, sitemap]
+        made = pages_again(lists_again(listed, relisted, {i}), cards, relisted)  # as the quick build plans them
+        assert made is not None and made[1] is not None
+        again, kept = made
+        assert kept.listed.sitemap in again
         for page in again:
             assert page == after_by_url[page.url], page.url
         planned_again = {page.url for page in again} | {target.url, "/thong-ke/"}
