@@ -5,6 +5,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator, Sequence
 
 from .encoding import NotUtf8, decode_source, not_utf8_message
 from .errors import SiteError
@@ -47,14 +48,62 @@ def file_stamp(path: Path) -> str:
 def read_bytes(path: str | Path, size: int = -1) -> bytes:
     """A file's bytes with as few system calls as can be (this runs for every file): ``size``,
     the size the file had when it was listed, lets one read take it all."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    fd = os.open(path, _READ_FLAGS)
     try:
-        parts = [os.read(fd, size + 1 if size >= 0 else 1 << 16)]
-        while parts[-1]:  # until the end of the file, even if it grew since it was listed
-            parts.append(os.read(fd, 1 << 16))
-        return parts[0] if len(parts) == 2 else b"".join(parts)
+        return _read_open(fd, size)
     finally:
         os.close(fd)
+
+
+def read_all(paths: Sequence[str], sizes: Sequence[int]) -> Iterator[bytes | OSError]:
+    """The bytes of each file in turn (as :func:`read_bytes` reads them), or the error that
+    reading it gave.  Every file is opened first and the system told that it will be read
+    (``POSIX_FADV_WILLNEED``): files that are no longer in memory (a large site built again some
+    minutes later, once the system has reclaimed their pages) are then fetched from the disk
+    together while the first ones are processed, instead of one after another (a cold 10,000-post
+    site parsed twice as slowly).  One system call more a file when they are in memory."""
+    opened: list[int | OSError] = []
+    try:
+        for path in paths:
+            try:
+                fd = os.open(path, _READ_FLAGS)
+            except OSError as error:
+                opened.append(error)
+                continue
+            opened.append(fd)
+            if _ADVISE is not None:
+                try:
+                    _ADVISE(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+                except OSError:
+                    pass  # only advice
+        for i, size in enumerate(sizes):
+            fd = opened[i]
+            if isinstance(fd, OSError):
+                yield fd
+                continue
+            try:
+                data: bytes | OSError = _read_open(fd, size)
+            except OSError as error:
+                data = error
+            finally:
+                os.close(fd)
+                opened[i] = OSError()  # closed
+            yield data
+    finally:  # (the caller stopped early, or an error): close what is still open
+        for fd in opened:
+            if isinstance(fd, int):
+                os.close(fd)
+
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
+_ADVISE = getattr(os, "posix_fadvise", None)  # (not on Windows)
+
+
+def _read_open(fd: int, size: int) -> bytes:
+    parts = [os.read(fd, size + 1 if size >= 0 else 1 << 16)]
+    while parts[-1]:  # until the end of the file, even if it grew since it was listed
+        parts.append(os.read(fd, 1 << 16))
+    return parts[0] if len(parts) == 2 else b"".join(parts)
 
 
 def walk_stamped(root: Path, stamps: bool = True) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
 
 from .config import SiteConfig
-from .content import SourceEntry, content_hash, read_bytes, source_from_bytes
+from .content import SourceEntry, content_hash, read_all, source_from_bytes
 from .errors import SiteError
 from .links import check_unsafe_html
 from .models import Document, Rendered
@@ -30,8 +30,8 @@ R = TypeVar("R")
 _STATE: dict[str, Any] = {}
 
 
-def parse_entry(site_dir: Path, entry: SourceEntry, config: SiteConfig, static_files: frozenset[str]) -> Parsed:
-    data = read_bytes(os.path.join(site_dir, entry.path), entry.size)
+def parse_entry(entry: SourceEntry, data: bytes, config: SiteConfig, static_files: frozenset[str]) -> Parsed:
+    """One content file's parse, from its bytes."""
     digest = content_hash(data)
     source = source_from_bytes(entry.path, entry.kind, data, digest)
     if isinstance(source, SiteError):
@@ -54,8 +54,11 @@ def _parse_chunk(entries: list[SourceEntry]) -> list[tuple[bytes, Any]]:
     quick to decode, and the very bytes the cache keeps), each with what ``along`` made of it."""
     site_dir, config, static, along = _STATE["site_dir"], _STATE["config"], _STATE["static"], _STATE["along"]
     out: list[tuple[bytes, Any]] = []
-    for entry in entries:
-        item = parse_entry(site_dir, entry, config, static)
+    for entry, data in zip(entries, read_all([os.path.join(site_dir, e.path) for e in entries],
+                                             [e.size for e in entries])):
+        if isinstance(data, OSError):
+            raise data
+        item = parse_entry(entry, data, config, static)
         if isinstance(item.result, list):
             out.append((encode_parsed(item), None))
         else:
@@ -204,13 +207,8 @@ def hash_files(site_dir: Path, paths: list[str]) -> list[str]:
 
 def _hash_chunk(paths: list[str]) -> list[str]:
     site_dir = _STATE["site_dir"]
-    hashes: list[str] = []
-    for path in paths:
-        try:
-            hashes.append(content_hash(read_bytes(os.path.join(site_dir, path))))
-        except OSError:
-            hashes.append("")
-    return hashes
+    return ["" if isinstance(data, OSError) else content_hash(data)
+            for data in read_all([os.path.join(site_dir, path) for path in paths], [-1] * len(paths))]
 
 
 def _decoded(blob: bytes) -> Parsed:

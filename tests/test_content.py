@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from cchc_site.content import SourceEntry, read_bytes, scan_sources, walk_files, walk_stamped
+import cchc_site.content as content
+from cchc_site.content import SourceEntry, read_all, read_bytes, scan_sources, walk_files, walk_stamped
 
 
 def test_walk_stamped_lists_files_sorted_with_a_stamp_that_follows_changes(tmp_path: Path) -> None:
@@ -48,3 +49,54 @@ def test_an_entry_knows_the_size_it_was_listed_with(tmp_path: Path) -> None:
     entry, = scan_sources(tmp_path)
     assert entry.size == 17
     assert SourceEntry("a.md", "post", "").size == -1
+
+
+def _files(tmp_path: Path, count: int) -> list[str]:
+    paths = []
+    for i in range(count):
+        path = tmp_path / f"{i}.md"
+        path.write_bytes(f"tệp {i} ".encode() * (i * 700 + 1))
+        paths.append(str(path))
+    return paths
+
+
+def test_read_all_gives_each_file_in_turn_and_an_error_where_one_cannot_be_read(tmp_path: Path) -> None:
+    paths = _files(tmp_path, 4)
+    paths.insert(2, str(tmp_path / "missing.md"))
+    sizes = [-1, 3, 0, 10**6, os.path.getsize(paths[4])]  # listed sizes are hints, as for read_bytes
+    found = list(read_all(paths, sizes))
+    assert isinstance(found[2], FileNotFoundError)
+    assert [d for i, d in enumerate(found) if i != 2] == [read_bytes(p) for i, p in enumerate(paths) if i != 2]
+    assert read_bytes(paths[3]).startswith("tệp 2 ".encode())  # (the files differ)
+
+
+def test_read_all_asks_for_every_file_before_reading_the_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The point of it: files not in memory are fetched together, not one by one."""
+    advised: list[int] = []
+    monkeypatch.setattr(content, "_ADVISE", lambda fd, offset, length, advice: advised.append(fd))
+    paths = _files(tmp_path, 5)
+    reading = read_all(paths, [-1] * 5)
+    assert next(reading) == read_bytes(paths[0])
+    assert len(advised) == len(set(advised)) == 5
+    assert list(reading) == [read_bytes(p) for p in paths[1:]]
+
+
+def test_read_all_advice_that_fails_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(fd: int, offset: int, length: int, advice: int) -> None:
+        raise OSError("not supported here")
+    monkeypatch.setattr(content, "_ADVISE", refuse)
+    paths = _files(tmp_path, 3)
+    assert list(read_all(paths, [-1] * 3)) == [read_bytes(p) for p in paths]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts descriptors through /proc (Linux)")
+def test_read_all_leaves_no_file_open_even_when_stopped_early(tmp_path: Path) -> None:
+    paths = _files(tmp_path, 6)
+    before = len(os.listdir("/proc/self/fd"))
+    reading = read_all(paths, [-1] * 6)
+    next(reading)
+    assert len(os.listdir("/proc/self/fd")) == before + 5  # the other five are open, waiting
+    reading.close()
+    assert len(os.listdir("/proc/self/fd")) == before
+    list(read_all(paths, [-1] * 6))
+    assert len(os.listdir("/proc/self/fd")) == before
