@@ -315,6 +315,30 @@ _READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK
 _CHUNK = 1 << 20
 
 
+def read_ahead(paths: Iterable[str]) -> None:
+    """Tell the system that the files at ``paths`` are about to be read (``POSIX_FADV_WILLNEED``),
+    so that those no longer in memory are fetched from the disk together, while other work goes
+    on, instead of one at a time when each is compared (an older output of 13,700 files out of
+    memory cost a ``--clean`` build 0.5 to 1.2 s).  Only advice: nothing is read here, and what
+    cannot be opened is skipped (without waiting: a FIFO is never waited on)."""
+    if _ADVISE is None:
+        return
+    for path in paths:
+        try:
+            fd = os.open(path, _READ_FLAGS)
+        except OSError:
+            continue
+        try:
+            _ADVISE(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
+_ADVISE = getattr(os, "posix_fadvise", None)  # (not on Windows)
+
+
 def _open_regular(path: str | Path) -> int | None:
     """A descriptor of the regular file at ``path``, or None (missing, unreadable, not a file)."""
     try:

@@ -21,7 +21,7 @@ from .content import SourceEntry, content_hash, read_all, source_from_bytes
 from .errors import SiteError
 from .links import check_unsafe_html
 from .models import Document, Rendered
-from .output import OlderOutput, libc, write_file
+from .output import OlderOutput, libc, read_ahead, write_file
 from .parsed import Parsed, decode_parsed, encode_parsed
 from .site import parse_source
 
@@ -89,6 +89,9 @@ def _render_chunk(indices: list[int]) -> list[tuple[int, bytes | SiteError | Non
     """Render pages and write them into the staging folder; only errors travel back."""
     renderer, pages, staging, rendered = _STATE["renderer"], _STATE["pages"], _STATE["staging"], _STATE["rendered"]
     like = _STATE["like"]
+    if like is not None:  # its files will be compared with the pages: fetched while these render
+        read_ahead(os.path.join(like.root, pages[i].output_path) for i in indices
+                   if pages[i].output_path in like.files)
     out: list[tuple[int, bytes | SiteError | None]] = []
     for i in indices:
         result = rendered[i] if i in rendered else renderer.render(pages[i])

@@ -1039,6 +1039,28 @@ def test_files_are_compared_to_their_end(tmp_path: Path, monkeypatch: pytest.Mon
     assert out.same_bytes(str(a), a.read_bytes()) and not out.same_bytes(str(a), b"x" * 100 + b"B")
 
 
+def test_read_ahead_advises_each_file_it_can_open_and_leaves_none_open(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """An older output's files are announced before they are compared: advice only, skipping
+    what is not there, never waiting on a named pipe."""
+    import cchc_site.output as out
+    advised: list[tuple[int, int]] = []
+    monkeypatch.setattr(out, "_ADVISE", lambda fd, offset, length, advice: advised.append((fd, advice)))
+    (tmp_path / "a").write_bytes(b"a")
+    (tmp_path / "b").write_bytes(b"b")
+    paths = [str(tmp_path / "a"), str(tmp_path / "missing"), str(tmp_path / "b")]
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe")
+        paths.append(str(tmp_path / "pipe"))  # opened without waiting (O_NONBLOCK)
+    before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+    out.read_ahead(paths)
+    assert len(advised) == len(paths) - 1 and {advice for _, advice in advised} == {os.POSIX_FADV_WILLNEED}
+    if before is not None:
+        assert len(os.listdir("/proc/self/fd")) == before
+    monkeypatch.setattr(out, "_ADVISE", None)  # (Windows: nothing to do)
+    out.read_ahead(iter(lambda: pytest.fail("no path is opened without the advice to give"), None))
+
+
 def test_a_library_installed_anew_changes_the_tool_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Upgrading Markdown or Jinja2 may change the HTML of unchanged content: what the cache holds
     and what an earlier build skipped must not be trusted then (the libraries' versions are part of
