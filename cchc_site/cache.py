@@ -23,6 +23,31 @@ CACHE_DIR = ".cchc-cache"
 # to store a 10,000-post site's rows with 16 KiB pages).
 PAGE_SIZE = 16384
 
+# What a cache folder holds besides the cache, so that it says what it is: git ignores
+# everything in it whatever the repository's own .gitignore says (a department's site is often a
+# repository of its own), and backup tools that follow the Cache Directory Tagging Specification
+# (https://bford.info/cachedir/) skip it.
+FOLDER_TAGS = {
+    ".gitignore": "# Bộ nhớ đệm của cchc-site (tự tạo lại khi dựng): không đưa vào git.\n*\n",
+    "CACHEDIR.TAG": "Signature: 8a477f597d28d172789f06886806bc55\n"
+                    "# This file is a cache directory tag created by cchc-site.\n"
+                    "# For information about cache directory tags, see https://bford.info/cachedir/\n",
+}
+
+
+def tag_cache_folder(folder: Path) -> None:
+    """Write those of :data:`FOLDER_TAGS` that ``folder`` lacks (nothing when it cannot be written:
+    the cache works without them)."""
+    for name, text in FOLDER_TAGS.items():
+        target = folder / name
+        if not target.exists():
+            try:
+                with open(target, "x", encoding="utf-8", newline="\n") as handle:
+                    handle.write(text)
+            except OSError:
+                pass
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (path TEXT PRIMARY KEY, stamp TEXT NOT NULL, blob BLOB NOT NULL);

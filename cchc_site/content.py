@@ -61,7 +61,16 @@ def read_all(paths: Sequence[str], sizes: Sequence[int]) -> Iterator[bytes | OSE
     (``POSIX_FADV_WILLNEED``): files that are no longer in memory (a large site built again some
     minutes later, once the system has reclaimed their pages) are then fetched from the disk
     together while the first ones are processed, instead of one after another (a cold 10,000-post
-    site parsed twice as slowly).  One system call more a file when they are in memory."""
+    site parsed twice as slowly).  One system call more a file when they are in memory.  Where
+    there is no such advice (Windows) each file is opened only when its turn comes: a file held
+    open there cannot be replaced by an editor saving it."""
+    if _ADVISE is None:
+        for path, size in zip(paths, sizes):
+            try:
+                yield read_bytes(path, size)
+            except OSError as error:
+                yield error
+        return
     opened: list[int | OSError] = []
     try:
         for path in paths:
@@ -71,11 +80,10 @@ def read_all(paths: Sequence[str], sizes: Sequence[int]) -> Iterator[bytes | OSE
                 opened.append(error)
                 continue
             opened.append(fd)
-            if _ADVISE is not None:
-                try:
-                    _ADVISE(fd, 0, 0, os.POSIX_FADV_WILLNEED)
-                except OSError:
-                    pass  # only advice
+            try:
+                _ADVISE(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+            except OSError:
+                pass  # only advice
         for i, size in enumerate(sizes):
             fd = opened[i]
             if isinstance(fd, OSError):

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from . import __version__
-from .cache import CACHE_DIR, Cache
+from .cache import CACHE_DIR, Cache, tag_cache_folder
 from .config import CONFIG_FILE, SiteConfig, check_base_url, load_config
 from .content import ContentScan, SourceEntry, load_data_files, scan_content
 from .errors import BuildFailed, SiteError
@@ -113,14 +113,22 @@ def stable_hash(*parts: object) -> str:
 
 
 def open_cache(site_dir: Path, cache_dir: Path | None, clean: bool) -> Cache:
-    """The site's cache; ``clean`` throws it away first, so the build starts from nothing."""
-    path = (cache_dir or site_dir / CACHE_DIR) / "cache.sqlite"
+    """The site's cache; ``clean`` throws it away first, so the build starts from nothing.  Its
+    folder is tagged (:func:`cchc_site.cache.tag_cache_folder`: git ignores it) when it is the
+    site's own ``.cchc-cache/``, or one this call makes; a folder the caller names that exists
+    already is left as it is."""
+    folder = cache_dir or site_dir / CACHE_DIR
+    ours = cache_dir is None or not os.path.lexists(folder)
+    path = folder / "cache.sqlite"
     if clean:
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
-        for folder in path.parent.glob("templates-*"):  # compiled templates
-            shutil.rmtree(folder, ignore_errors=True)
-    return Cache(path)
+        for old in folder.glob("templates-*"):  # compiled templates
+            shutil.rmtree(old, ignore_errors=True)
+    cache = Cache(path)
+    if ours and cache.db is not None:
+        tag_cache_folder(folder)
+    return cache
 
 
 def parse_sources(site_dir: Path, config: SiteConfig, entries: Sequence[SourceEntry], static: frozenset[str],

@@ -100,3 +100,19 @@ def test_read_all_leaves_no_file_open_even_when_stopped_early(tmp_path: Path) ->
     assert len(os.listdir("/proc/self/fd")) == before
     list(read_all(paths, [-1] * 6))
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_without_the_advice_read_all_opens_each_file_only_in_its_turn(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows has no such advice, and a file held open there cannot be replaced by an editor."""
+    monkeypatch.setattr(content, "_ADVISE", None)
+    opened: list[str] = []
+    real_open = os.open
+    monkeypatch.setattr(content.os, "open", lambda path, flags: opened.append(path) or real_open(path, flags))
+    paths = _files(tmp_path, 3) + [str(tmp_path / "missing.md")]
+    expected = [Path(p).read_bytes() for p in paths[:3]]  # (not through os.open)
+    reading = read_all(paths, [-1] * 4)
+    assert next(reading) == expected[0] and opened == paths[:1]
+    rest = list(reading)
+    assert rest[:2] == expected[1:] and isinstance(rest[2], FileNotFoundError)
+    assert opened == paths

@@ -144,6 +144,37 @@ def test_corrupt_cache_is_ignored(tmp_path: Path) -> None:
     assert_same_as_full(site, tmp_path)
 
 
+def test_the_cache_folder_is_ignored_by_git_and_tagged_as_a_cache(tmp_path: Path) -> None:
+    """A department's site may be a repository without our .gitignore: the cache says itself that
+    git should ignore it (like .pytest_cache); a folder named by the caller that exists is left alone."""
+    import subprocess
+
+    from cchc_site.cache import FOLDER_TAGS
+    from cchc_site.sources import open_cache
+
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    cache = site / ".cchc-cache"
+    assert (cache / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+    assert (cache / "CACHEDIR.TAG").read_bytes().startswith(b"Signature: 8a477f597d28d172789f06886806bc55")
+    (cache / ".gitignore").unlink()
+    run_cli("check", "--site", site, "--as-of", "2021-12-31")  # check uses the same cache
+    assert (cache / ".gitignore").read_text(encoding="utf-8") == FOLDER_TAGS[".gitignore"]
+    if shutil.which("git"):
+        subprocess.run(["git", "init", "-q", str(site)], check=True)
+        ignored = subprocess.run(["git", "-C", str(site), "check-ignore", "-q", ".cchc-cache/cache.sqlite"])
+        assert ignored.returncode == 0
+        shown = subprocess.run(["git", "-C", str(site), "status", "--porcelain", "--untracked-files=all"],
+                               capture_output=True, text=True, check=True).stdout
+        assert ".cchc-cache" not in shown and "content/" in shown
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    open_cache(site, mine, clean=False).close()
+    assert sorted(p.name for p in mine.iterdir()) == ["cache.sqlite"]
+    open_cache(site, tmp_path / "new-folder", clean=False).close()
+    assert (tmp_path / "new-folder" / ".gitignore").is_file()
+
+
 def test_a_new_cache_has_large_pages_and_an_old_one_keeps_working(tmp_path: Path) -> None:
     """A new cache file gets 16 KiB pages (rows of HTML fit in them); a cache made with SQLite's
     default 4 KiB pages (an earlier version) is still used as it is, not rebuilt or broken."""
