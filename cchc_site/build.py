@@ -38,7 +38,7 @@ from .themepath import SITE_TEMPLATES, THEME_DIR, Theme
 from .rendered import ConvertWhileParsing, KeepConverted, RenderedStore, markdown_key, render_markdown_all
 from .searchfiles import (FINGERPRINT_PREFIX, IndexedDocuments, PatchOrWhole, TermStore, cached_search_files, edited_search_files,
                           indexed_with_keys, load_search_state, record_search_state)
-from .site import Site, is_shown, shown_documents
+from .site import Site, first_future_date, is_shown, shown_documents
 from .sources import (cached_parses, collect_site, load_valid_config, open_cache, parse_sources, read_quota_line,
                       shown_warnings, tool_version)
 from .sources import stable_hash as _hash
@@ -605,5 +605,4 @@ def _plan_post_again(post: Post, state: QuickState, known: dict[str, Post], rend
 
 def next_event(site: Site, options: BuildOptions) -> datetime | None:
     """The date of the first post still in the future (it will appear then)."""
-    future = [p.date for p in site.posts if p.date > options.now]
-    return min(future) if future else None
+    return first_future_date(site.posts, options.now)

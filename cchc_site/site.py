@@ -38,6 +38,11 @@ def is_shown(doc: Document, now: datetime, drafts: bool = False, future: bool = 
     return future or not isinstance(doc, Post) or doc.date <= now
 
 
+def first_future_date(posts: Iterable[Post], now: datetime) -> datetime | None:
+    """The date of the first post still in the future at ``now`` (it appears then), or None."""
+    return min((p.date for p in posts if p.date > now), default=None)
+
+
 def shown_documents(site: Site, now: datetime, drafts: bool = False, future: bool = False) -> list[Document]:
     """Every document a build publishes: posts (newest first), pages, procedures."""
     return [d for d in (*site.posts, *site.pages, *site.procedures) if is_shown(d, now, drafts, future)]

@@ -415,15 +415,15 @@ def test_files_touched_but_unchanged_come_from_the_cache(tmp_path: Path, monkeyp
     again = run_check(site, now)
     assert parsed == []
     def seen(outcome):  # type: ignore[no-untyped-def]  # (the cache keeps posts without their Markdown body)
-        months = [(m.month, m.count, m.status, [p.path for p in m.posts]) for m in outcome.quota.months]
-        return [(p.path, p.title, p.date, p.digest) for p in outcome.posts], months
+        return [(m.month, m.count, m.status, [(p.path, p.title, p.date, p.digest) for p in m.posts])
+                for m in outcome.quota.months]
 
     assert seen(again) == seen(first)
     files[1].write_text(post("B mới", "2021-08-04"), encoding="utf-8")
     os.utime(files[1], ns=(2_000_000_001, 2_000_000_001))  # same time as before: the size decides
     changed = run_check(site, now)
     assert parsed == ["content/posts/b.md"]
-    assert {p.title for p in changed.posts} == {"A", "B mới"}
+    assert {p.title for m in changed.quota.months for p in m.posts} == {"A", "B mới"}
 
 
 def test_a_build_stopped_by_the_quota_points_at_the_quota_line_and_carries_its_report(tmp_path: Path) -> None:
@@ -443,3 +443,75 @@ def test_a_build_stopped_by_the_quota_points_at_the_quota_line_and_carries_its_r
     assert shortfalls and all(e.path.endswith("site.yaml") and e.line == line > 0 for e in shortfalls)
     assert isinstance(failed.value.quota, QuotaReport)
     assert [m.key for m in failed.value.quota.short_months] == ["2021-09"]
+
+
+def test_a_check_of_unchanged_files_answers_from_what_the_last_check_found(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Like a build with nothing to do: the same files, later the same day, give what the last
+    check found without reading a document; whatever can change the outcome makes it look again
+    (each outcome is compared with a check that keeps nothing)."""
+    import cchc_site.check as check
+
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    site = site_with(tmp_path, {"a": post("A", "2021-08-02"), "b": post("B", "2021-08-20", image="/static/anh.jpg"),
+                                "c": post("C", "2021-09-03 10:00")})
+    looked: list[datetime] = []
+    real = check.collect_site
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        looked.append(now)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(check, "collect_site", spy)
+
+    def outcome(strict: bool = False) -> check.CheckOutcome:
+        found = check.run_check(site, now, strict)
+        monkeypatch.setattr(check, "collect_site", real)
+        fresh = check.run_check(site, now, strict, use_cache=False)
+        monkeypatch.setattr(check, "collect_site", spy)
+        assert found == fresh
+        return found
+
+    def looks_again(strict: bool = False) -> check.CheckOutcome:
+        count = len(looked)
+        found = outcome(strict)
+        assert len(looked) == count + 1, now
+        return found
+
+    def answers_at_once(strict: bool = False) -> check.CheckOutcome:
+        count = len(looked)
+        found = outcome(strict)
+        assert len(looked) == count, now
+        return found
+
+    now = datetime(2021, 9, 3, 8, 0, tzinfo=tz)
+    first = looks_again()
+    assert first.quota is not None and first.quota.months[-1].count == 0  # C is not out yet
+    assert any(p.path == "content/posts/b.md" for p in first.problems)  # the image is missing
+    assert answers_at_once() == first
+    now = datetime(2021, 9, 3, 9, 30, tzinfo=tz)
+    later = answers_at_once()
+    assert later.quota is not None and later.quota.as_of == now and later.problems == first.problems
+    now = datetime(2021, 9, 3, 10, 0, tzinfo=tz)  # C is out: it counts
+    assert looks_again().quota.months[-1].count == 1  # type: ignore[union-attr]
+    now = datetime(2021, 9, 3, 7, 0, tzinfo=tz)  # earlier than what was kept
+    looks_again()
+    now = datetime(2021, 9, 4, 7, 0, tzinfo=tz)  # another day: the days left change
+    looks_again()
+    answers_at_once()
+    looks_again(strict=True)
+    answers_at_once(strict=True)
+    answers_at_once()
+
+    (site / "content/static").mkdir(parents=True)
+    (site / "content/static/anh.jpg").write_bytes(b"\xff\xd8\xff")
+    assert not any(p.path == "content/posts/b.md" for p in looks_again().problems)
+    (site / "content/data").mkdir(parents=True)
+    (site / "content/data/chi-so.yaml").write_text('entries:\n  - year: "hai nghìn"\n    index: "PCI"\n', encoding="utf-8")
+    assert any(p.path.startswith("content/data/") for p in looks_again().problems)
+    (site / "content/posts/a.md").write_text(post("A", "2021-08-02", body="Sửa."), encoding="utf-8")
+    looks_again()
+    config = site / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("min_posts: 2", "min_posts: 3"), encoding="utf-8")
+    assert looks_again().quota.min_posts == 3  # type: ignore[union-attr]
+    answers_at_once()
