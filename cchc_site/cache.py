@@ -161,6 +161,10 @@ class Cache:
         """path -> (stamp, encoded parse result: see :mod:`cchc_site.parsed`)."""
         return {path: (stamp, blob) for path, stamp, blob in self._safe("SELECT path, stamp, blob FROM sources")}
 
+    def source_keys(self) -> dict[str, str]:
+        """path -> its row's key (settings | stamp | content hash), without the parse results."""
+        return dict(self._safe("SELECT path, stamp FROM sources"))
+
     def source_rows(self, paths: list[str]) -> dict[str, tuple[str, bytes]]:
         """Like :meth:`sources`, for the given paths only."""
         return {path: (stamp, blob) for path, stamp, blob in
@@ -276,9 +280,16 @@ class Cache:
         found = {key: load_blob(blob) for key, blob in rows}
         return {key: value for key, value in found.items() if value is not None}
 
-    def put_record(self, key: str, value: Any, tag: str) -> None:
+    def record_tag(self, key: str) -> str | None:
+        """The tag the record ``key`` is stored with (without reading the record), or None."""
+        rows = self._safe("SELECT tag FROM records WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def put_record(self, key: str, value: Any, tag: str, *more: tuple[str, str]) -> None:
+        """Store ``value`` as the record ``key`` for ``tag``, and under each further (key, tag)."""
+        blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         self._write_many("INSERT OR REPLACE INTO records VALUES (?, ?, ?)",
-                         [(key, tag, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))])
+                         [(name, label, blob) for name, label in ((key, tag), *more)])
 
     def close(self) -> None:
         if self.db is not None:

@@ -14,12 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import Mapping
 
-from .sources import (collect_site, load_valid_config, open_cache, read_quota_line, shown_warnings, stable_hash,
-                      tool_version)
+from .sources import (collect_site, content_hashes, load_valid_config, open_cache, read_quota_line, shown_warnings,
+                      stable_hash, tool_version)
 from .cache import Cache
 from .config import CONFIG_FILE
-from .content import ContentScan, file_stamp, scan_content, walk_stamped
+from .content import ContentScan, content_hash, file_stamp, read_bytes, scan_content, walk_files, walk_stamped
 from .errors import BuildFailed, SiteError
 from .models import DATA_DIR
 from .quota import QuotaReport, check_quota, compute_quota
@@ -48,6 +49,11 @@ class CheckRecord:
     def holds(self, now: datetime) -> bool:
         return self.since <= now and now.date() == self.day and (self.until is None or now < self.until)
 
+    def answer(self, now: datetime) -> CheckOutcome:
+        """The outcome kept, as of ``now`` (the same day: only the report's moment changes)."""
+        quota = self.outcome.quota
+        return replace(self.outcome, quota=replace(quota, as_of=now)) if quota is not None else self.outcome
+
 
 def check_stamp(site_dir: Path, scan: ContentScan) -> str:
     """Every input of a check, by name, size and modification time (stat only): this code,
@@ -57,8 +63,27 @@ def check_stamp(site_dir: Path, scan: ContentScan) -> str:
                        walk_stamped(site_dir / DATA_DIR), [(e.path, e.stamp) for e in scan.sources])
 
 
+def content_key(site_dir: Path, scan: ContentScan, hashes: Mapping[str, str]) -> str:
+    """Every input of a check by content, as a fresh clone keeps it whatever the files' times: this
+    code, site.yaml, the content files (``hashes``: path -> content hash), the names and sizes of
+    the static files and the data files."""
+    data = [(rel, _hash_of(site_dir / DATA_DIR / rel)) for rel in walk_files(site_dir / DATA_DIR)]
+    return stable_hash(tool_version(), _hash_of(site_dir / CONFIG_FILE),
+                       [(rel, stamp.split(":", 1)[0]) for rel, stamp in scan.static], data, sorted(hashes.items()))
+
+
+def _hash_of(path: Path) -> str:
+    try:
+        return content_hash(read_bytes(path))
+    except OSError:
+        return "-"
+
+
 def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bool = True) -> CheckOutcome:
-    """Validate every document and compute the quota as of ``now`` (site timezone)."""
+    """Validate every document and compute the quota as of ``now`` (site timezone).  What was
+    found is kept under two keys: the inputs' stamps (a later check of the same files answers
+    at once) and their content (on a fresh clone whose CI kept the cache, every file has a new
+    time: once a check kept its outcome that way, the files are hashed to find it)."""
     try:
         config = load_valid_config(site_dir)
     except BuildFailed as failed:
@@ -70,16 +95,24 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
         key = "check:strict" if strict else "check"
         kept = cache.record(key, stamp)
         if isinstance(kept, CheckRecord) and kept.holds(now):
-            quota = kept.outcome.quota
-            return replace(kept.outcome, quota=replace(quota, as_of=now)) if quota is not None else kept.outcome
-        parsed, site, problems = collect_site(site_dir, config, cache, scan)
+            return kept.answer(now)
+        hashes: dict[str, str] | None = None
+        if cache.record_tag(key + ":content"):  # (hashing every file is worth it only then)
+            hashes = content_hashes(site_dir, scan.sources, cache)
+            kept = cache.record(key + ":content", content_key(site_dir, scan, hashes))
+            if isinstance(kept, CheckRecord) and kept.holds(now):
+                cache.put_record(key, kept, stamp)  # the next check of these files needs no hashing
+                return kept.answer(now)
+        parsed, site, problems = collect_site(site_dir, config, cache, scan, hashes=hashes)
         problems += shown_warnings(parsed, shown_documents(site, now))
         quota = compute_quota(site.posts, config.quota, now, strict) if config.quota else None
         line = read_quota_line(site_dir) if config.quota else 0
         if quota is not None:
             problems += check_quota(quota, config.path, line)
         outcome = CheckOutcome(tuple(sorted(set(problems))), quota, line)
-        cache.put_record(key, CheckRecord(now, now.date(), first_future_date(site.posts, now), outcome), stamp)
+        content = content_key(site_dir, scan, {item.path: item.content_hash for item in parsed})
+        cache.put_record(key, CheckRecord(now, now.date(), first_future_date(site.posts, now), outcome), stamp,
+                         (key + ":content", content))
         return outcome
     finally:
         cache.close()

@@ -133,12 +133,14 @@ def open_cache(site_dir: Path, cache_dir: Path | None, clean: bool) -> Cache:
 
 def parse_sources(site_dir: Path, config: SiteConfig, entries: Sequence[SourceEntry], static: frozenset[str],
                   cache: Cache, complete: bool = True, along: AlongParse | None = None,
-                  keep_along: Callable[[list[Any]], None] | None = None) -> list[Parsed]:
+                  keep_along: Callable[[list[Any]], None] | None = None,
+                  hashes: Mapping[str, str] | None = None) -> list[Parsed]:
     """Every content file parsed (documents without their Markdown body), from the cache when the
     settings match and the file is unchanged: same stamp, or (after a fresh clone or a branch
     switch) same bytes.  ``complete``: ``entries`` are all the files of the site (the cache
     forgets the others).  ``along``/``keep_along``: see :func:`cchc_site.workers.parse_all`
-    (files taken from the cache are not parsed, so nothing is made for them)."""
+    (files taken from the cache are not parsed, so nothing is made for them).  ``hashes``: the
+    content hash of files read just before (:func:`content_hashes`), not read again."""
     settings = parse_settings(config, static)
     cached = cache.sources() if complete else cache.source_rows([e.path for e in entries])
     results: list[Parsed] = []
@@ -156,8 +158,10 @@ def parse_sources(site_dir: Path, config: SiteConfig, entries: Sequence[SourceEn
         else:
             misses.append(entry)
     restamped: list[tuple[str, str, bytes]] = []
-    hashes = hash_files(site_dir, [entry.path for entry, _, _ in touched])
-    for (entry, old_hash, blob), new_hash in zip(touched, hashes):
+    paths = [entry.path for entry, _, _ in touched]
+    known = hashes or {}
+    now_hashes = [known[p] for p in paths] if all(p in known for p in paths) else hash_files(site_dir, paths)
+    for (entry, old_hash, blob), new_hash in zip(touched, now_hashes):
         value = decode_parsed(blob) if new_hash == old_hash else None
         if value is None:
             misses.append(entry)
@@ -174,6 +178,23 @@ def parse_sources(site_dir: Path, config: SiteConfig, entries: Sequence[SourceEn
     if gone and complete:
         cache.drop_sources(gone)
     return results + [item for item, _ in fresh]
+
+
+def content_hashes(site_dir: Path, entries: Sequence[SourceEntry], cache: Cache) -> dict[str, str]:
+    """The content hash of each file: the one its cached row holds when the row was made from the
+    file as it is (same stamp, whatever the settings), else read and hashed ("" when it cannot be
+    read): on a fresh clone, where every file has a new time, all of them."""
+    keys = cache.source_keys()
+    found: dict[str, str] = {}
+    unknown: list[str] = []
+    for entry in entries:
+        parts = _key_parts(keys.get(entry.path, ""))
+        if parts is not None and parts[1] == entry.stamp and parts[2]:
+            found[entry.path] = parts[2]
+        else:
+            unknown.append(entry.path)
+    found.update(zip(unknown, hash_files(site_dir, unknown)))
+    return found
 
 
 def parse_settings(config: SiteConfig, static: frozenset[str]) -> str:
@@ -213,14 +234,16 @@ def shown_warnings(parsed: Sequence[Parsed], shown: Iterable[Document]) -> list[
 
 def collect_site(site_dir: Path, config: SiteConfig, cache: Cache, scan: ContentScan | None = None,
                  along: AlongParse | None = None,
-                 keep_along: Callable[[list[Any]], None] | None = None) -> tuple[list[Parsed], Site, list[SiteError]]:
+                 keep_along: Callable[[list[Any]], None] | None = None,
+                 hashes: Mapping[str, str] | None = None) -> tuple[list[Parsed], Site, list[SiteError]]:
     """Every content and data file parsed (from the cache where unchanged) and assembled into
     a site, with every problem found on the way (warnings kept per file in ``parsed``).
     Documents come without their Markdown body: ``along`` may use it in the worker that parses
     a file (the build converts the Markdown there); otherwise the build reads it again."""
     scan = scan or scan_content(site_dir)
     static = frozenset(rel for rel, _ in scan.static)
-    parsed = parse_sources(site_dir, config, scan.sources, static, cache, along=along, keep_along=keep_along)
+    parsed = parse_sources(site_dir, config, scan.sources, static, cache, along=along, keep_along=keep_along,
+                           hashes=hashes)
     problems: list[SiteError] = []
     docs: list[Document] = []
     for item in parsed:

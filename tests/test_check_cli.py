@@ -515,3 +515,55 @@ def test_a_check_of_unchanged_files_answers_from_what_the_last_check_found(tmp_p
     config.write_text(config.read_text(encoding="utf-8").replace("min_posts: 2", "min_posts: 3"), encoding="utf-8")
     assert looks_again().quota.min_posts == 3  # type: ignore[union-attr]
     answers_at_once()
+
+
+def test_on_a_fresh_clone_with_the_cache_kept_check_finds_its_last_outcome_by_content(tmp_path: Path,
+                                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """CI restores .cchc-cache/ onto a fresh clone, where every file has a new time: the files are
+    hashed once, and the outcome kept for the same content is the answer (no document read); a
+    check with no such outcome kept hashes nothing ahead (a first check stays as quick)."""
+    import os
+
+    import cchc_site.check as check
+    import cchc_site.sources as sources
+
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    site = site_with(tmp_path, {"a": post("A", "2021-08-02"), "b": post("B", "2021-08-20", image="/static/x.jpg"),
+                                "c": post("C", "2021-09-01")})
+    now = datetime(2021, 9, 3, 8, 0, tzinfo=tz)
+    hashed: list[list[str]] = []
+    looked: list[int] = []
+    real_hash, real_collect = sources.hash_files, check.collect_site
+    monkeypatch.setattr(sources, "hash_files", lambda folder, paths: hashed.append(list(paths)) or real_hash(folder, paths))
+    monkeypatch.setattr(check, "collect_site", lambda *a, **k: looked.append(1) or real_collect(*a, **k))
+
+    def truth() -> check.CheckOutcome:
+        with monkeypatch.context() as m:
+            m.setattr(check, "collect_site", real_collect)
+            return check.run_check(site, now, use_cache=False)
+
+    def fresh_clone(seconds: int) -> None:
+        for path in site.rglob("*"):
+            if path.is_file() and ".cchc-cache" not in path.parts:
+                os.utime(path, ns=(seconds * 10**9, seconds * 10**9))
+
+    first = check.run_check(site, now)
+    assert (hashed, len(looked)) == ([], 1)
+    fresh_clone(2_000_000_000)
+    again = check.run_check(site, now)
+    assert len(looked) == 1 and again == first == truth()
+    assert sorted(hashed[-1]) == [f"content/posts/{n}.md" for n in "abc"]
+    count = len(hashed)
+    assert check.run_check(site, now) == first and len(hashed) == count and len(looked) == 1  # by stamps now
+
+    fresh_clone(2_100_000_000)
+    (site / "content/posts/c.md").write_text(post("C mới", "2021-09-02"), encoding="utf-8")
+    os.utime(site / "content/posts/c.md", ns=(2_100_000_000 * 10**9,) * 2)
+    changed = check.run_check(site, now)
+    assert len(looked) == 2 and changed == truth() and changed != first
+    assert len(hashed) == count + 1  # hashed once: the parse reused those hashes
+    fresh_clone(2_200_000_000)
+    (site / "site.yaml").write_text((site / "site.yaml").read_text(encoding="utf-8").replace("min_posts: 2", "min_posts: 3"),
+                                    encoding="utf-8")
+    stricter = check.run_check(site, now)
+    assert len(looked) == 3 and stricter == truth() and stricter.quota.min_posts == 3  # type: ignore[union-attr]
