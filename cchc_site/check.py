@@ -12,7 +12,7 @@ tests.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Mapping
 
@@ -41,13 +41,12 @@ class CheckRecord:
     not past the date of the first post still in the future then (from that moment the post
     counts, and its warnings show)."""
 
-    since: datetime
-    day: date
+    since: datetime  # that check's "now" (site timezone)
     until: datetime | None
     outcome: CheckOutcome
 
     def holds(self, now: datetime) -> bool:
-        return self.since <= now and now.date() == self.day and (self.until is None or now < self.until)
+        return self.since <= now and now.date() == self.since.date() and (self.until is None or now < self.until)
 
     def answer(self, now: datetime) -> CheckOutcome:
         """The outcome kept, as of ``now`` (the same day: only the report's moment changes)."""
@@ -97,9 +96,11 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
         if isinstance(kept, CheckRecord) and kept.holds(now):
             return kept.answer(now)
         hashes: dict[str, str] | None = None
+        content = ""
         if cache.record_tag(key + ":content"):  # (hashing every file is worth it only then)
             hashes = content_hashes(site_dir, scan.sources, cache)
-            kept = cache.record(key + ":content", content_key(site_dir, scan, hashes))
+            content = content_key(site_dir, scan, hashes)
+            kept = cache.record(key + ":content", content)
             if isinstance(kept, CheckRecord) and kept.holds(now):
                 cache.put_record(key, kept, stamp)  # the next check of these files needs no hashing
                 return kept.answer(now)
@@ -110,9 +111,10 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
         if quota is not None:
             problems += check_quota(quota, config.path, line)
         outcome = CheckOutcome(tuple(sorted(set(problems))), quota, line)
-        content = content_key(site_dir, scan, {item.path: item.content_hash for item in parsed})
-        cache.put_record(key, CheckRecord(now, now.date(), first_future_date(site.posts, now), outcome), stamp,
-                         (key + ":content", content))
+        if use_cache:
+            content = content or content_key(site_dir, scan, {item.path: item.content_hash for item in parsed})
+            cache.put_record(key, CheckRecord(now, first_future_date(site.posts, now), outcome), stamp,
+                             (key + ":content", content))
         return outcome
     finally:
         cache.close()

@@ -64,7 +64,7 @@ def read_all(paths: Sequence[str], sizes: Sequence[int]) -> Iterator[bytes | OSE
     site parsed twice as slowly).  One system call more a file when they are in memory.  Where
     there is no such advice (Windows) each file is opened only when its turn comes: a file held
     open there cannot be replaced by an editor saving it."""
-    if _ADVISE is None:
+    if not reads_ahead():
         for path, size in zip(paths, sizes):
             try:
                 yield read_bytes(path, size)
@@ -80,10 +80,7 @@ def read_all(paths: Sequence[str], sizes: Sequence[int]) -> Iterator[bytes | OSE
                 opened.append(error)
                 continue
             opened.append(fd)
-            try:
-                _ADVISE(fd, 0, 0, os.POSIX_FADV_WILLNEED)
-            except OSError:
-                pass  # only advice
+            advise_reading(fd)
         for i, size in enumerate(sizes):
             fd = opened[i]
             if isinstance(fd, OSError):
@@ -105,6 +102,22 @@ def read_all(paths: Sequence[str], sizes: Sequence[int]) -> Iterator[bytes | OSE
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
 _ADVISE = getattr(os, "posix_fadvise", None)  # (not on Windows)
+
+
+def reads_ahead() -> bool:
+    """Whether this system takes the advice of :func:`advise_reading`."""
+    return _ADVISE is not None
+
+
+def advise_reading(fd: int) -> None:
+    """Tell the system that the open file ``fd`` is about to be read whole
+    (``POSIX_FADV_WILLNEED``): it fetches it while other work goes on.  Only advice: a refusal
+    (a pipe, a file system that takes none) changes nothing."""
+    if _ADVISE is not None:
+        try:
+            _ADVISE(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+        except OSError:
+            pass
 
 
 def _read_open(fd: int, size: int) -> bytes:

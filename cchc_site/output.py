@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import AbstractSet, Iterable, Iterator
 from pathlib import Path
 
+from .content import advise_reading, reads_ahead
 from .errors import BuildFailed, SiteError
 
 MARKER = ".cchc-site"
@@ -321,7 +322,7 @@ def read_ahead(paths: Iterable[str]) -> None:
     on, instead of one at a time when each is compared (an older output of 13,700 files out of
     memory cost a ``--clean`` build 0.5 to 1.2 s).  Only advice: nothing is read here, and what
     cannot be opened is skipped (without waiting: a FIFO is never waited on)."""
-    if _ADVISE is None:
+    if not reads_ahead():
         return
     for path in paths:
         try:
@@ -329,14 +330,9 @@ def read_ahead(paths: Iterable[str]) -> None:
         except OSError:
             continue
         try:
-            _ADVISE(fd, 0, 0, os.POSIX_FADV_WILLNEED)
-        except OSError:
-            pass
+            advise_reading(fd)
         finally:
             os.close(fd)
-
-
-_ADVISE = getattr(os, "posix_fadvise", None)  # (not on Windows)
 
 
 def _open_regular(path: str | Path) -> int | None:

@@ -1074,9 +1074,10 @@ def test_read_ahead_advises_each_file_it_can_open_and_leaves_none_open(tmp_path:
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """An older output's files are announced before they are compared: advice only, skipping
     what is not there, never waiting on a named pipe."""
+    import cchc_site.content as content
     import cchc_site.output as out
     advised: list[tuple[int, int]] = []
-    monkeypatch.setattr(out, "_ADVISE", lambda fd, offset, length, advice: advised.append((fd, advice)))
+    monkeypatch.setattr(content, "_ADVISE", lambda fd, offset, length, advice: advised.append((fd, advice)))
     (tmp_path / "a").write_bytes(b"a")
     (tmp_path / "b").write_bytes(b"b")
     paths = [str(tmp_path / "a"), str(tmp_path / "missing"), str(tmp_path / "b")]
@@ -1088,7 +1089,7 @@ def test_read_ahead_advises_each_file_it_can_open_and_leaves_none_open(tmp_path:
     assert len(advised) == len(paths) - 1 and {advice for _, advice in advised} == {os.POSIX_FADV_WILLNEED}
     if before is not None:
         assert len(os.listdir("/proc/self/fd")) == before
-    monkeypatch.setattr(out, "_ADVISE", None)  # (Windows: nothing to do)
+    monkeypatch.setattr(content, "_ADVISE", None)  # (Windows: nothing to do)
     out.read_ahead(iter(lambda: pytest.fail("no path is opened without the advice to give"), None))
 
 
