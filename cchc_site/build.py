@@ -24,13 +24,13 @@ from .config import MenuItem, SiteConfig, load_config
 from .content import ContentScan, SourceChanged, file_stamp, load_body, scan_content, walk_files, walk_stamped
 from .errors import BuildFailed, SiteError, only_errors
 from .incremental import Fingerprinter, fingerprint_pages
-from .listed import (ListedPages, Relisted, detach_lists, lists_again, pages_again, quota_with, relist, same_date,
-                     same_order, same_place, same_tag_names)
+from .listed import (ListedPages, Relisted, Reorder, detach_lists, lists_again, order_key, pages_again, quota_with,
+                     relist, reorder, same_date, same_order, same_place, same_tag_names)
 from .links import check_links, link_paths, targets_of
 from .models import STATIC_DIR, Post
 from .output import OlderOutput, check_output_dir, copy_file, folder_id, output_lock, recover_output, write_file
 from .parsed import Parsed
-from .plan import (BuildOptions, PlannedPage, card_for, plan_post, plan_site, plan_statistics, term_lists,
+from .plan import (BuildOptions, PlannedPage, card_for, plan_post, plan_site, plan_statistics, post_lists,
                    url_output_path, visible_posts)
 from .publish import live_manifest, manifest_key, publish, reusable_files
 from .quota import QuotaReport, check_quota, compute_quota
@@ -231,8 +231,8 @@ def build_site(site_dir: Path, output_dir: Path, options: BuildOptions, base_url
             try:
                 result = None
                 if last is not None:
-                    result = _quick_build(site_dir, output_dir, options, base_url, extra_globals, cache, scan, last,
-                                          frame, started)
+                    result = _quick_build(site_dir, output_dir, options, base_url, enforce_quota, extra_globals, cache,
+                                          scan, last, frame, started)
                 if result is None:
                     result = _build(site_dir, output_dir, options, base_url, enforce_quota, extra_globals, cache,
                                     started, scan, frame)
@@ -277,6 +277,7 @@ class QuickState:
     salt: str  # what every page fingerprint starts with
     menu: tuple[MenuItem, ...]
     listed: str  # tag of the build's ListedPages record (see listed_key), "" when it has none
+    urls: frozenset[str]  # URLs of every post and page, drafts included (a new post may take none of them)
 
 
 def last_key(output_dir: Path) -> str:
@@ -376,8 +377,8 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
             cache.put_record(listed_key(output_dir), listed, published.output_id)
         cache.put_record(quick_key(output_dir), QuickState(
             frame, {e.path: e.stamp for e in scan.sources}, tuple(p.path for p in visible),
-            plan.known, plan.codes, plan.linked, salt, menu, published.output_id if listed is not None else ""),
-            published.output_id)
+            plan.known, plan.codes, plan.linked, salt, menu, published.output_id if listed is not None else "",
+            frozenset(doc.url for doc in (*site.posts, *site.pages))), published.output_id)
     if loaded.converted:  # something new went into the cache: forget what no document uses
         cache.prune_markdown(set(loaded.rendered.cache_keys.values()))
     return BuildResult(published.made, len(wanted), time.perf_counter() - started, loaded.quota, loaded.warnings,
@@ -405,50 +406,71 @@ QUICK_LIMIT = 20  # more content files changed than this: the whole build
 QUICK_POOL = 60  # pages to render in a quick build from which both cores render them
 
 
-def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: str | None,
+def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: str | None, enforce_quota: bool,
                  extra_globals: dict[str, object] | None, cache: Cache, scan: ContentScan, last: LastBuild,
                  frame: str, started: float) -> BuildResult | None:
-    """The build after a few posts were edited where they stay in the order of posts (same path,
-    date, slug, draft state): their own pages and the search index files holding their words
-    are made again; when what other pages show of them changed (a title, a summary, categories,
-    tags), also the pages that show them (see :func:`_others_again`); the rest of the output is
-    the last build's.  None (do the whole build) in every other case, and whenever anything is
-    wrong with the edited files: the whole build reports problems."""
+    """The build after a few posts were edited or added: their own pages and the search index
+    files holding their words are made again; when what other pages show of them changed (a
+    title, a summary, categories, tags, their place in the order of posts), also the pages that
+    show them (see :func:`_others_again`); the rest of the output is the last build's.  None (do
+    the whole build) in every other case (see :func:`_placed`), and whenever anything is wrong
+    with the edited files: the whole build reports problems."""
     state = cache.record(quick_key(output_dir), folder_id(output_dir))
     if not isinstance(state, QuickState) or state.frame != frame:
         return None
     entries = {e.path: e for e in scan.sources}
-    if entries.keys() != state.sources.keys():
-        return None  # files added, deleted or renamed
-    changed = [e for path, e in entries.items() if state.sources[path] != e.stamp]
+    if not entries.keys() >= state.sources.keys():
+        return None  # files deleted or renamed
+    changed = [e for path, e in entries.items() if state.sources.get(path) != e.stamp]
     if len(changed) > QUICK_LIMIT or any(e.kind != "post" for e in changed):
         return None
     config = load_valid_config(site_dir, base_url)  # unchanged since that build (the frame says so)
     static = frozenset(rel for rel, _ in scan.static)
     # what the last build showed of each edited post: its parse then, if the cache still has it
-    before = _posts(cached_parses(cache, config, static, {e.path: state.sources[e.path] for e in changed}))
+    before = _posts(cached_parses(cache, config, static, {e.path: state.sources[e.path]
+                                                          for e in changed if e.path in state.sources}))
     parsed = parse_sources(site_dir, config, changed, static, cache, complete=False)
     posts = [item.result for item in parsed if isinstance(item.result, Post)]
-    if len(posts) != len(changed):
+    if len(posts) != len(changed) or any(post.path in state.sources and post.path not in before for post in posts):
         return None
-    if any(post.path not in before or not same_order(before[post.path], post) for post in posts):
-        return None  # a post added, or moved in the order of posts (its date, URL or visibility changed)
+    known = {p.path: p for p in posts}  # posts by path: the edited ones, then those read from the cache
+    placed = _placed(posts, before, state, options)
+    if placed is None:
+        return None
+    old_order, reordered = state.order, None
+    if placed:
+        found = reorder(state.order, placed, lambda path: _order_key(path, known, state, cache, config, static))
+        if found is None:
+            return None
+        new_order, reordered = found
+        state = replace(state, order=tuple(new_order))
     load = lambda path, digest: load_body(site_dir, path, digest)  # noqa: E731
     rendered = render_markdown_all(posts, config.base_path, cache, load)
     shown = [p for p in posts if is_shown(p, options.now, options.drafts, options.future)]
     new_warnings = shown_warnings(parsed, shown)
-    if only_errors(new_warnings) or check_links(shown, rendered, state.known, state.codes):
+    new_urls = {post.url for post in posts if post.path not in before}
+    if only_errors(new_warnings) or check_links(shown, rendered, state.known | new_urls, state.codes):
         return None
-    known = {p.path: p for p in posts}  # posts by path: the edited ones, then those read from the cache
     others: list[PlannedPage] = []  # pages besides the edited posts' own that show them
-    quota = quota_with(last.quota, dict(known)) if last.quota is not None else None  # (the same counts)
+    if last.quota is None:
+        quota = None
+    elif reordered is None:
+        quota = quota_with(last.quota, dict(known))  # (the same counts)
+    else:
+        assert config.quota is not None  # (a report comes from it)
+        edited = {post.path for post in posts}
+        quota = compute_quota([*(p for m in last.quota.months for p in m.posts if p.path not in edited), *posts],
+                              config.quota, options.now)
+        if enforce_quota and check_quota(quota):
+            return None  # the whole build reports it
     relisted: Relisted | None = None  # the lists after posts moved to other categories or tags
     linked = state.linked | link_paths(shown, rendered)
-    if not all(_same_for_other_pages(before[post.path], post, rendered, cache, config) for post in posts):
-        # what other pages show of them changed (title, summary, categories...), not their order
+    if reordered is not None or not all(_same_for_other_pages(before[post.path], post, rendered, cache, config)
+                                        for post in posts):
+        # what other pages show of them changed (title, summary, categories, place...)
         listed = cache.record(listed_key(output_dir), state.listed) if state.listed else None
-        again = _others_again(shown, {path: before[path] for path in known}, listed, state, quota, known, options,
-                              cache, config, static, load)
+        again = _others_again(shown, before, listed, state, quota, known, options, cache, config, static, load,
+                              reordered)
         if again is None:
             return None
         others, rendered, relisted = again
@@ -483,7 +505,8 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
             return None
         made[todo[i].output_path] = body
 
-    patched = edited_search_files(search, shown, rendered, config, options, cache, output_dir, live)
+    patched = edited_search_files(search, shown, rendered, config, options, cache, output_dir, live,
+                                  None if reordered is None else (old_order, state.order))
     if patched is None:
         return None
     search_files, search_state = patched
@@ -507,7 +530,7 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
             cache.put_record(listed_key(output_dir), relisted.listed, published.output_id)
         cache.put_record(quick_key(output_dir), replace(
             state, sources={e.path: e.stamp for e in scan.sources}, linked=linked,
-            known=state.known.difference(removed).union(page.url for page in others),
+            known=state.known.difference(removed).union(page.url for page in others), urls=state.urls | new_urls,
             listed=published.output_id if relisted is not None else state.listed), published.output_id)
     changed_paths = {e.path for e in changed}
     warnings = [w for w in last.warnings if w.path not in changed_paths]
@@ -517,19 +540,50 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
                        next_event=None if last.valid_until == _FAR_FUTURE else last.valid_until)
 
 
+def _placed(posts: list[Post], before: Mapping[str, Post], state: QuickState,
+            options: BuildOptions) -> list[Post] | None:
+    """The posts among ``posts`` (edited or new) that take a new place in the order of posts: a
+    new post, a post with another date in the same month (its URL stays).  None when one changes
+    what only the whole build plans: a URL, a post that appears or goes (drafts, future dates,
+    or a build that shows those), a new post on the URL of another document."""
+    placed: list[Post] = []
+    for post in posts:
+        old = before.get(post.path)
+        if old is not None and same_order(old, post):
+            continue
+        if options.drafts or options.future or not is_shown(post, options.now):
+            return None  # (then the feed is the newest visible posts: see Reorder.feed)
+        if old is None:
+            if post.url in state.urls or post.url in state.known:
+                return None
+        elif not (old.url == post.url and old.month == post.month and is_shown(old, options.now)):
+            return None
+        placed.append(post)
+    return placed
+
+
+def _order_key(path: str, known: dict[str, Post], state: QuickState, cache: Cache, config: SiteConfig,
+               static: frozenset[str]) -> tuple[datetime, str] | None:
+    """The :func:`order_key` of the post at ``path`` (read from the cache when not known)."""
+    if path not in known and path in state.sources:
+        known.update(_posts(cached_parses(cache, config, static, {path: state.sources[path]})))
+    return order_key(known[path]) if path in known else None
+
+
 def _others_again(shown: list[Post], before: Mapping[str, Post], listed: object, state: QuickState,
                   quota: QuotaReport | None, known: dict[str, Post], options: BuildOptions, cache: Cache,
                   config: SiteConfig, static: frozenset[str], load: Callable[[str, str], str],
-                  ) -> tuple[list[PlannedPage], RenderedStore, Relisted | None] | None:
+                  reordered: Reorder | None) -> tuple[list[PlannedPage], RenderedStore, Relisted | None] | None:
     """The pages besides their own that show the edited posts (``known``: by path; ``shown``:
-    those published; ``before``: as the last build saw them; each in the same place in the
-    order of posts: see :func:`cchc_site.listed.same_order`), planned again as the whole build
+    those published; ``before``: as the last build saw them), planned again as the whole build
     plans them: the lists and the feed that hold their cards, their neighbours' pages, the
     statistics page (``quota``: with the edited posts); for posts moved to other categories or
     tags, the lists they left or joined, the pages of categories and tags (their counts) and
-    sitemap.xml (the lists' dates and pages).  Also the rendered Markdown of every post these
-    show, and the lists after the move (None: no post moved).  None when something needed is not
-    in the cache, or a list appears or empties."""
+    sitemap.xml (the lists' dates and pages); for posts that took new places (``reordered``;
+    ``state.order`` is the new order), every list they are on, their old and new neighbours, the
+    archives' counts and what is dated by the newest post.  Also the rendered Markdown of every
+    post these show, and the lists after the move (None: no post moved).  None when something
+    needed is not in the cache, or a list appears or empties."""
     if not isinstance(listed, ListedPages) or (listed.has_statistics and quota is None):
         return None
     order = state.order
@@ -537,16 +591,23 @@ def _others_again(shown: list[Post], before: Mapping[str, Post], listed: object,
     if any(post.path not in place for post in shown):
         return None
     edited = {place[post.path] for post in shown}
-    moves = {place[post.path]: (term_lists(before[post.path]), term_lists(post))
-             for post in shown if not same_place(before[post.path], post)}
-    relisted = relist(listed, moves, config.posts_per_page) if moves else None
+    moves = {place[post.path]: (post_lists(before[post.path]) if post.path in before else {}, post_lists(post))
+             for post in shown if post.path not in before or not same_place(before[post.path], post)}
+    relisted = relist(listed, moves, config.posts_per_page, reordered) if moves else None
     if moves and relisted is None:
         return None
     lists = lists_again(listed, relisted, edited)
     on_lists = {i for page in lists for i in page.context["cards"]}
     firsts = relisted.firsts if relisted is not None else {}
-    neighbours = {j for i in edited for j in (i - 1, i + 1) if 0 <= j < len(order)} - edited
-    needed = on_lists | neighbours | set(firsts.values())
+    neighbours = {j for i in edited for j in (i - 1, i + 1) if 0 <= j < len(order)}
+    if reordered is not None:  # the old neighbours of the posts that moved are now each other's
+        old = {new: i for i, new in enumerate(reordered.renumber) if new in reordered.placed}
+        neighbours |= {reordered.renumber[j] for i in old.values() for j in (i - 1, i + 1)
+                       if 0 <= j < len(reordered.renumber)}
+    neighbours -= edited
+    shows = on_lists | ({0} | set(reordered.placed) | set(relisted.heads.values())
+                        if reordered is not None and relisted is not None else set())
+    needed = shows | neighbours | set(firsts.values())
     missing = {order[i]: state.sources[order[i]] for i in needed if order[i] not in known}
     known.update(_posts(cached_parses(cache, config, static, missing)))
     if any(order[i] not in known for i in needed):
@@ -554,7 +615,7 @@ def _others_again(shown: list[Post], before: Mapping[str, Post], listed: object,
     if relisted is not None and not same_tag_names(relisted.listed, {url: known[order[i]] for url, i in firsts.items()}):
         return None
     rendered = render_markdown_all(list(known.values()), config.base_path, cache, load)
-    again = pages_again(lists, {i: card_for(known[order[i]], rendered, options.now) for i in on_lists}, relisted)
+    again = pages_again(lists, {i: card_for(known[order[i]], rendered, options.now) for i in shows}, relisted)
     if again is None:
         return None
     pages, relisted = again
@@ -564,7 +625,8 @@ def _others_again(shown: list[Post], before: Mapping[str, Post], listed: object,
             return None
         pages.append(page)
     if listed.has_statistics and quota is not None:  # (the quota holds the edited posts already)
-        pages.append(plan_statistics(quota, listed.statistics_lastmod))
+        lastmod = relisted.listed.statistics_lastmod if relisted is not None else listed.statistics_lastmod
+        pages.append(plan_statistics(quota, lastmod))
     return pages, rendered, relisted
 
 

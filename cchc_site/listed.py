@@ -15,16 +15,21 @@ them into pages again (a list whose number of pages changes is planned again pag
 gives the pages whose places changed and the pages that go, with the pages of categories and
 tags counted again; ``sitemap.xml`` takes their dates and pages (:func:`resitemap`).  A list
 that would appear (a new tag) or empty is left to the whole build.
+
+Posts that change places in the order (a new date in the same month, a new post) renumber
+every list (:class:`Reorder`): the lists they are on are sorted and cut into pages again, and
+what follows the newest post of the site (the dates in ``sitemap.xml`` of pages dated by it,
+the feed, the counts of the archives) follows them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Collection, Mapping, Sequence
+from typing import Callable, Collection, Mapping, Sequence
 
 from .models import Post
-from .plan import (Card, PlannedPage, in_sitemap_xml, list_page, listing_context, listing_extra, paginate,
-                   term_lists)
+from .plan import (FEED_SIZE, Card, PlannedPage, in_sitemap_xml, list_page, listing_context, listing_extra, paginate,
+                   post_lists)
 from .quota import QuotaReport
 
 # Fields that decide where a post is in the order of posts: its URL, its date, its visibility.
@@ -43,6 +48,19 @@ class ListedPages:
     has_statistics: bool
     terms: tuple[PlannedPage, ...]  # the pages of categories and of tags: rows (term, list URL, count)
     sitemap: PlannedPage | None  # sitemap.xml
+    archives: tuple[PlannedPage, ...]  # the pages of years and /tin-tuc/: months with their counts
+    site_lastmod: datetime | None  # the newest visible post's date
+    site_dated: frozenset[str]  # URLs whose date in sitemap.xml is site_lastmod
+
+
+@dataclass(frozen=True)
+class Reorder:
+    """Posts that changed places in the order of visible posts (a new date, new posts)."""
+
+    renumber: tuple[int, ...]  # old place -> new place of every post of the last build (all stay visible)
+    placed: frozenset[int]  # new places of the posts that moved or are new
+    feed: tuple[int, ...]  # the places of the feed's posts now
+    count: int  # visible posts now
 
 
 @dataclass(frozen=True)
@@ -54,6 +72,10 @@ class Relisted:
     terms: tuple[PlannedPage, ...]  # the pages of categories or tags whose counts changed
     firsts: dict[str, int]  # base URL of each list a moved post left or joined -> the place of its first card
     removed: tuple[str, ...]  # URLs of pages of lists that now have fewer pages
+    archives: tuple[PlannedPage, ...] = ()  # the pages of years and /tin-tuc/ whose counts or dates changed
+    heads: dict[str, int] = field(default_factory=dict)  # a year's page -> the place of its newest post
+    reorder: Reorder | None = None
+    sitemap_posts: int = 0  # where the posts' entries start in sitemap.xml (after the home list's pages)
 
 
 def same_place(old: Post, new: Post) -> bool:
@@ -72,7 +94,44 @@ def same_date(old: Post, new: Post) -> bool:
     """Whether the two dates are the same instant *and* are shown the same: Python compares two
     datetimes of one time zone by their clock only, so 02:30+02:00 equals 02:30+01:00 on the
     night a summer time ends (``fold``), although pages show the offset."""
-    return old.date == new.date and old.date.utcoffset() == new.date.utcoffset()
+    return shown_alike(old.date, new.date)
+
+
+def shown_alike(a: datetime | None, b: datetime | None) -> bool:
+    """Whether two dates are the same instant shown with the same offset (see :func:`same_date`)."""
+    if a is None or b is None:
+        return a is b
+    return a == b and a.utcoffset() == b.utcoffset()
+
+
+def order_key(post: Post) -> tuple[datetime, str]:
+    """Posts are shown newest first, by this key (as :func:`cchc_site.site.assemble_site` sorts them)."""
+    return post.date, post.path
+
+
+def reorder(order: Sequence[str], placed: Sequence[Post], key_of: Callable[[str], tuple[datetime, str] | None],
+            ) -> tuple[list[str], Reorder] | None:
+    """The order of posts (paths, newest first) after the posts ``placed`` (at new dates, or new)
+    took their places, found by halving: ``key_of`` gives the :func:`order_key` of a post of
+    ``order`` (read from the cache: a few per post placed), None when it cannot."""
+    moving = {post.path for post in placed}
+    rest = [path for path in order if path not in moving]
+    for post in sorted(placed, key=order_key, reverse=True):
+        key = order_key(post)
+        low, high = 0, len(rest)
+        while low < high:  # the first place whose post is older than ``post``
+            middle = (low + high) // 2
+            other = key_of(rest[middle])
+            if other is None:
+                return None
+            if other > key:
+                low = middle + 1
+            else:
+                high = middle
+        rest.insert(low, post.path)
+    at = {path: i for i, path in enumerate(rest)}
+    return rest, Reorder(tuple(at[path] for path in order), frozenset(at[path] for path in moving),
+                         tuple(range(min(FEED_SIZE, len(rest)))), len(rest))
 
 
 def detach_lists(pages: Sequence[PlannedPage], places: Mapping[str, int]) -> ListedPages | None:
@@ -82,6 +141,7 @@ def detach_lists(pages: Sequence[PlannedPage], places: Mapping[str, int]) -> Lis
     terms: list[PlannedPage] = []
     statistics: PlannedPage | None = None
     sitemap: PlannedPage | None = None
+    archives: list[PlannedPage] = []
     for page in pages:
         cards = page.context.get("cards")
         if cards is not None:
@@ -95,8 +155,13 @@ def detach_lists(pages: Sequence[PlannedPage], places: Mapping[str, int]) -> Lis
             terms.append(page)
         elif "entries" in page.context:
             sitemap = page
+        elif "months" in page.context or "years" in page.context:
+            archives.append(page)
+    site_lastmod = next((page.lastmod for page in pages if page.site_dated), None)
+    site_dated = frozenset(page.url for page in pages
+                           if in_sitemap_xml(page) and (page.site_dated or page.lastmod is None))
     return ListedPages(tuple(lists), statistics.lastmod if statistics else None, statistics is not None,
-                       tuple(terms), sitemap)
+                       tuple(terms), sitemap, tuple(archives), site_lastmod, site_dated)
 
 
 def lists_showing(listed: ListedPages, places: Collection[int]) -> list[PlannedPage]:
@@ -111,44 +176,64 @@ def with_cards(page: PlannedPage, cards: Mapping[int, Card]) -> PlannedPage:
     shown = [cards[i] for i in page.context["cards"]]
     if "pager" in page.context:
         return list_page(page.url, page.template, page.context, shown)
-    return replace(page, context={**page.context, "cards": tuple(shown)})
+    context = {**page.context, "cards": tuple(shown)}
+    if "last_build" in context:  # the feed: the date of its newest post
+        context["last_build"] = max((card.date for card in shown), default=None)
+    return replace(page, context=context)
 
 
 def relist(listed: ListedPages, moves: Mapping[int, tuple[Collection[str], Collection[str]]],
-           per_page: int) -> Relisted | None:
+           per_page: int, reorder: Reorder | None = None) -> Relisted | None:
     """The lists after the posts at some places moved (``moves``: place -> the base URLs of the
-    category and tag lists it was on, and of those it is on now); None when a list would appear
-    (a new tag) or become empty: only the whole build plans those.  A list whose number of pages
+    lists it was on, and of those it is on now); None when a list would appear (a new tag or
+    month) or become empty: only the whole build plans those.  A list whose number of pages
     changes is planned again page by page (each page shows the count).  None too without a
-    sitemap.xml to keep in step."""
+    sitemap.xml to keep in step.
+
+    With ``reorder`` every list is renumbered first and ``moves`` are by new places: a post
+    that moved leaves and joins its lists again (sorted back into them), a new one only joins
+    (``was`` empty); the feed takes its new places."""
     if listed.sitemap is None:
         return None
+    lists = listed.lists if reorder is None else tuple(_renumbered(page, reorder.renumber) for page in listed.lists)
     families: dict[str, list[PlannedPage]] = {}
-    for page in listed.lists:
+    for page in lists:
         pager = page.context.get("pager")
         if pager is not None:
             families.setdefault(pager.base_url, []).append(page)
     members: dict[str, list[int]] = {}
+
+    def members_of(url: str) -> list[int]:
+        if url not in members:
+            members[url] = [i for page in families[url] for i in page.context["cards"]]
+        return members[url]
+
     for place, (was, now) in moves.items():
-        for url in set(was) ^ set(now):
+        for url in set(was) | set(now):
             if url not in families:
                 return None
-            if url not in members:
-                members[url] = [i for page in families[url] for i in page.context["cards"]]
+            if (url in was) == (url in now):
+                if reorder is not None:  # still on it, maybe elsewhere: sorted again
+                    members_of(url)
+                continue
+            places = members_of(url)
             if url in was:
-                if place not in members[url]:
+                if place not in places:
                     return None
-                members[url].remove(place)
-            elif place not in members[url]:
-                members[url].append(place)
+                places.remove(place)
+            elif place not in places:
+                places.append(place)
     changed: dict[str, PlannedPage] = {}
     after: dict[str, list[PlannedPage]] = {}  # base URL -> its pages now
     removed: list[str] = []
+    counts: dict[str, int] = {}
     for url, places in members.items():
         if not places:
             return None
         places.sort()
         pages = families[url]
+        if len(places) != sum(len(page.context["cards"]) for page in pages):
+            counts[url] = len(places)
         chunks = paginate(places, per_page, url)
         if len(chunks) == len(pages):
             after[url] = [page if tuple(chunk) == page.context["cards"]
@@ -162,22 +247,65 @@ def relist(listed: ListedPages, moves: Mapping[int, tuple[Collection[str], Colle
                 "cards": tuple(chunk)}) for pager, chunk in chunks]
             removed += [page.url for page in pages[len(chunks):]]
         changed.update((page.url, page) for i, page in enumerate(after[url]) if i >= len(pages) or page is not pages[i])
-    counts = {url: len(places) for url, places in members.items()}
     terms = tuple(with_counts(page, counts) for page in listed.terms)
     recounted = tuple(new for new, old in zip(terms, listed.terms) if new is not old)
     touched = {url for was, now in moves.values() for url in (*was, *now)}
     firsts = {url: families[url][0].context["cards"][0] for url in touched - members.keys()
               if url in families and families[url][0].context["cards"]}
     firsts.update((url, places[0]) for url, places in members.items())
-    lists: list[PlannedPage] = []
-    for page in listed.lists:
+    new_lists: list[PlannedPage] = []
+    for page in lists:
         pager = page.context.get("pager")
-        if pager is None or pager.base_url not in after:
-            lists.append(page)
+        if pager is None:  # the feed
+            if reorder is not None and page.context["cards"] != reorder.feed:
+                page = changed[page.url] = replace(page, context={**page.context, "cards": reorder.feed})
+            new_lists.append(page)
+        elif pager.base_url not in after:
+            new_lists.append(page)
         elif pager.current == 1:  # a list's pages, as they are now, where its first page was
-            lists += after[pager.base_url]
-    return Relisted(replace(listed, lists=tuple(lists), terms=terms), tuple(changed.values()), recounted, firsts,
-                    tuple(removed))
+            new_lists += after[pager.base_url]
+    archives, heads = _archives_again(listed.archives, counts, members.keys(),
+                                      {url: pages[0].context["cards"] for url, pages in families.items()}, firsts)
+    kept = replace(listed, lists=tuple(new_lists), terms=terms,
+                   archives=tuple({page.url: page for page in (*listed.archives, *archives)}.values()))
+    return Relisted(kept, tuple(changed.values()), recounted, firsts, tuple(removed), archives, heads, reorder,
+                    len(families.get("/", ())))
+
+
+def _renumbered(page: PlannedPage, renumber: Sequence[int]) -> PlannedPage:
+    return replace(page, context={**page.context, "cards": tuple(renumber[i] for i in page.context["cards"])})
+
+
+def _archives_again(archives: Sequence[PlannedPage], counts: Mapping[str, int], touched: Collection[str],
+                    first_cards: Mapping[str, Sequence[int]], firsts: Mapping[str, int],
+                    ) -> tuple[tuple[PlannedPage, ...], dict[str, int]]:
+    """The pages of years and /tin-tuc/ whose months' counts changed, and the pages of years
+    one of whose months' lists changed, with the place of that year's newest post (its date is
+    the page's date)."""
+    again: list[PlannedPage] = []
+    heads: dict[str, int] = {}
+    for page in archives:
+        context = page.context
+        if "months" in context:  # a year: (label, month URL, count)
+            months = context["months"]
+            if any(url in touched for _, url, _ in months):
+                newest = [firsts[url] if url in firsts else first_cards[url][0] for _, url, _ in months
+                          if url in firsts or first_cards.get(url)]
+                if newest:
+                    heads[page.url] = min(newest)
+            if any(url in counts for _, url, _ in months):
+                page = replace(page, context={**context, "months": _recount(months, counts)})
+            if page.url in heads or page.context is not context:
+                again.append(page)
+        elif any(url in counts for _, _, months in context["years"] for _, url, _ in months):  # /tin-tuc/
+            years = tuple((year, sum(n for _, _, n in _recount(months, counts)), _recount(months, counts))
+                          for year, _, months in context["years"])
+            again.append(replace(page, context={**context, "years": years}))
+    return tuple(again), heads
+
+
+def _recount(rows: tuple[tuple[str, str, int], ...], counts: Mapping[str, int]) -> tuple[tuple[str, str, int], ...]:
+    return tuple((label, url, counts.get(url, n)) for label, url, n in rows)
 
 
 def lists_again(listed: ListedPages, relisted: Relisted | None, places: Collection[int]) -> list[PlannedPage]:
@@ -193,16 +321,80 @@ def lists_again(listed: ListedPages, relisted: Relisted | None, places: Collecti
 def pages_again(lists: Sequence[PlannedPage], cards: Mapping[int, Card],
                 relisted: Relisted | None) -> tuple[list[PlannedPage], Relisted | None] | None:
     """The pages of :func:`lists_again` with their cards back (``cards``: by place), and after a
-    move the pages of categories and tags and sitemap.xml too; with ``relisted`` holding that
-    sitemap.  None when the sitemap cannot follow (see :func:`resitemap`)."""
+    move the pages of categories and tags, of years and sitemap.xml too; with ``relisted``
+    holding that sitemap.  After a reorder ``cards`` must hold the newest post's (place 0) and
+    those of the posts placed.  None when the sitemap cannot follow (see :func:`resitemap`)."""
     pages = [with_cards(page, cards) for page in lists]
     if relisted is None:
         return pages, None
-    assert relisted.listed.sitemap is not None  # (relist gives none without it)
-    sitemap = resitemap(relisted.listed.sitemap, pages, relisted.removed)
+    listed = relisted.listed
+    assert listed.sitemap is not None  # (relist gives none without it)
+    heads = relisted.heads
+    archives = [replace(page, lastmod=cards[heads[page.url]].date) if page.url in heads else page
+                for page in relisted.archives]
+    sitemap: PlannedPage | None = listed.sitemap
+    site_lastmod = listed.site_lastmod
+    reorder = relisted.reorder
+    if reorder is not None:
+        if site_lastmod is None or 0 not in cards:
+            return None
+        site_lastmod = cards[0].date
+        sitemap = _posts_reordered(listed.sitemap, relisted.sitemap_posts, reorder, cards)
+        if sitemap is None:
+            return None
+    terms = [_dated(page, site_lastmod) for page in relisted.terms]
+    archives = [_dated(page, site_lastmod) for page in archives]
+    again = [*pages, *archives]
+    sitemap = resitemap(sitemap, [*again, *terms], relisted.removed)
     if sitemap is None:
         return None
-    return [*pages, *relisted.terms, sitemap], replace(relisted, listed=replace(relisted.listed, sitemap=sitemap))
+    planned = {page.url: page for page in (*again, *terms) if in_sitemap_xml(page)}
+    if not shown_alike(site_lastmod, listed.site_lastmod):
+        sitemap = replace(sitemap, context={**sitemap.context, "entries": tuple(
+            (url, site_lastmod if url in listed.site_dated and url not in planned else lastmod)
+            for url, lastmod in sitemap.context["entries"])})
+        listed = replace(listed, terms=tuple(_dated(page, site_lastmod) for page in listed.terms),
+                         statistics_lastmod=site_lastmod if listed.has_statistics else None)
+    kept_archives = {page.url: _dated(page, site_lastmod) for page in listed.archives}
+    kept_archives.update((page.url, page) for page in archives)
+    site_dated = frozenset(url for url in listed.site_dated if url not in planned) | {
+        url for url, page in planned.items() if page.site_dated or page.lastmod is None}
+    listed = replace(listed, sitemap=sitemap, archives=tuple(kept_archives.values()), site_lastmod=site_lastmod,
+                     site_dated=site_dated)
+    return [*again, *terms, sitemap], replace(relisted, listed=listed)
+
+
+def _dated(page: PlannedPage, site_lastmod: datetime | None) -> PlannedPage:
+    """``page`` with the newest post's date when that is its date."""
+    return replace(page, lastmod=site_lastmod) if page.site_dated and not shown_alike(page.lastmod, site_lastmod) else page
+
+
+def _posts_reordered(sitemap: PlannedPage, start: int, reorder: Reorder,
+                     cards: Mapping[int, Card]) -> PlannedPage | None:
+    """sitemap.xml with the posts' entries (from ``start``, in the order of posts) in their new
+    order, the posts placed dated anew (None when the entries are not where they should be)."""
+    entries = sitemap.context["entries"]
+    renumber = reorder.renumber
+    if len(entries) < start + len(renumber):
+        return None
+    block: list[tuple[str, datetime | None] | None] = [None] * reorder.count
+    for i, new in enumerate(renumber):
+        entry = entries[start + i]
+        if new in reorder.placed:
+            card = cards.get(new)
+            if card is None or card.url != entry[0]:
+                return None
+            entry = (card.url, card.date)
+        block[new] = entry
+    for new in reorder.placed:
+        card = cards.get(new)
+        if card is None:
+            return None
+        block[new] = (card.url, card.date)
+    if None in block:
+        return None
+    return replace(sitemap, context={**sitemap.context, "entries": (
+        *entries[:start], *block, *entries[start + len(renumber):])})
 
 
 def same_tag_names(listed: ListedPages, first_posts: Mapping[str, Post]) -> bool:
@@ -212,7 +404,7 @@ def same_tag_names(listed: ListedPages, first_posts: Mapping[str, Post]) -> bool
     heads = {page.context["pager"].base_url: page.context.get("term") for page in listed.lists
              if "pager" in page.context and page.context["pager"].current == 1}
     for url, post in first_posts.items():
-        slug = term_lists(post).get(url)
+        slug = post_lists(post).get(url)
         if slug is None:  # not on that list: the lists kept are not this site's
             return False
         if slug:  # a tag's list (a category's shows the category of site.yaml)

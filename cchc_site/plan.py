@@ -112,6 +112,7 @@ class PlannedPage:
     context: Mapping[str, Any] = field(hash=False)
     in_sitemap: bool = True
     lastmod: datetime | None = None
+    site_dated: bool = False  # lastmod is the newest post's date (changes with any newer post)
 
     @property
     def output_path(self) -> str:
@@ -178,6 +179,13 @@ def list_page(url: str, template: str, context: Mapping[str, Any], cards: Sequen
     return PlannedPage(url, template, {**context, "cards": tuple(cards)}, lastmod=_lastmod(cards))
 
 
+FEED_SIZE = 20  # posts in rss.xml: the newest published ones
+
+
+def month_url(year: int, month: int) -> str:
+    return f"/tin-tuc/{year}/{month:02d}/"
+
+
 def category_url(term: Term) -> str:
     return f"/chuyen-muc/{term.slug}/"
 
@@ -194,6 +202,12 @@ def term_lists(post: Post) -> dict[str, str]:
     return found
 
 
+def post_lists(post: Post) -> dict[str, str]:
+    """Every paginated list that shows ``post`` (when visible), as :func:`term_lists`: the home
+    list and its month's too."""
+    return {"/": "", month_url(*post.month): "", **term_lists(post)}
+
+
 HOME = Crumb("Trang chủ", "/")
 NEWS = Crumb("Tin tức", "/tin-tuc/")
 PROCS = Crumb("Thủ tục hành chính", "/thu-tuc-hanh-chinh/")
@@ -201,7 +215,7 @@ PROCS = Crumb("Thủ tục hành chính", "/thu-tuc-hanh-chinh/")
 
 def plan_post(post: Post, card: Card, newer: Post | None, older: Post | None) -> PlannedPage:
     """A post's own page; ``newer`` and ``older`` are its neighbours among the visible posts."""
-    crumbs = (HOME, NEWS, Crumb(month_label(*post.month), f"/tin-tuc/{post.date.year}/{post.date.month:02d}/"))
+    crumbs = (HOME, NEWS, Crumb(month_label(*post.month), month_url(*post.month)))
     return PlannedPage(post.url, "post.html", {
         "title": post.title, "post": post, "card": card,
         "content": HtmlRef(post.digest), "crumbs": crumbs,
@@ -232,19 +246,19 @@ def plan_site(site: Site, rendered: Mapping[str, Rendered], options: BuildOption
     years: dict[int, list[tuple[tuple[int, int], int]]] = {}
     for (year, month), month_posts in sorted(by_month.items(), reverse=True):
         years.setdefault(year, []).append(((year, month), len(month_posts)))
-        out += plan_listing("archive_month.html", f"/tin-tuc/{year}/{month:02d}/", month_label(year, month),
+        out += plan_listing("archive_month.html", month_url(year, month), month_label(year, month),
                             month_posts, cards, per_page, (HOME, NEWS, Crumb(f"Năm {year}", f"/tin-tuc/{year}/")))
     for year, months in years.items():
         out.append(PlannedPage(f"/tin-tuc/{year}/", "archive_year.html", {
             "title": f"Tin tức năm {year}", "year": year, "crumbs": (HOME, NEWS),
-            "months": tuple((month_label(*m), f"/tin-tuc/{m[0]}/{m[1]:02d}/", n) for m, n in months),
+            "months": tuple((month_label(*m), month_url(*m), n) for m, n in months),
         }, lastmod=_lastmod([p for m, _ in months for p in by_month[m]])))
     out.append(PlannedPage("/tin-tuc/", "archives.html", {
         "title": "Tin tức theo tháng", "crumbs": (HOME,),
         "years": tuple((year, sum(n for _, n in months),
-                        tuple((month_label(*m), f"/tin-tuc/{m[0]}/{m[1]:02d}/", n) for m, n in months))
+                        tuple((month_label(*m), month_url(*m), n) for m, n in months))
                        for year, months in years.items()),
-    }, lastmod=site_lastmod))
+    }, lastmod=site_lastmod, site_dated=True))
 
     category_rows = []
     by_category: dict[Term | None, list[Post]] = {}
@@ -257,7 +271,7 @@ def plan_site(site: Site, rendered: Mapping[str, Rendered], options: BuildOption
                             (HOME, Crumb("Chuyên mục", "/chuyen-muc/")), {"term": term, "kind": "Chuyên mục"})
     out.append(PlannedPage("/chuyen-muc/", "terms.html", {
         "title": "Chuyên mục", "crumbs": (HOME,), "rows": tuple(category_rows), "kind": "chuyên mục"},
-        lastmod=site_lastmod))
+        lastmod=site_lastmod, site_dated=True))
 
     tags: dict[str, Term] = {}
     by_tag: dict[str, list[Post]] = {}
@@ -272,14 +286,15 @@ def plan_site(site: Site, rendered: Mapping[str, Rendered], options: BuildOption
         out += plan_listing("term.html", tag_url(slug), f"Thẻ: {tag.name}", by_tag[slug], cards, per_page,
                             (HOME, Crumb("Thẻ", "/the/")), {"term": tag, "kind": "Thẻ"})
     out.append(PlannedPage("/the/", "terms.html", {
-        "title": "Thẻ", "crumbs": (HOME,), "rows": tuple(tag_rows), "kind": "thẻ"}, lastmod=site_lastmod))
+        "title": "Thẻ", "crumbs": (HOME,), "rows": tuple(tag_rows), "kind": "thẻ"},
+                           lastmod=site_lastmod, site_dated=True))
 
     for page in site.pages:
         if page.draft and not options.drafts:
             continue
         out.append(PlannedPage(page.url, "page.html", {
             "title": page.title, "page": page, "content": HtmlRef(page.digest), "crumbs": (HOME,),
-        }, lastmod=site_lastmod))
+        }, lastmod=site_lastmod, site_dated=True))
 
     out += plan_procedures(site, rendered, options, site_lastmod)
 
@@ -287,10 +302,10 @@ def plan_site(site: Site, rendered: Mapping[str, Rendered], options: BuildOption
         out.append(plan_statistics(quota, site_lastmod))
     out.append(plan_indices(site, site_lastmod))
     out.append(PlannedPage("/tim-kiem/", "search.html", {"title": "Tìm kiếm", "crumbs": (HOME,)},
-                           lastmod=site_lastmod))
+                           lastmod=site_lastmod, site_dated=True))
     out.append(PlannedPage("/404.html", "404.html", {"title": "Không tìm thấy trang", "crumbs": ()},
                            in_sitemap=False))
-    feed_posts = [p for p in posts if is_shown(p, options.now)][:20]  # no draft or future post in the feed
+    feed_posts = [p for p in posts if is_shown(p, options.now)][:FEED_SIZE]  # no draft or future post in the feed
     out.append(PlannedPage("/rss.xml", "rss.xml", {
         "cards": tuple(cards[p.path] for p in feed_posts), "last_build": _lastmod(feed_posts)}, in_sitemap=False))
     # every sitemap entry has a lastmod (empty lists: the newest post, else the newest procedure
@@ -322,17 +337,18 @@ def plan_procedures(site: Site, rendered: Mapping[str, Rendered], options: Build
             groups.append((term, f"/thu-tuc-hanh-chinh/{term.slug}/", members))
     out: list[PlannedPage] = [PlannedPage("/thu-tuc-hanh-chinh/", "procedures.html", {
         "title": "Thủ tục hành chính", "crumbs": (HOME,), "groups": tuple(groups), "total": len(procedures),
-        "single_field": False}, lastmod=site_lastmod)]
+        "single_field": False}, lastmod=site_lastmod, site_dated=True)]
     for term, url, members in groups:
         out.append(PlannedPage(url, "procedures.html", {
             "title": f"Thủ tục hành chính lĩnh vực {term.name}", "crumbs": (HOME, PROCS),
-            "groups": ((term, url, members),), "total": len(members), "single_field": True}, lastmod=site_lastmod))
+            "groups": ((term, url, members),), "total": len(members), "single_field": True},
+                               lastmod=site_lastmod, site_dated=True))
     for proc in procedures:
         out.append(PlannedPage(proc.url, "procedure.html", {
             "title": proc.title, "proc": proc, "content": HtmlRef(proc.digest),
             "crumbs": (HOME, PROCS, Crumb(proc.field.name, f"/thu-tuc-hanh-chinh/{proc.field.slug}/")),
         }, lastmod=(datetime(proc.updated.year, proc.updated.month, proc.updated.day, tzinfo=site.config.tz)
-                    if proc.updated else site_lastmod)))
+                    if proc.updated else site_lastmod), site_dated=not proc.updated))
     ordered = procedure_order(procedures)
     out.append(PlannedPage("/thu-tuc-hanh-chinh/index.json", "procedures.json", {"procedures": tuple(ordered)},
                            in_sitemap=False))
@@ -349,7 +365,7 @@ def plan_statistics(quota: QuotaReport, lastmod: datetime | None) -> PlannedPage
                       [m.count for m in months], [m.status_label for m in months], quota.min_posts)
     return PlannedPage("/thong-ke/", "statistics.html", {
         "title": "Thống kê tin, bài cải cách hành chính", "crumbs": (HOME,), "quota": quota, "chart": chart,
-        "labels": STATUS_LABELS}, lastmod=lastmod)
+        "labels": STATUS_LABELS}, lastmod=lastmod, site_dated=True)
 
 
 def plan_indices(site: Site, lastmod: datetime | None) -> PlannedPage:
@@ -360,4 +376,4 @@ def plan_indices(site: Site, lastmod: datetime | None) -> PlannedPage:
     chart = rank_chart("Thứ hạng các chỉ số qua các năm", [s for s in series if s[1]])
     return PlannedPage("/chi-so-cchc/", "indices.html", {
         "title": "Chỉ số cải cách hành chính", "crumbs": (HOME,), "tables": tuple(by_index.items()), "chart": chart,
-    }, lastmod=lastmod)
+    }, lastmod=lastmod, site_dated=True)

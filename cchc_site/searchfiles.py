@@ -303,18 +303,34 @@ class PatchOrWhole:
 
 def edited_search_files(previous: SearchState, edited: Sequence[Document], rendered: Mapping[str, Rendered],
                         config: SiteConfig, options: BuildOptions, cache: Cache, output_dir: Path,
-                        live: Mapping[str, str]) -> tuple[SearchFiles, SearchState] | None:
-    """The index after the ``edited`` documents (all in the index already, in the same places)
-    changed; None when they are not all there or the index cannot be patched."""
+                        live: Mapping[str, str],
+                        order: tuple[Sequence[str], Sequence[str]] | None = None) -> tuple[SearchFiles, SearchState] | None:
+    """The index after the ``edited`` documents changed: all in the index already, in the same
+    places, unless ``order`` gives the order of posts (paths, newest first) before and now (posts
+    moved or added: the index holds the posts oldest first, after the other documents).  None
+    when a document is not where it should be or the index cannot be patched."""
     settings = search_settings(config)
-    position = {path: i for i, path in enumerate(previous.paths)}
-    keys = list(previous.keys)
-    by_position: dict[int, Document] = {}
-    for doc in edited:
-        i = position.get(doc.path)
-        if i is None:
+    paths = previous.paths
+    if order is not None:
+        before, now = order
+        start = len(paths) - len(before)
+        if start < 0 or paths[start:] != tuple(reversed(before)):
             return None
-        keys[i] = search_key(settings, doc)
-        by_position[i] = doc
-    return patched_search_files(previous, previous.paths, tuple(keys), TermStore(cache),
+        paths = (*paths[:start], *reversed(now))
+    key_of = dict(zip(previous.paths, previous.keys))
+    by_path = {doc.path: doc for doc in edited}
+    keys: list[str] = []
+    by_position: dict[int, Document] = {}
+    for i, path in enumerate(paths):
+        doc = by_path.pop(path, None)
+        if doc is not None:
+            keys.append(search_key(settings, doc))
+            by_position[i] = doc
+        elif path in key_of:
+            keys.append(key_of[path])
+        else:
+            return None
+    if by_path:  # an edited document the index does not hold
+        return None
+    return patched_search_files(previous, paths, tuple(keys), TermStore(cache),
                                 lambda i: terms_row(by_position[i], rendered, options), output_dir, live)

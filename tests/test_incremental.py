@@ -276,7 +276,7 @@ def test_a_search_index_file_deleted_by_hand_comes_back(tmp_path: Path) -> None:
     assert_same_as_full(site, tmp_path)
 
 
-@pytest.mark.parametrize("change", ["moved to another month", "post added", "slug given"])
+@pytest.mark.parametrize("change", ["moved to another month", "post renamed", "slug given"])
 def test_the_search_index_patched_in_a_forked_process_equals_a_full_build(tmp_path: Path, change: str,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Large sites patch the index in the background while pages are planned (here: every site).
@@ -389,14 +389,130 @@ MOVES = {
 }
 
 
-@pytest.mark.parametrize("change", ["moved to another month", "made a draft", "post added", "post renamed", *MOVES])
+def new_post(name: str, date: str, **extra: object):  # type: ignore[no-untyped-def]
+    month = date.split("/")[1]
+
+    def add(site: Path) -> None:
+        (site / f"content/posts/2021/{month}").mkdir(exist_ok=True)
+        (site / f"content/posts/2021/{month}/{name}.md").write_text(
+            post(f"Bài {name}", date, f"Nội dung bài {name}.", **extra), encoding="utf-8")
+    return add
+
+
+WHOLE_REORDERS = {  # a post takes a new place, but what only the whole build plans changes with it
+    "a new post in a month with no posts": new_post("moi", "05/05/2021", category="Hoạt động"),
+    "a new post with a tag new to the site": new_post("moi", "05/04/2021", tags=["Thẻ mới"]),
+    "a new post dated after today": new_post("moi", "30/12/2021"),
+    "a new draft": new_post("moi", "05/04/2021", draft=True),
+    # a tag is named as on its newest post
+    "a new newest post spelling a tag otherwise": new_post("moi", "30/04/2021", tags=["MỘT CỬA"]),
+    "a date moved after today": lambda s: edit(s / "content/posts/2021/04/bai-4-17.md", "17/04/2021", "31/12/2099"),
+}
+
+
+@pytest.mark.parametrize("change", ["moved to another month", "made a draft", "post renamed", "post deleted", *MOVES,
+                                    *WHOLE_REORDERS])
 def test_changes_that_move_a_post_take_the_whole_build(tmp_path: Path, whole_builds: list[int], change: str) -> None:
     site = make_site(tmp_path / "site")
     build(site, site / "output")
-    (MOVES.get(change) or CHANGES[change])(site)
+    (MOVES.get(change) or WHOLE_REORDERS.get(change) or CHANGES[change])(site)
     build(site, site / "output")
     assert len(whole_builds) == 2
     assert_same_as_full(site, tmp_path)
+
+
+def redate(name: str, old: str, new: str):  # type: ignore[no-untyped-def]
+    return lambda s: edit(s / f"content/posts/2021/{old.split('/')[1]}/{name}.md", old, new)
+
+
+QUICK_REORDERS = {  # change: (the edit, a page that changes)
+    "post added": (CHANGES["post added"], "tin-tuc/2021/04/bai-4-17/index.html"),
+    "the newest post added": (new_post("moi", "30/04/2021", category="Văn bản", tags=["Tháng 1"]),
+                              "the/thang-1/index.html"),
+    "the oldest post added": (new_post("moi", "01/01/2021", category="Hoạt động"), "tin-tuc/2021/01/bai-1-3/index.html"),
+    "two posts added: the home list gets a page": (
+        lambda s: (new_post("moi", "10/02/2021")(s), new_post("moi-2", "11/03/2021", tags=["Một cửa"])(s)),
+        "trang/4/index.html"),
+    "a date moved within its month": (redate("bai-2-3", "03/02/2021", "20/02/2021"), "tin-tuc/2021/02/index.html"),
+    "the newest post made older": (redate("bai-4-17", "17/04/2021", "02/04/2021"), "tin-tuc/2021/04/bai-4-3/index.html"),
+    "an older post made the newest": (redate("bai-4-3", "03/04/2021", "28/04/2021"), "index.html"),
+    "two posts swap dates": (lambda s: (redate("bai-3-3", "03/03/2021", "17/03/2021 08:00")(s),
+                                        redate("bai-3-17", "17/03/2021", "03/03/2021")(s)), "tin-tuc/2021/03/index.html"),
+    "a date moved, a category and a title changed": (lambda s: (
+        redate("bai-2-3", "03/02/2021", "27/02/2021")(s),
+        edit(s / "content/posts/2021/02/bai-2-3.md", '"Hoạt động"', '"Văn bản"'),
+        edit(s / "content/posts/2021/02/bai-2-3.md", "Bài 3/2", "Bài chuyển 3/2")), "chuyen-muc/van-ban/index.html"),
+    "a post added and another edited": (lambda s: (new_post("moi", "12/01/2021")(s), CHANGES["title edited"](s)),
+                                        "tin-tuc/2021/01/index.html"),
+}
+
+
+@pytest.mark.parametrize("change", sorted(QUICK_REORDERS))
+def test_a_post_added_or_given_another_date_is_planned_again_alone(tmp_path: Path, whole_builds: list[int],
+                                                                   change: str) -> None:
+    """Every list it is on is sorted again from the lists the last build kept, with its old and
+    new neighbours, the archives' counts, the feed, sitemap.xml and the search index."""
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    before = tree(site / "output")
+    change_it, page = QUICK_REORDERS[change]
+    change_it(site)
+    build(site, site / "output")
+    assert len(whole_builds) == 1
+    changed = {path for path, digest in tree(site / "output").items() if before.get(path) != digest}
+    assert page in changed
+    assert "gioi-thieu/index.html" not in changed
+    assert_same_as_full(site, tmp_path)
+
+
+def test_reorders_in_a_row_keep_the_lists_of_the_last_one(tmp_path: Path, whole_builds: list[int]) -> None:
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    steps = ["post added", "a date moved within its month", "the newest post added", "an older post made the newest",
+             "two posts added: the home list gets a page"]
+    for step in steps:
+        QUICK_REORDERS[step][0](site)
+        build(site, site / "output")
+    assert len(whole_builds) == 1
+    assert_same_as_full(site, tmp_path)
+
+
+def test_a_new_post_on_the_url_of_another_fails_as_the_whole_build_does(tmp_path: Path, whole_builds: list[int]) -> None:
+    site = make_site(tmp_path / "site")
+    build(site, site / "output")
+    before = tree(site / "output")
+    new_post("khac", "05/04/2021", slug="bai-4-17")(site)
+    result = run_cli("build", "--site", site, "--output", site / "output", "--as-of", "2021-12-31")
+    assert result.code != 0 and "E010" in result.err
+    assert len(whole_builds) == 2
+    assert tree(site / "output") == before
+
+
+QUOTA = """quota:
+  start: "2021-01"
+  min_posts: 2
+"""
+
+
+@pytest.mark.parametrize("change", ["post added", "a date moved within its month", "the newest post added"])
+def test_a_reorder_counts_the_quota_again(tmp_path: Path, whole_builds: list[int], change: str) -> None:
+    """The statistics page counts the posts placed (the same as a build from nothing)."""
+    site = make_site(tmp_path / "site")
+    (site / "site.yaml").write_text((site / "site.yaml").read_text(encoding="utf-8") + QUOTA, encoding="utf-8")
+    result = run_cli("build", "--site", site, "--output", site / "output", "--as-of", "2021-04-30")
+    assert result.code == 0, result.err
+    before = (site / "output/thong-ke/index.html").read_bytes()
+    QUICK_REORDERS[change][0](site)
+    result = run_cli("build", "--site", site, "--output", site / "output", "--as-of", "2021-04-30")
+    assert result.code == 0, result.err
+    assert len(whole_builds) == 1
+    statistics = (site / "output/thong-ke/index.html").read_bytes()
+    assert (statistics != before) == change.endswith("added")
+    fresh = tmp_path / "fresh"
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns(".cchc-cache", "output", ".output.*"))
+    result = run_cli("build", "--site", fresh, "--output", fresh / "output", "--as-of", "2021-04-30")
+    assert result.code == 0, result.err
+    assert tree(site / "output") == tree(fresh / "output")
 
 
 QUICK_MOVES = {  # change: (the edit, a page that changes)
@@ -644,7 +760,8 @@ def test_a_date_moved_across_the_end_of_summer_time_reaches_the_lists(tmp_path: 
     build(site, site / "output")
     edit(site / "content/posts/2021/10/doi-gio.md", date, other)
     build(site, site / "output")
-    assert len(whole_builds) == 2
+    assert len(whole_builds) == 1  # a new place in the order of posts (its own page and sitemap.xml show the offset)
+    assert other.replace(" ", "T").replace("+", ":00+") in (site / "output/sitemap.xml").read_text(encoding="utf-8")
     assert_same_as_full(site, tmp_path)
 
 

@@ -255,3 +255,94 @@ def test_a_post_moved_to_other_categories_or_tags_changes_no_page_but_those_reli
         changed = {url for url, fp in fingerprints_after.items() if fingerprints_before.get(url) != fp}
         assert changed <= planned_again, changed - planned_again
     assert outcomes["relisted"] >= 25 and outcomes["whole"] >= 5 and outcomes["pages come or go"] >= 5, outcomes
+
+
+def test_posts_given_new_places_change_no_page_but_those_relisted(tmp_path: Path) -> None:
+    """Random new dates (in the same month) and new posts, each planned and fingerprinted twice:
+    the pages planned again from the lists kept (renumbered, the lists the posts are on sorted
+    again) are those the whole build plans, sitemap.xml included; the lists kept are those the
+    whole build would keep; every page whose fingerprint changed is one the quick build plans
+    again.  A new month, a new tag or a tag written otherwise on the newest post gives None."""
+    from cchc_site.incremental import fingerprint_pages
+    from cchc_site.listed import lists_again, order_key, pages_again, relist, reorder, same_tag_names
+    from cchc_site.plan import card_for, post_lists
+
+    site_dir = moves_site(tmp_path / "site")
+    options = BuildOptions(now=datetime(2021, 12, 31, tzinfo=TZ))
+    loaded = load_site(site_dir, options, None, False, Cache(None), scan_content(site_dir))
+    config = loaded.site.config
+    assert config.quota is not None
+    posts = visible_posts(loaded.site.posts, options)
+    order = [post.path for post in posts]
+    before = plan_site(loaded.site, loaded.rendered, options, loaded.quota)
+    fingerprints_before = dict(zip([p.url for p in before], fingerprint_pages(before, "s")))
+    listed = detach_lists(before, {post.url: i for i, post in enumerate(posts)})
+    assert listed is not None
+    tags = sorted({tag.slug: tag for post in posts for tag in reversed(post.tags)}.values(), key=lambda t: t.slug)
+    rng = random.Random(7)
+    outcomes = {"relisted": 0, "whole": 0, "new newest": 0, "pages come": 0}
+    for round_ in range(80):
+        placed: list[Post] = []
+        for _ in range(rng.choice((1, 1, 2))):
+            month = rng.randint(1, 7)  # July has no posts: a new month's list
+            date = datetime(2021, month, rng.randint(1, 28), rng.randint(0, 23), rng.choice((0, 30)), tzinfo=TZ)
+            if rng.random() < 0.5:
+                target = rng.choice([p for p in posts if p.path not in {q.path for q in placed}])
+                placed.append(replace(target, date=target.date.replace(day=rng.randint(1, 28), hour=rng.randint(0, 23))))
+            else:
+                n = f"moi-{round_}-{len(placed)}"
+                picked = rng.sample([*tags, Term("Thẻ mới", "the-moi"), Term(tags[0].name.upper(), tags[0].slug)],
+                                    k=rng.randint(0, 2))
+                placed.append(replace(posts[0], path=f"content/posts/2021/{month:02d}/{n}.md", slug=n, date=date,
+                                      title=f"Bài {n}", category=rng.choice(config.categories),
+                                      tags=tuple({t.slug: t for t in picked}.values()), digest=posts[0].digest))
+        by_path = {post.path: post for post in posts}
+        olds = {post.path: by_path[post.path] for post in placed if post.path in by_path}
+        new_all = tuple(sorted([*(p for p in loaded.site.posts if p.path not in {q.path for q in placed}), *placed],
+                               key=order_key, reverse=True))
+        site = replace(loaded.site, posts=new_all)
+        quota = compute_quota(site.posts, config.quota, options.now)
+        after = plan_site(site, loaded.rendered, options, quota)
+        after_by_url = {page.url: page for page in after}
+        new_posts = visible_posts(site.posts, options)
+        found = reorder(order, placed, lambda path: order_key({**by_path, **{p.path: p for p in placed}}[path]))
+        assert found is not None
+        new_order, reordered = found
+        assert new_order == [post.path for post in new_posts]
+        place = {path: i for i, path in enumerate(new_order)}
+        moves = {place[post.path]: (post_lists(olds[post.path]) if post.path in olds else {}, post_lists(post))
+                 for post in placed}
+        relisted = relist(listed, moves, 3, reordered)
+        if relisted is not None and not same_tag_names(relisted.listed, {url: new_posts[j]
+                                                                           for url, j in relisted.firsts.items()}):
+            relisted = None
+        if relisted is None:
+            outcomes["whole"] += 1
+            continue
+        outcomes["relisted"] += 1
+        outcomes["new newest"] += new_posts[0].path not in by_path
+        cards = {j: card_for(p, loaded.rendered, options.now) for j, p in enumerate(new_posts)}
+        edited = {place[post.path] for post in placed}
+        made = pages_again(lists_again(listed, relisted, edited), cards, relisted)
+        assert made is not None and made[1] is not None
+        again, kept = made
+        outcomes["pages come"] += any(page.url not in fingerprints_before for page in again)
+        for page in again:
+            assert page == after_by_url[page.url], page.url
+        whole = detach_lists(after, {post.url: i for i, post in enumerate(new_posts)})
+        assert whole is not None
+        def undated(page: PlannedPage) -> tuple[object, ...]:  # (dates come back with the cards: see with_cards)
+            return page.url, page.template, {k: v for k, v in page.context.items() if k != "last_build"}
+
+        assert list(map(undated, kept.listed.lists)) == list(map(undated, whole.lists))
+        assert replace(kept.listed, lists=()) == replace(whole, lists=())
+        neighbours = {j for i in edited for j in (i - 1, i + 1)}
+        neighbours |= {reordered.renumber[j] for post in placed if post.path in olds
+                       for i in [order.index(post.path)] for j in (i - 1, i + 1) if 0 <= j < len(order)}
+        planned_again = {page.url for page in again} | {post.url for post in placed} | {"/thong-ke/"}
+        planned_again |= {new_posts[j].url for j in neighbours if 0 <= j < len(new_posts)}
+        fingerprints_after = dict(zip([p.url for p in after], fingerprint_pages(after, "s")))
+        changed = {url for url, fp in fingerprints_after.items() if fingerprints_before.get(url) != fp}
+        assert changed <= planned_again, changed - planned_again
+    assert outcomes["relisted"] >= 25 and outcomes["whole"] >= 10 and outcomes["new newest"] >= 3, outcomes
+    assert outcomes["pages come"] >= 3, outcomes
