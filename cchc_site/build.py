@@ -36,8 +36,9 @@ from .publish import live_manifest, manifest_key, publish, reusable_files
 from .quota import QuotaReport, check_quota, compute_quota
 from .themepath import SITE_TEMPLATES, THEME_DIR, Theme
 from .rendered import ConvertWhileParsing, KeepConverted, RenderedStore, markdown_key, render_markdown_all
-from .searchfiles import (FINGERPRINT_PREFIX, IndexedDocuments, PatchOrWhole, TermStore, cached_search_files, edited_search_files,
-                          indexed_with_keys, load_search_state, record_search_state)
+from .searchfiles import (BACKGROUND_PATCH, FINGERPRINT_PREFIX, IndexedDocuments, PatchOrWhole, TermStore,
+                          cached_search_files, edited_search_patch, indexed_with_keys, load_search_state,
+                          record_search_state)
 from .site import Site, first_future_date, is_shown, shown_documents
 from .sources import (cached_parses, collect_site, load_valid_config, open_cache, parse_sources, read_quota_line,
                       shown_warnings, tool_version)
@@ -451,93 +452,109 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
     new_urls = {post.url for post in posts if post.path not in before}
     if only_errors(new_warnings) or check_links(shown, rendered, state.known | new_urls, state.codes):
         return None
-    others: list[PlannedPage] = []  # pages besides the edited posts' own that show them
-    if last.quota is None:
-        quota = None
-    elif reordered is None:
-        quota = quota_with(last.quota, dict(known))  # (the same counts)
-    else:
-        assert config.quota is not None  # (a report comes from it)
-        edited = {post.path for post in posts}
-        quota = compute_quota([*(p for m in last.quota.months for p in m.posts if p.path not in edited), *posts],
-                              config.quota, options.now)
-        if enforce_quota and check_quota(quota):
-            return None  # the whole build reports it
-    relisted: Relisted | None = None  # the lists after posts moved to other categories or tags
-    linked = state.linked | link_paths(shown, rendered)
-    if reordered is not None or not all(_same_for_other_pages(before[post.path], post, rendered, cache, config)
-                                        for post in posts):
-        # what other pages show of them changed (title, summary, categories, place...)
-        listed = cache.record(listed_key(output_dir), state.listed) if state.listed else None
-        again = _others_again(shown, before, listed, state, quota, known, options, cache, config, static, load,
-                              reordered)
-        if again is None:
-            return None
-        others, rendered, relisted = again
-    removed = relisted.removed if relisted is not None else ()  # URLs of pages of lists that go
-    if any(not linked.isdisjoint(targets_of(url)) for url in removed):
-        return None  # a document links to a page that goes: the whole build reports it
-
     live = live_manifest(cache, output_dir)
     search = load_search_state(cache, output_dir)
     if not live or search is None:
         return None
-    renderer = make_renderer(site_dir, config, state.menu, rendered, options, extra_globals, cache)
-    fingerprints = Fingerprinter(state.salt)
-    wanted = dict(live)
-    made: dict[str, bytes] = {}
-    for post in shown:
-        page = _plan_post_again(post, state, known, rendered, options, cache, config, static)
-        if page is None:
-            return None
-        others.append(page)
-    for url in removed:
-        if wanted.pop(url_output_path(url), None) is None:
-            return None  # (not in the live output: the whole build)
-    todo: list[PlannedPage] = []
-    for page in others:
-        wanted[page.output_path] = fingerprints.page(page)
-        if live.get(page.output_path) != wanted[page.output_path]:
-            todo.append(page)
-    for i, body in map_indices(lambda i: renderer.render(todo[i]), list(range(len(todo))),
-                               min_items=QUICK_POOL, chunk_size=20):
-        if isinstance(body, SiteError):
-            return None
-        made[todo[i].output_path] = body
-
-    patched = edited_search_files(search, shown, rendered, config, options, cache, output_dir, live,
-                                  None if reordered is None else (old_order, state.order))
-    if patched is None:
+    patch_work = edited_search_patch(search, shown, rendered, config, options, cache, output_dir, live,
+                                     None if reordered is None else (old_order, state.order))
+    if patch_work is None:
         return None
-    search_files, search_state = patched
-    for rel, (digest, data) in search_files.items():
-        wanted[rel] = FINGERPRINT_PREFIX + digest
-        if data is not None:
-            made[rel] = data
+    # the index files are made meanwhile (posts that took new places shift others in the index)
+    search_job = Background(patch_work, fork=len(search.keys) >= BACKGROUND_PATCH)
+    try:
+        others: list[PlannedPage] = []  # pages besides the edited posts' own that show them
+        quota = _quota_after(last.quota, posts, reordered is not None, config, options.now)
+        if quota is not None and enforce_quota and check_quota(quota):
+            return None  # the whole build reports it
+        relisted: Relisted | None = None  # the lists after posts moved to other categories or tags
+        linked = state.linked | link_paths(shown, rendered)
+        if reordered is not None or not all(_same_for_other_pages(before[post.path], post, rendered, cache, config)
+                                            for post in posts):
+            # what other pages show of them changed (title, summary, categories, place...)
+            listed = cache.record(listed_key(output_dir), state.listed) if state.listed else None
+            again = _others_again(shown, before, listed, state, quota, known, options, cache, config, static, load,
+                                  reordered)
+            if again is None:
+                return None
+            others, rendered, relisted = again
+        removed = relisted.removed if relisted is not None else ()  # URLs of pages of lists that go
+        if any(not linked.isdisjoint(targets_of(url)) for url in removed):
+            return None  # a document links to a page that goes: the whole build reports it
 
-    reusable = reusable_files(wanted, live, output_dir)
-    if set(wanted) - reusable - set(made):
-        return None  # files of the live output were deleted or changed by hand: the whole build
+        renderer = make_renderer(site_dir, config, state.menu, rendered, options, extra_globals, cache)
+        fingerprints = Fingerprinter(state.salt)
+        wanted = dict(live)
+        made: dict[str, bytes] = {}
+        for post in shown:
+            page = _plan_post_again(post, state, known, rendered, options, cache, config, static)
+            if page is None:
+                return None
+            others.append(page)
+        for url in removed:
+            if wanted.pop(url_output_path(url), None) is None:
+                return None  # (not in the live output: the whole build)
+        todo: list[PlannedPage] = []
+        for page in others:
+            wanted[page.output_path] = fingerprints.page(page)
+            if live.get(page.output_path) != wanted[page.output_path]:
+                todo.append(page)
+        for i, body in map_indices(lambda i: renderer.render(todo[i]), list(range(len(todo))),
+                                   min_items=QUICK_POOL, chunk_size=20):
+            if isinstance(body, SiteError):
+                return None
+            made[todo[i].output_path] = body
 
-    def produce(work: Path, make: set[str], _like: OlderOutput | None) -> None:
-        for rel in sorted(make):
-            write_file(work, rel, made[rel])
+        try:
+            patched = search_job.result()
+        except RuntimeError:  # the forked process died or failed: the whole build
+            return None
+        if patched is None:
+            return None
+        search_files, search_state = patched
+        for rel, (digest, data) in search_files.items():
+            wanted[rel] = FINGERPRINT_PREFIX + digest
+            if data is not None:
+                made[rel] = data
 
-    published = publish(output_dir, cache, wanted, live, reusable, produce)
-    if published.output_id:
-        record_search_state(cache, output_dir, search, search_state, published.output_id)
-        if relisted is not None:
-            cache.put_record(listed_key(output_dir), relisted.listed, published.output_id)
-        cache.put_record(quick_key(output_dir), replace(
-            state, sources={e.path: e.stamp for e in scan.sources}, linked=linked,
-            known=state.known.difference(removed).union(page.url for page in others), urls=state.urls | new_urls,
-            listed=published.output_id if relisted is not None else state.listed), published.output_id)
-    changed_paths = {e.path for e in changed}
-    warnings = [w for w in last.warnings if w.path not in changed_paths]
-    return BuildResult(published.made, len(wanted), time.perf_counter() - started, quota,
-                       tuple(sorted(set(warnings + new_warnings))), reused=len(wanted) - published.made,
-                       unchanged=published.unchanged,
-                       next_event=None if last.valid_until == _FAR_FUTURE else last.valid_until)
+        reusable = reusable_files(wanted, live, output_dir)
+        if set(wanted) - reusable - set(made):
+            return None  # files of the live output were deleted or changed by hand: the whole build
+
+        def produce(work: Path, make: set[str], _like: OlderOutput | None) -> None:
+            for rel in sorted(make):
+                write_file(work, rel, made[rel])
+
+        published = publish(output_dir, cache, wanted, live, reusable, produce)
+        if published.output_id:
+            record_search_state(cache, output_dir, search, search_state, published.output_id)
+            if relisted is not None:
+                cache.put_record(listed_key(output_dir), relisted.listed, published.output_id)
+            cache.put_record(quick_key(output_dir), replace(
+                state, sources={e.path: e.stamp for e in scan.sources}, linked=linked,
+                known=state.known.difference(removed).union(page.url for page in others), urls=state.urls | new_urls,
+                listed=published.output_id if relisted is not None else state.listed), published.output_id)
+        changed_paths = {e.path for e in changed}
+        warnings = [w for w in last.warnings if w.path not in changed_paths]
+        return BuildResult(published.made, len(wanted), time.perf_counter() - started, quota,
+                           tuple(sorted(set(warnings + new_warnings))), reused=len(wanted) - published.made,
+                           unchanged=published.unchanged,
+                           next_event=None if last.valid_until == _FAR_FUTURE else last.valid_until)
+    finally:
+        search_job.stop()
+
+
+def _quota_after(quota: QuotaReport | None, posts: list[Post], reordered: bool, config: SiteConfig,
+                 now: datetime) -> QuotaReport | None:
+    """The last build's quota with the edited or new ``posts``: counted again when posts took new
+    places (the report holds every post it counts), else the same counts with them in."""
+    if quota is None or config.quota is None:
+        return None
+    if not reordered:
+        return quota_with(quota, {post.path: post for post in posts})
+    edited = {post.path for post in posts}
+    return compute_quota([*(p for m in quota.months for p in m.posts if p.path not in edited), *posts],
+                         config.quota, now)
 
 
 def _placed(posts: list[Post], before: Mapping[str, Post], state: QuickState,

@@ -301,11 +301,12 @@ class PatchOrWhole:
         self._patch.stop()
 
 
-def edited_search_files(previous: SearchState, edited: Sequence[Document], rendered: Mapping[str, Rendered],
+def edited_search_patch(previous: SearchState, edited: Sequence[Document], rendered: Mapping[str, Rendered],
                         config: SiteConfig, options: BuildOptions, cache: Cache, output_dir: Path,
-                        live: Mapping[str, str],
-                        order: tuple[Sequence[str], Sequence[str]] | None = None) -> tuple[SearchFiles, SearchState] | None:
-    """The index after the ``edited`` documents changed: all in the index already, in the same
+                        live: Mapping[str, str], order: tuple[Sequence[str], Sequence[str]] | None = None,
+                        ) -> PatchWork | None:
+    """The index after the ``edited`` documents changed, as the work that makes its files (see
+    :func:`search_patch`: it may run in a forked process): all in the index already, in the same
     places, unless ``order`` gives the order of posts (paths, newest first) before and now (posts
     moved or added: the index holds the posts oldest first, after the other documents).  None
     when a document is not where it should be or the index cannot be patched."""
@@ -332,5 +333,5 @@ def edited_search_files(previous: SearchState, edited: Sequence[Document], rende
             return None
     if by_path:  # an edited document the index does not hold
         return None
-    return patched_search_files(previous, paths, tuple(keys), TermStore(cache),
-                                lambda i: terms_row(by_position[i], rendered, options), output_dir, live)
+    return search_patch(previous, paths, tuple(keys), TermStore(cache),
+                        lambda i: terms_row(by_position[i], rendered, options), output_dir, live)
