@@ -30,7 +30,8 @@ not counted, then --runs counted runs:
   edit-tags   give the same post two other tags of the corpus (the next pair of its fifteen, never
               back to what the spare holds), then `build --site S`: it leaves and joins tag lists
   edit-date   move the same post one day earlier (it passes the posts of that day in every list:
-              its place in the order of posts changes, so the whole site is planned again)
+              its place in the order of posts changes; the lists it is on are sorted again from
+              the lists the last build kept, and the search index shifts the posts it passed)
   add-post    add one new post, the newest (in the corpus' last month: every page of the home list
               and of its category's and tag's lists shifts by one), then
               `build --site S`; the posts added are deleted (and the site built, untimed) afterwards
@@ -482,7 +483,7 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
             rewrite_line(edit_target, r"^date: (\d{4})-(\d\d)-(\d\d)(T.*)$", earlier)
 
         timed_and_checked("edit-date", redate,
-                          "move the same post one day earlier (its place in the order changes: the whole site is planned again)")
+                          "move the same post one day earlier (its place in the order changes: the lists it is on are sorted again)")
     if "add-post" in scenarios:
         added: list[Path] = []
 

@@ -113,6 +113,10 @@ class Fingerprinter:
             quick = self._post_page(page)
             if quick is not None:
                 return quick
+        if page.template == "sitemap.xml" and context.keys() == {"entries"}:
+            quick = _sitemap_digest(self.salt, page.url, context["entries"])
+            if quick is not None:
+                return quick
         cards = context.get("cards")
         listed = self._card_digests(cards) if type(cards) is tuple else None
         if listed is not None:  # a list's page (thousands in a large site): its cards in one piece
@@ -152,6 +156,22 @@ class Fingerprinter:
                   tuple((crumb.title, crumb.url) for crumb in crumbs),
                   None if newer is None else (newer.title, newer.url), None if older is None else (older.title, older.url))
         return hashlib.blake2b(marshal.dumps(fields, _MARSHAL), digest_size=16).hexdigest()
+
+
+def _sitemap_digest(salt: str, url: str, entries: object) -> str | None:
+    """sitemap.xml as planned by :func:`cchc_site.plan.plan_site` (an entry for every page: tens of
+    thousands in a large site): (URL, date) pairs written out in one tuple; None when an entry is
+    not such a pair (then the general way)."""
+    if type(entries) is not tuple:
+        return None
+    try:
+        values = tuple((u, None if d is None else d.isoformat()) for u, d in entries
+                       if type(u) is str and (d is None or type(d) is datetime))
+    except (TypeError, ValueError):
+        return None
+    if len(values) != len(entries):
+        return None
+    return hashlib.blake2b(marshal.dumps(("sitemap.xml", salt, url, values), _MARSHAL), digest_size=16).hexdigest()
 
 
 def _term_key(term: Term | None) -> tuple[str, str, str] | None:

@@ -132,3 +132,27 @@ def test_a_list_is_fingerprinted_by_its_cards_in_order_and_every_other_value() -
     fingerprints = fingerprint_pages([base, *others], "salt")
     assert len(set(fingerprints)) == len(fingerprints)
     assert fingerprint_pages([replace(base, context=dict(reversed(base.context.items())))], "salt")[0] == fingerprints[0]
+
+
+def test_sitemap_xml_is_fingerprinted_by_every_url_and_date_in_order() -> None:
+    """sitemap.xml takes a shorter way (its pairs in one piece): still exact, the offset of a
+    date included (02:30 summer time and 02:30 winter time compare equal in one zone)."""
+    berlin = ZoneInfo("Europe/Berlin")
+    summer = datetime(2021, 10, 31, 2, 30, tzinfo=berlin)
+    winter = summer.replace(fold=1)
+    assert summer == winter and summer.utcoffset() != winter.utcoffset()
+    entries = (("/", summer), ("/tin-tuc/", None), ("/the/", datetime(2021, 7, 1, tzinfo=TZ)))
+    base = PlannedPage("/sitemap.xml", "sitemap.xml", {"entries": entries}, in_sitemap=False)
+    others = [replace(base, context={"entries": (("/", winter), *entries[1:])}),
+              replace(base, context={"entries": (entries[1], entries[0], entries[2])}),
+              replace(base, context={"entries": entries[:2]}),
+              replace(base, context={"entries": (("/x/", summer), *entries[1:])}),
+              replace(base, context={"entries": (*entries[:2], ("/the/", datetime(2021, 7, 2, tzinfo=TZ)))}),
+              replace(base, context={"entries": entries, "extra": 1}),
+              replace(base, context={"entries": (*entries, ("/a/", "2021-07-01"))}),
+              replace(base, url="/khac.xml")]
+    fingerprints = fingerprint_pages([base, *others], "salt")
+    assert len(set(fingerprints)) == len(fingerprints)
+    assert fingerprint_pages([base], "salt") == fingerprint_pages([replace(base, context={"entries": tuple(entries)})],
+                                                                  "salt")
+    assert fingerprint_pages([base], "salt") != fingerprint_pages([base], "other salt")
