@@ -278,7 +278,7 @@ class QuickState:
     salt: str  # what every page fingerprint starts with
     menu: tuple[MenuItem, ...]
     listed: str  # tag of the build's ListedPages record (see listed_key), "" when it has none
-    urls: frozenset[str]  # URLs of every post and page, drafts included (a new post may take none of them)
+    unlisted: frozenset[str]  # URLs of the posts and pages not published (drafts...): a new post may not take them
 
 
 def last_key(output_dir: Path) -> str:
@@ -379,7 +379,7 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
         cache.put_record(quick_key(output_dir), QuickState(
             frame, {e.path: e.stamp for e in scan.sources}, tuple(p.path for p in visible),
             plan.known, plan.codes, plan.linked, salt, menu, published.output_id if listed is not None else "",
-            frozenset(doc.url for doc in (*site.posts, *site.pages))), published.output_id)
+            frozenset(doc.url for doc in (*site.posts, *site.pages)).difference(plan.known)), published.output_id)
     if loaded.converted:  # something new went into the cache: forget what no document uses
         cache.prune_markdown(set(loaded.rendered.cache_keys.values()))
     return BuildResult(published.made, len(wanted), time.perf_counter() - started, loaded.quota, loaded.warnings,
@@ -532,7 +532,7 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
                 cache.put_record(listed_key(output_dir), relisted.listed, published.output_id)
             cache.put_record(quick_key(output_dir), replace(
                 state, sources={e.path: e.stamp for e in scan.sources}, linked=linked,
-                known=state.known.difference(removed).union(page.url for page in others), urls=state.urls | new_urls,
+                known=state.known.difference(removed).union(page.url for page in others),
                 listed=published.output_id if relisted is not None else state.listed), published.output_id)
         changed_paths = {e.path for e in changed}
         warnings = [w for w in last.warnings if w.path not in changed_paths]
@@ -571,7 +571,7 @@ def _placed(posts: list[Post], before: Mapping[str, Post], state: QuickState,
         if options.drafts or options.future or not is_shown(post, options.now):
             return None  # (then the feed is the newest visible posts: see Reorder.feed)
         if old is None:
-            if post.url in state.urls or post.url in state.known:
+            if post.url in state.known or post.url in state.unlisted:
                 return None
         elif not (old.url == post.url and old.month == post.month and is_shown(old, options.now)):
             return None

@@ -196,6 +196,16 @@ def moves_site(root: Path) -> Path:
     return write_site(root, files, MOVES_CONFIG)
 
 
+def relisted_if_named_alike(relisted: Any, posts: list[Post]) -> Any:
+    """``relisted``, or None when a tag's list would show the tag written otherwise (as the quick
+    build decides: then the whole build)."""
+    from cchc_site.listed import same_tag_names
+
+    if relisted is None or not same_tag_names(relisted.listed, {url: posts[j] for url, j in relisted.firsts.items()}):
+        return None
+    return relisted
+
+
 def test_a_post_moved_to_other_categories_or_tags_changes_no_page_but_those_relisted(tmp_path: Path) -> None:
     """Random moves of one post, each planned and fingerprinted twice: every page whose
     fingerprint changed is one the quick build plans again, and each page it plans again from
@@ -203,7 +213,7 @@ def test_a_post_moved_to_other_categories_or_tags_changes_no_page_but_those_reli
     appear or go included.  A list that appears or empties, or a tag written otherwise, gives
     None: the whole build."""
     from cchc_site.incremental import fingerprint_pages
-    from cchc_site.listed import lists_again, pages_again, relist, same_tag_names
+    from cchc_site.listed import lists_again, pages_again, relist
     from cchc_site.plan import card_for, term_lists
 
     site_dir = moves_site(tmp_path / "site")
@@ -230,11 +240,8 @@ def test_a_post_moved_to_other_categories_or_tags_changes_no_page_but_those_reli
         after_by_url = {page.url: page for page in after}
         fingerprints_after = dict(zip([p.url for p in after], fingerprint_pages(after, "s")))
         i = places[target.url]
-        relisted = relist(listed, {i: (term_lists(target), term_lists(edited))}, 3)
         new_posts = [edited if p is target else p for p in posts]
-        if relisted is not None and not same_tag_names(relisted.listed, {url: new_posts[j]
-                                                                           for url, j in relisted.firsts.items()}):
-            relisted = None
+        relisted = relisted_if_named_alike(relist(listed, {i: (term_lists(target), term_lists(edited))}, 3), new_posts)
         if relisted is None:
             outcomes["whole"] += 1
             continue
@@ -264,7 +271,7 @@ def test_posts_given_new_places_change_no_page_but_those_relisted(tmp_path: Path
     whole build would keep; every page whose fingerprint changed is one the quick build plans
     again.  A new month, a new tag or a tag written otherwise on the newest post gives None."""
     from cchc_site.incremental import fingerprint_pages
-    from cchc_site.listed import lists_again, order_key, pages_again, relist, reorder, same_tag_names
+    from cchc_site.listed import lists_again, order_key, pages_again, relist, reorder
     from cchc_site.plan import card_for, post_lists
 
     site_dir = moves_site(tmp_path / "site")
@@ -312,10 +319,7 @@ def test_posts_given_new_places_change_no_page_but_those_relisted(tmp_path: Path
         place = {path: i for i, path in enumerate(new_order)}
         moves = {place[post.path]: (post_lists(olds[post.path]) if post.path in olds else {}, post_lists(post))
                  for post in placed}
-        relisted = relist(listed, moves, 3, reordered)
-        if relisted is not None and not same_tag_names(relisted.listed, {url: new_posts[j]
-                                                                           for url, j in relisted.firsts.items()}):
-            relisted = None
+        relisted = relisted_if_named_alike(relist(listed, moves, 3, reordered), new_posts)
         if relisted is None:
             outcomes["whole"] += 1
             continue
