@@ -420,16 +420,18 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
     if not isinstance(state, QuickState) or state.frame != frame:
         return None
     entries = {e.path: e for e in scan.sources}
-    if not entries.keys() >= state.sources.keys():
-        return None  # files deleted or renamed
     changed = [e for path, e in entries.items() if state.sources.get(path) != e.stamp]
-    if len(changed) > QUICK_LIMIT or any(e.kind != "post" for e in changed):
+    deleted = [path for path in state.sources if path not in entries]
+    if len(changed) + len(deleted) > QUICK_LIMIT or any(e.kind != "post" for e in changed):
         return None
     config = load_valid_config(site_dir, base_url)  # unchanged since that build (the frame says so)
     static = frozenset(rel for rel, _ in scan.static)
-    # what the last build showed of each edited post: its parse then, if the cache still has it
-    before = _posts(cached_parses(cache, config, static, {e.path: state.sources[e.path]
-                                                          for e in changed if e.path in state.sources}))
+    # what the last build showed of each edited or deleted post: its parse then, if the cache still has it
+    before = _posts(cached_parses(cache, config, static, {path: state.sources[path] for path in
+                                                          [*(e.path for e in changed if e.path in state.sources),
+                                                           *deleted]}))
+    if not _deletable(deleted, before, state, options):
+        return None
     parsed = parse_sources(site_dir, config, changed, static, cache, complete=False)
     posts = [item.result for item in parsed if isinstance(item.result, Post)]
     if len(posts) != len(changed) or any(post.path in state.sources and post.path not in before for post in posts):
@@ -439,8 +441,9 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
     if placed is None:
         return None
     old_order, reordered = state.order, None
-    if placed:
-        found = reorder(state.order, placed, lambda path: _order_key(path, known, state, cache, config, static))
+    if placed or deleted:
+        found = reorder(state.order, placed, lambda path: _order_key(path, known, state, cache, config, static),
+                        set(deleted))
         if found is None:
             return None
         new_order, reordered = found
@@ -450,6 +453,7 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
     shown = [p for p in posts if is_shown(p, options.now, options.drafts, options.future)]
     new_warnings = shown_warnings(parsed, shown)
     new_urls = {post.url for post in posts if post.path not in before}
+    gone_urls = [before[path].url for path in deleted]
     if only_errors(new_warnings) or check_links(shown, rendered, state.known | new_urls, state.codes):
         return None
     live = live_manifest(cache, output_dir)
@@ -464,7 +468,7 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
     search_job = Background(patch_work, fork=len(search.keys) >= BACKGROUND_PATCH)
     try:
         others: list[PlannedPage] = []  # pages besides the edited posts' own that show them
-        quota = _quota_after(last.quota, posts, reordered is not None, config, options.now)
+        quota = _quota_after(last.quota, posts, deleted, reordered is not None, config, options.now)
         if quota is not None and enforce_quota and check_quota(quota):
             return None  # the whole build reports it
         relisted: Relisted | None = None  # the lists after posts moved to other categories or tags
@@ -478,7 +482,8 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
             if again is None:
                 return None
             others, rendered, relisted = again
-        removed = relisted.removed if relisted is not None else ()  # URLs of pages of lists that go
+        # URLs of the pages that go: of lists that now have fewer pages, of the posts deleted
+        removed = (*(relisted.removed if relisted is not None else ()), *gone_urls)
         if any(not linked.isdisjoint(targets_of(url)) for url in removed):
             return None  # a document links to a page that goes: the whole build reports it
 
@@ -512,6 +517,8 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
         if patched is None:
             return None
         search_files, search_state = patched
+        for rel in [rel for rel, fp in live.items() if fp.startswith(FINGERPRINT_PREFIX) and rel not in search_files]:
+            del wanted[rel]  # (documents removed from the end of the index: their rows' file goes)
         for rel, (digest, data) in search_files.items():
             wanted[rel] = FINGERPRINT_PREFIX + digest
             if data is not None:
@@ -534,7 +541,7 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
                 state, sources={e.path: e.stamp for e in scan.sources}, linked=linked,
                 known=state.known.difference(removed).union(page.url for page in others),
                 listed=published.output_id if relisted is not None else state.listed), published.output_id)
-        changed_paths = {e.path for e in changed}
+        changed_paths = {e.path for e in changed} | set(deleted)
         warnings = [w for w in last.warnings if w.path not in changed_paths]
         return BuildResult(published.made, len(wanted), time.perf_counter() - started, quota,
                            tuple(sorted(set(warnings + new_warnings))), reused=len(wanted) - published.made,
@@ -544,17 +551,28 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
         search_job.stop()
 
 
-def _quota_after(quota: QuotaReport | None, posts: list[Post], reordered: bool, config: SiteConfig,
-                 now: datetime) -> QuotaReport | None:
-    """The last build's quota with the edited or new ``posts``: counted again when posts took new
-    places (the report holds every post it counts), else the same counts with them in."""
+def _quota_after(quota: QuotaReport | None, posts: list[Post], deleted: list[str], reordered: bool,
+                 config: SiteConfig, now: datetime) -> QuotaReport | None:
+    """The last build's quota with the edited or new ``posts``, without the ``deleted`` ones:
+    counted again when posts took new places or left (the report holds every post it counts),
+    else the same counts with them in."""
     if quota is None or config.quota is None:
         return None
     if not reordered:
         return quota_with(quota, {post.path: post for post in posts})
-    edited = {post.path for post in posts}
+    edited = {post.path for post in posts} | set(deleted)
     return compute_quota([*(p for m in quota.months for p in m.posts if p.path not in edited), *posts],
                          config.quota, now)
+
+
+def _deletable(deleted: list[str], before: Mapping[str, Post], state: QuickState, options: BuildOptions) -> bool:
+    """Whether the quick build can take the ``deleted`` files out: posts the last build published
+    (their parse still in the cache), in a build that shows no drafts or future posts."""
+    if not deleted:
+        return True
+    if options.drafts or options.future or any(path not in before for path in deleted):
+        return False
+    return set(deleted) <= set(state.order)
 
 
 def _placed(posts: list[Post], before: Mapping[str, Post], state: QuickState,
@@ -610,17 +628,17 @@ def _others_again(shown: list[Post], before: Mapping[str, Post], listed: object,
     edited = {place[post.path] for post in shown}
     moves = {place[post.path]: (post_lists(before[post.path]) if post.path in before else {}, post_lists(post))
              for post in shown if post.path not in before or not same_place(before[post.path], post)}
-    relisted = relist(listed, moves, config.posts_per_page, reordered) if moves else None
-    if moves and relisted is None:
+    relisted = relist(listed, moves, config.posts_per_page, reordered) if moves or reordered else None
+    if (moves or reordered) and relisted is None:
         return None
     lists = lists_again(listed, relisted, edited)
     on_lists = {i for page in lists for i in page.context["cards"]}
     firsts = relisted.firsts if relisted is not None else {}
     neighbours = {j for i in edited for j in (i - 1, i + 1) if 0 <= j < len(order)}
-    if reordered is not None:  # the old neighbours of the posts that moved are now each other's
-        old = {new: i for i, new in enumerate(reordered.renumber) if new in reordered.placed}
-        neighbours |= {reordered.renumber[j] for i in old.values() for j in (i - 1, i + 1)
-                       if 0 <= j < len(reordered.renumber)}
+    if reordered is not None:  # the old neighbours of the posts that moved or went are now each other's
+        renumber = reordered.renumber
+        left = [i for i, new in enumerate(renumber) if new < 0 or new in reordered.placed]
+        neighbours |= {renumber[j] for i in left for j in (i - 1, i + 1) if 0 <= j < len(renumber) and renumber[j] >= 0}
     neighbours -= edited
     shows = on_lists | ({0} | set(reordered.placed) | set(relisted.heads.values())
                         if reordered is not None and relisted is not None else set())

@@ -57,7 +57,7 @@ class ListedPages:
 class Reorder:
     """Posts that changed places in the order of visible posts (a new date, new posts)."""
 
-    renumber: tuple[int, ...]  # old place -> new place of every post of the last build (all stay visible)
+    renumber: tuple[int, ...]  # old place -> new place of every post of the last build (-1: removed)
     placed: frozenset[int]  # new places of the posts that moved or are new
     feed: tuple[int, ...]  # the places of the feed's posts now
     count: int  # visible posts now
@@ -110,12 +110,13 @@ def order_key(post: Post) -> tuple[datetime, str]:
 
 
 def reorder(order: Sequence[str], placed: Sequence[Post], key_of: Callable[[str], tuple[datetime, str] | None],
-            ) -> tuple[list[str], Reorder] | None:
+            removed: Collection[str] = ()) -> tuple[list[str], Reorder] | None:
     """The order of posts (paths, newest first) after the posts ``placed`` (at new dates, or new)
-    took their places, found by halving: ``key_of`` gives the :func:`order_key` of a post of
-    ``order`` (read from the cache: a few per post placed), None when it cannot."""
+    took their places and those ``removed`` (paths) left, found by halving: ``key_of`` gives the
+    :func:`order_key` of a post of ``order`` (read from the cache: a few per post placed), None
+    when it cannot."""
     moving = {post.path for post in placed}
-    rest = [path for path in order if path not in moving]
+    rest = [path for path in order if path not in moving and path not in removed]
     for post in sorted(placed, key=order_key, reverse=True):
         key = order_key(post)
         low, high = 0, len(rest)
@@ -130,7 +131,7 @@ def reorder(order: Sequence[str], placed: Sequence[Post], key_of: Callable[[str]
                 high = middle
         rest.insert(low, post.path)
     at = {path: i for i, path in enumerate(rest)}
-    return rest, Reorder(tuple(at[path] for path in order), frozenset(at[path] for path in moving),
+    return rest, Reorder(tuple(at.get(path, -1) for path in order), frozenset(at[path] for path in moving),
                          tuple(range(min(FEED_SIZE, len(rest)))), len(rest))
 
 
@@ -192,7 +193,7 @@ def relist(listed: ListedPages, moves: Mapping[int, tuple[Collection[str], Colle
 
     With ``reorder`` every list is renumbered first and ``moves`` are by new places: a post
     that moved leaves and joins its lists again (sorted back into them), a new one only joins
-    (``was`` empty); the feed takes its new places."""
+    (``was`` empty), a removed one leaves every list it was on; the feed takes its new places."""
     if listed.sitemap is None:
         return None
     lists = listed.lists if reorder is None else tuple(_renumbered(page, reorder.renumber) for page in listed.lists)
@@ -204,9 +205,14 @@ def relist(listed: ListedPages, moves: Mapping[int, tuple[Collection[str], Colle
     members: dict[str, list[int]] = {}
 
     def members_of(url: str) -> list[int]:
-        if url not in members:
-            members[url] = [i for page in families[url] for i in page.context["cards"]]
+        if url not in members:  # (-1: a post removed)
+            members[url] = [i for page in families[url] for i in page.context["cards"] if i >= 0]
         return members[url]
+
+    if reorder is not None and -1 in reorder.renumber:  # the lists that showed a post removed
+        for url, pages in families.items():
+            if any(-1 in page.context["cards"] for page in pages):
+                members_of(url)
 
     for place, (was, now) in moves.items():
         for url in set(was) | set(now):
@@ -372,13 +378,16 @@ def _dated(page: PlannedPage, site_lastmod: datetime | None) -> PlannedPage:
 def _posts_reordered(sitemap: PlannedPage, start: int, reorder: Reorder,
                      cards: Mapping[int, Card]) -> PlannedPage | None:
     """sitemap.xml with the posts' entries (from ``start``, in the order of posts) in their new
-    order, the posts placed dated anew (None when the entries are not where they should be)."""
+    order, the posts placed dated anew, those removed gone (None when the entries are not where
+    they should be)."""
     entries = sitemap.context["entries"]
     renumber = reorder.renumber
     if len(entries) < start + len(renumber):
         return None
     block: list[tuple[str, datetime | None] | None] = [None] * reorder.count
     for i, new in enumerate(renumber):
+        if new < 0:  # a post removed: its entry goes
+            continue
         entry = entries[start + i]
         if new in reorder.placed:
             card = cards.get(new)

@@ -313,13 +313,23 @@ def _shard_bytes(items: Iterable[tuple[str, bytes]]) -> bytes:
 
 @dataclass(frozen=True)
 class IndexPatch:
-    """A change to an existing index: documents replaced in place or added at the end."""
+    """A change to an existing index: documents replaced in place, added at the end or removed
+    from the end."""
 
     docs: int  # number of documents after the change
     shard_count: int
     total: int  # size measure before the change
-    old_terms: Mapping[int, DocTerms]  # replaced documents as they were
+    old_terms: Mapping[int, DocTerms]  # replaced and removed documents as they were
     new_terms: Mapping[int, DocTerms]  # replaced and added documents as they are now
+
+
+@dataclass(frozen=True)
+class PatchedIndex:
+    """What :func:`patch_index` gives: the files that change, those that go, the size measure."""
+
+    files: dict[str, bytes]
+    gone: frozenset[str]
+    total: int
 
 
 def _patch_postings(gaps: list[int], changes: list[tuple[int, int | None]],
@@ -390,10 +400,9 @@ def _key_forms(raw: bytes, key: str) -> dict[str, list[int]]:
     return json.loads(raw).get(key, {})
 
 
-def patch_index(patch: IndexPatch, read: Callable[[str], bytes],
-                digests: Mapping[str, str]) -> tuple[dict[str, bytes], int] | None:
-    """The index files that change, and the new size measure; None when the change moves the
-    shard count (then the whole index is built again).  ``read`` gives a current file's bytes;
+def patch_index(patch: IndexPatch, read: Callable[[str], bytes], digests: Mapping[str, str]) -> PatchedIndex | None:
+    """The index files that change, those that go (documents removed from the end), and the new
+    size measure; None when the change moves the shard count (then the whole index is built again).  ``read`` gives a current file's bytes;
     ``digests`` the digests of all current files.  The result is byte-identical to
     :func:`index_files` on the changed documents."""
     changes: dict[str, dict[int, int | None]] = {}  # form -> document -> new flags (None: remove)
@@ -476,20 +485,26 @@ def patch_index(patch: IndexPatch, read: Callable[[str], bytes],
             out[path] = b"".join(pieces) + raw[position:]
     if _shard_count(total) != patch.shard_count:
         return None
-    for chunk in sorted({doc // DOCS_PER_CHUNK for doc in patch.new_terms}):
+    gone: set[str] = set()
+    removed = [doc for doc in patch.old_terms if doc >= patch.docs]
+    for chunk in sorted({doc // DOCS_PER_CHUNK for doc in (*patch.new_terms, *removed)}):
         path = f"{INDEX_DIR}/d/{chunk}.json"
         start = chunk * DOCS_PER_CHUNK
+        if start >= patch.docs:  # every document of it removed
+            gone.add(path)
+            continue
         rows = json.loads(read(path)) if path in digests else []
+        del rows[patch.docs - start:]  # (documents removed from the end)
         for doc, terms in patch.new_terms.items():
             if doc // DOCS_PER_CHUNK == chunk:
                 while len(rows) <= doc - start:
                     rows.append(None)
                 rows[doc - start] = list(terms.row)
         out[path] = _dumps(rows)
-    all_digests = dict(digests)
+    all_digests = {path: digest for path, digest in digests.items() if path not in gone}
     all_digests.update({path: file_digest(data) for path, data in out.items()})
     out[META_FILE] = meta_file(all_digests, patch.docs, patch.shard_count)
-    return out, total
+    return PatchedIndex(out, frozenset(gone), total)
 
 
 # ---------------------------------------------------------------------------

@@ -183,32 +183,26 @@ class TermStore:
         return found
 
 
-def patched_search_files(previous: SearchState, paths: tuple[str, ...], keys: tuple[str, ...], store: TermStore,
-                         make: Callable[[int], TermsRow], output_dir: Path,
-                         live: Mapping[str, str]) -> tuple[SearchFiles, SearchState] | None:
-    """The index after documents were only edited or added since ``previous``: only the files
-    they touch are made again, from the live output.  None when that cannot be done (too many
-    changes, documents removed or moved, a file missing or changed by hand)."""
-    work = search_patch(previous, paths, keys, store, make, output_dir, live)
-    return work() if work is not None else None
-
-
 PatchWork = Callable[[], "tuple[SearchFiles, SearchState] | None"]
 
 
 def search_patch(previous: SearchState, paths: tuple[str, ...], keys: tuple[str, ...], store: TermStore,
                  make: Callable[[int], TermsRow], output_dir: Path, live: Mapping[str, str]) -> PatchWork | None:
-    """What :func:`patched_search_files` does, in two steps: the terms of the changed documents
-    are gathered here (from the cache, or made), and the work returned makes the files (it
-    reads only the live output: it may run in a forked process).  None when no patch can do."""
+    """The index after documents were edited in place, added at the end or removed from the end
+    since ``previous`` (documents that took other places count as edited there), in two steps:
+    the terms of the changed documents are gathered here (from the cache, or made), and the work
+    returned makes the files that change, from the live output (it reads only that: it may run
+    in a forked process).  None when no patch can do (too many changes, a file missing or
+    changed by hand)."""
     digests = {rel: fp[len(FINGERPRINT_PREFIX):] for rel, fp in live.items() if fp.startswith(FINGERPRINT_PREFIX)}
-    if not digests or len(keys) < len(previous.keys):
+    if not digests:
         return None
-    changed = [i for i, key in enumerate(previous.keys) if keys[i] != key]
+    changed = [i for i, key in enumerate(previous.keys[:len(keys)]) if keys[i] != key]
     added = list(range(len(previous.keys), len(keys)))
-    if len(changed) > PATCH_LIMIT or len(added) > PATCH_LIMIT:
+    removed = list(range(len(keys), len(previous.keys)))
+    if len(changed) + len(removed) > PATCH_LIMIT or len(added) > PATCH_LIMIT:
         return None
-    old_terms = store.get(changed, previous.keys, None)
+    old_terms = store.get(changed + removed, previous.keys, None)
     if old_terms is None:
         return None
     new_terms = store.get(changed + added, keys, make) or {}
@@ -231,21 +225,21 @@ def _patched(previous: SearchState, paths: tuple[str, ...], keys: tuple[str, ...
         return None
     if patched is None:
         return None
-    changed_files, total = patched
-    files: SearchFiles = {rel: (digest, None) for rel, digest in digests.items()}
-    files.update({rel: (content_hash(data), data) for rel, data in changed_files.items()})
+    files: SearchFiles = {rel: (digest, None) for rel, digest in digests.items() if rel not in patched.gone}
+    files.update({rel: (content_hash(data), data) for rel, data in patched.files.items()})
     # Files kept "as in the live output" must be there (one deleted by hand: build the whole index).
     kept = [rel for rel, (_, data) in files.items() if data is None]
     if len(own_files(output_dir, kept)) != len(kept):  # the same test as the pages' (publish.reusable_files)
         return None
-    return files, SearchState(paths, keys, previous.shard_count, total)
+    return files, SearchState(paths, keys, previous.shard_count, patched.total)
 
 
 def cached_search_files(indexed: IndexedDocuments, store: TermStore, rendered: Mapping[str, Rendered],
                         options: BuildOptions, cache: Cache, output_dir: Path, live: Mapping[str, str],
                         previous: SearchState | None) -> "Background[tuple[SearchFiles, SearchState]] | PatchOrWhole":
-    """The search index.  When documents were only edited or added since the last build,
-    only the index files they touch are made again (from the live output); otherwise the
+    """The search index.  When few documents changed since the last build (see
+    :func:`search_patch`), only the index files they touch are made again (from the live
+    output); otherwise the
     whole index is built, in the background (a forked process: the build plans its pages
     meanwhile), with each document's terms made this run or from the cache."""
     docs, paths, keys = indexed.docs, indexed.paths, indexed.keys

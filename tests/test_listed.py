@@ -265,7 +265,8 @@ def test_a_post_moved_to_other_categories_or_tags_changes_no_page_but_those_reli
 
 
 def test_posts_given_new_places_change_no_page_but_those_relisted(tmp_path: Path) -> None:
-    """Random new dates (in the same month) and new posts, each planned and fingerprinted twice:
+    """Random new dates (in the same month), new posts and deleted ones, each planned and
+    fingerprinted twice:
     the pages planned again from the lists kept (renumbered, the lists the posts are on sorted
     again) are those the whole build plans, sitemap.xml included; the lists kept are those the
     whole build would keep; every page whose fingerprint changed is one the quick build plans
@@ -287,8 +288,8 @@ def test_posts_given_new_places_change_no_page_but_those_relisted(tmp_path: Path
     assert listed is not None
     tags = sorted({tag.slug: tag for post in posts for tag in reversed(post.tags)}.values(), key=lambda t: t.slug)
     rng = random.Random(7)
-    outcomes = {"relisted": 0, "whole": 0, "new newest": 0, "pages come": 0}
-    for round_ in range(80):
+    outcomes = {"relisted": 0, "whole": 0, "new newest": 0, "pages come": 0, "removed": 0}
+    for round_ in range(120):
         placed: list[Post] = []
         for _ in range(rng.choice((1, 1, 2))):
             month = rng.randint(1, 7)  # July has no posts: a new month's list
@@ -305,14 +306,16 @@ def test_posts_given_new_places_change_no_page_but_those_relisted(tmp_path: Path
                                       tags=tuple({t.slug: t for t in picked}.values()), digest=posts[0].digest))
         by_path = {post.path: post for post in posts}
         olds = {post.path: by_path[post.path] for post in placed if post.path in by_path}
-        new_all = tuple(sorted([*(p for p in loaded.site.posts if p.path not in {q.path for q in placed}), *placed],
-                               key=order_key, reverse=True))
+        removed = {rng.choice([p.path for p in posts if p.path not in olds])} if rng.random() < 0.3 else set()
+        new_all = tuple(sorted([*(p for p in loaded.site.posts if p.path not in {q.path for q in placed} | removed),
+                                *placed], key=order_key, reverse=True))
         site = replace(loaded.site, posts=new_all)
         quota = compute_quota(site.posts, config.quota, options.now)
         after = plan_site(site, loaded.rendered, options, quota)
         after_by_url = {page.url: page for page in after}
         new_posts = visible_posts(site.posts, options)
-        found = reorder(order, placed, lambda path: order_key({**by_path, **{p.path: p for p in placed}}[path]))
+        found = reorder(order, placed, lambda path: order_key({**by_path, **{p.path: p for p in placed}}[path]),
+                        removed)
         assert found is not None
         new_order, reordered = found
         assert new_order == [post.path for post in new_posts]
@@ -331,6 +334,7 @@ def test_posts_given_new_places_change_no_page_but_those_relisted(tmp_path: Path
         assert made is not None and made[1] is not None
         again, kept = made
         outcomes["pages come"] += any(page.url not in fingerprints_before for page in again)
+        outcomes["removed"] += bool(removed)
         for page in again:
             assert page == after_by_url[page.url], page.url
         whole = detach_lists(after, {post.url: i for i, post in enumerate(new_posts)})
@@ -341,12 +345,12 @@ def test_posts_given_new_places_change_no_page_but_those_relisted(tmp_path: Path
         assert list(map(undated, kept.listed.lists)) == list(map(undated, whole.lists))
         assert replace(kept.listed, lists=()) == replace(whole, lists=())
         neighbours = {j for i in edited for j in (i - 1, i + 1)}
-        neighbours |= {reordered.renumber[j] for post in placed if post.path in olds
-                       for i in [order.index(post.path)] for j in (i - 1, i + 1) if 0 <= j < len(order)}
+        neighbours |= {reordered.renumber[j] for path in [*olds, *removed]
+                       for i in [order.index(path)] for j in (i - 1, i + 1) if 0 <= j < len(order)}
         planned_again = {page.url for page in again} | {post.url for post in placed} | {"/thong-ke/"}
         planned_again |= {new_posts[j].url for j in neighbours if 0 <= j < len(new_posts)}
         fingerprints_after = dict(zip([p.url for p in after], fingerprint_pages(after, "s")))
         changed = {url for url, fp in fingerprints_after.items() if fingerprints_before.get(url) != fp}
         assert changed <= planned_again, changed - planned_again
     assert outcomes["relisted"] >= 25 and outcomes["whole"] >= 10 and outcomes["new newest"] >= 3, outcomes
-    assert outcomes["pages come"] >= 3, outcomes
+    assert outcomes["pages come"] >= 3 and outcomes["removed"] >= 5, outcomes

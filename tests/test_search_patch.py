@@ -52,10 +52,11 @@ def full(docs: list[SearchDoc]) -> dict[str, bytes]:
     return index_files([doc_terms(d) for d in docs])
 
 
-def test_patch_equals_full_build_for_edits_and_appends() -> None:
+def test_patch_equals_full_build_for_edits_appends_and_removals() -> None:
     rng = random.Random(7)
     seen: set[int] = set()
-    for trial in range(30):
+    seen_removed: set[bool] = set()
+    for trial in range(40):
         docs = [make_doc(rng, i) for i in range(rng.randint(1, 160))]
         before, size, shards = sized_index_files([doc_terms(d) for d in docs])
         assert size == index_total(before) and shards == sum(1 for p in before if p.startswith(f"{INDEX_DIR}/t/"))
@@ -64,20 +65,26 @@ def test_patch_equals_full_build_for_edits_and_appends() -> None:
         changed = rng.sample(range(len(docs)), k=min(len(docs), rng.randint(0, 3)))
         for i in changed:
             after_docs[i] = rng.choice([make_doc(rng, 1000 + i), small_edit(docs[i], rng), small_edit(docs[i], rng)])
-        after_docs += [make_doc(rng, 2000 + k) for k in range(rng.randint(0, 3))]
+        if rng.random() < 0.3:  # documents removed from the end (a post deleted shifts the older ones down)
+            after_docs = after_docs[:max(0, len(after_docs) - rng.randint(1, 20))]
+            changed = [i for i in changed if i < len(after_docs)]
+        else:
+            after_docs += [make_doc(rng, 2000 + k) for k in range(rng.randint(0, 3))]
+        removed = range(len(after_docs), len(docs))
         patch = IndexPatch(len(after_docs), shards, index_total(before),
-                           {i: doc_terms(docs[i]) for i in changed},
+                           {i: doc_terms(docs[i]) for i in [*changed, *removed]},
                            {i: doc_terms(after_docs[i]) for i in [*changed, *range(len(docs), len(after_docs))]})
         result = patch_index(patch, before.__getitem__, {p: file_digest(d) for p, d in before.items()})
         expected = full(after_docs)
         if result is None:  # the shard count moved: the caller builds the whole index
             assert sum(1 for p in expected if p.startswith(f"{INDEX_DIR}/t/")) != shards
             continue
-        files, total = result
-        merged = {**before, **files}
+        merged = {path: data for path, data in {**before, **result.files}.items() if path not in result.gone}
         assert merged == expected, f"trial {trial}"
-        assert total == index_total(expected)
+        assert result.total == index_total(expected)
+        seen_removed.add(bool(removed))
     assert len(seen) > 2 and max(seen) > 1  # indexes of one and of several shards were patched
+    assert seen_removed == {False, True}
 
 
 def test_a_patch_that_moves_the_shard_count_is_refused() -> None:
