@@ -510,6 +510,7 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
                 return None
             made[todo[i].output_path] = body
 
+        reusable = reusable_files(wanted, live, output_dir)  # (while the index is patched)
         try:
             patched = search_job.result()
         except RuntimeError:  # the forked process died or failed: the whole build
@@ -524,7 +525,7 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
             if data is not None:
                 made[rel] = data
 
-        reusable = reusable_files(wanted, live, output_dir)
+        reusable = {rel for rel in reusable if rel in wanted and wanted[rel] == live.get(rel)}  # (the index's too)
         if set(wanted) - reusable - set(made):
             return None  # files of the live output were deleted or changed by hand: the whole build
 
