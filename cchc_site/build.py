@@ -32,7 +32,7 @@ from .output import OlderOutput, check_output_dir, copy_file, folder_id, output_
 from .parsed import Parsed
 from .plan import (BuildOptions, PlannedPage, card_for, plan_post, plan_site, plan_statistics, post_lists,
                    url_output_path, visible_posts)
-from .publish import live_manifest, manifest_key, publish, reusable_files
+from .publish import Published, live_manifest, manifest_key, publish, reusable_files
 from .quota import QuotaReport, check_quota, compute_quota
 from .themepath import SITE_TEMPLATES, THEME_DIR, Theme
 from .rendered import ConvertWhileParsing, KeepConverted, RenderedStore, markdown_key, render_markdown_all
@@ -370,21 +370,36 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
                 copy_file(work, f"static/{rel}", site_dir / STATIC_DIR / rel, like)
 
     published = publish(output_dir, cache, wanted, live, reusable_files(wanted, live, output_dir), produce)
-    if published.output_id:
-        record_search_state(cache, output_dir, previous_search, search_state, published.output_id)
-        visible = visible_posts(site.posts, options)
-        listed = detach_lists(pages, {post.url: i for i, post in enumerate(visible)})
-        if listed is not None:
-            cache.put_record(listed_key(output_dir), listed, published.output_id)
-        cache.put_record(quick_key(output_dir), QuickState(
-            frame, {e.path: e.stamp for e in scan.sources}, tuple(p.path for p in visible),
-            plan.known, plan.codes, plan.linked, salt, menu, published.output_id if listed is not None else "",
-            frozenset(doc.url for doc in (*site.posts, *site.pages)).difference(plan.known)), published.output_id)
-    if loaded.converted:  # something new went into the cache: forget what no document uses
-        cache.prune_markdown(set(loaded.rendered.cache_keys.values()))
+    spare_job = Background(published.spare.make) if published.spare is not None else None
+    try:  # (while the spare of a build from nothing is made: see SpareMirror)
+        if published.output_id:
+            record_search_state(cache, output_dir, previous_search, search_state, published.output_id)
+            visible = visible_posts(site.posts, options)
+            listed = detach_lists(pages, {post.url: i for i, post in enumerate(visible)})
+            if listed is not None:
+                cache.put_record(listed_key(output_dir), listed, published.output_id)
+            cache.put_record(quick_key(output_dir), QuickState(
+                frame, {e.path: e.stamp for e in scan.sources}, tuple(p.path for p in visible),
+                plan.known, plan.codes, plan.linked, salt, menu, published.output_id if listed is not None else "",
+                frozenset(doc.url for doc in (*site.posts, *site.pages)).difference(plan.known)), published.output_id)
+        if loaded.converted:  # something new went into the cache: forget what no document uses
+            cache.prune_markdown(set(loaded.rendered.cache_keys.values()))
+    finally:
+        if spare_job is not None:
+            _record_spare(spare_job, published, cache)
     return BuildResult(published.made, len(wanted), time.perf_counter() - started, loaded.quota, loaded.warnings,
                        reused=len(wanted) - published.made, unchanged=published.unchanged,
                        next_event=next_event(site, options))
+
+
+def _record_spare(job: Background[bool], published: Published, cache: Cache) -> None:
+    """Wait for the spare a build from nothing makes, and record it when it was made."""
+    try:
+        made = job.result()
+    except RuntimeError:  # the forked process died: no spare (the next build makes a new folder)
+        made = False
+    if made and published.spare is not None:
+        published.spare.record(cache)
 
 
 EARLY_LIMIT = 4000  # pages rendered ahead while the search index is built (kept in memory until written)
@@ -533,7 +548,7 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
             for rel in sorted(make):
                 write_file(work, rel, made[rel])
 
-        published = publish(output_dir, cache, wanted, live, reusable, produce)
+        published = publish(output_dir, cache, wanted, live, reusable, produce)  # (never a spare to make: see _build)
         if published.output_id:
             record_search_state(cache, output_dir, search, search_state, published.output_id)
             if relisted is not None:
