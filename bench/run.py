@@ -33,8 +33,10 @@ not counted, then --runs counted runs:
               its place in the order of posts changes; the lists it is on are sorted again from
               the lists the last build kept, and the search index shifts the posts it passed)
   add-post    add one new post, the newest (in the corpus' last month: every page of the home list
-              and of its category's and tag's lists shifts by one), then
-              `build --site S`; the posts added are deleted (and the site built, untimed) afterwards
+              and of its category's and tag's lists shifts by one), then `build --site S`
+  delete-post delete the newest of the posts add-post added (added untimed when add-post is not
+              run), then `build --site S`: every page of those lists shifts back; afterwards no
+              added post is left (without delete-post they are deleted and the site built, untimed)
   check       `check --site S` (exit 0 or 1 both accepted: the corpus has no quota)
   check-cold  the same with the site's cache moved away first (a fresh clone in CI)
 
@@ -93,8 +95,7 @@ from make_site import make_site  # noqa: E402  (standard library only)
 CATEGORIES = ("Tin hoạt động", "Cải cách thủ tục hành chính", "Chính quyền số", "Văn bản chỉ đạo điều hành",
               "Kiểm soát thủ tục hành chính")  # the corpus' categories (bench/make_site.py)
 SCENARIOS = ("full", "clean", "noop", "edit", "edit-after-clean", "edit-title", "edit-move", "edit-tags", "edit-date",
-             "add-post", "check",
-             "check-cold")
+             "add-post", "delete-post", "check", "check-cold")
 PEER_SYSTEMS = ("hugo", "pelican", "pelican-cache")
 SEARCH_QUERIES = ("thu tuc hanh chinh", "cải cách hành chính", "Đà Nẵng", "1.013225")
 SEARCH_LIMIT = 1_000_000
@@ -484,7 +485,7 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
 
         timed_and_checked("edit-date", redate,
                           "move the same post one day earlier (its place in the order changes: the lists it is on are sorted again)")
-    if "add-post" in scenarios:
+    if "add-post" in scenarios or "delete-post" in scenarios:
         added: list[Path] = []
 
         newest = max((site / "content/posts").glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]"))  # the corpus' last month
@@ -499,11 +500,22 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
                             encoding="utf-8", newline="\n")
             added.append(path)
 
-        timed_and_checked("add-post", add,
-                          "add one post, the newest (every page of the home list shifts by one card)")
-        for path in added:
-            path.unlink()
-        run_once(py + ["build", "--site", str(site)], site, env, args.timeout, logs / f"cchc-{n}-add-post-undo.log")
+        if "add-post" in scenarios:
+            timed_and_checked("add-post", add,
+                              "add one post, the newest (every page of the home list shifts by one card)")
+        else:  # the posts the delete-post runs delete
+            for i in range(args.warmup + args.runs):
+                add(i)
+            run_once(py + ["build", "--site", str(site)], site, env, args.timeout, logs / f"cchc-{n}-add-posts.log")
+        if "delete-post" in scenarios:
+            def delete(i: int) -> None:
+                added[-1 - i].unlink()  # the newest left
+
+            timed_and_checked("delete-post", delete, "delete the newest post (every page of the home list shifts back)")
+        else:
+            for path in added:
+                path.unlink()
+            run_once(py + ["build", "--site", str(site)], site, env, args.timeout, logs / f"cchc-{n}-add-post-undo.log")
     if output.is_dir():
         result.setdefault("search", {})[str(n)] = search_bytes(output, args.python, env)
     if "check" in scenarios:
@@ -813,6 +825,7 @@ def comparisons(rows: list[Row], sizes: list[int]) -> list[dict]:
         limits = (("noop", "wall", 0.5, "s"), ("edit", "wall", 1.0, "s"), ("edit-after-clean", "wall", 1.0, "s"),
                   ("edit-title", "wall", 1.0, "s"), ("edit-move", "wall", 1.0, "s"), ("edit-tags", "wall", 1.0, "s"),
                   ("edit-date", "wall", 1.0, "s"), ("add-post", "wall", 1.0, "s"),
+                  ("delete-post", "wall", 1.0, "s"),
                   ("check", "wall", 0.5, "s"), ("check-cold", "wall", 0.5, "s"))
         for scen, col, limit, unit in limits:
             r = ours.get(scen)
