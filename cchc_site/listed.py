@@ -16,10 +16,10 @@ gives the pages whose places changed and the pages that go, with the pages of ca
 tags counted again; ``sitemap.xml`` takes their dates and pages (:func:`resitemap`).  A list
 that would appear (a new tag) or empty is left to the whole build.
 
-Posts that change places in the order (a new date in the same month, a new post) renumber
-every list (:class:`Reorder`): the lists they are on are sorted and cut into pages again, and
-what follows the newest post of the site (the dates in ``sitemap.xml`` of pages dated by it,
-the feed, the counts of the archives) follows them.
+Posts that change places in the order (a new date in the same month, a new post, a deleted
+one) renumber every list (:func:`reorder`, :class:`Reorder`): the lists they are on are sorted and
+cut into pages again, and the feed, the counts of the archives, the posts' entries in
+``sitemap.xml`` and the dates there of the pages dated by the newest post follow them.
 """
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ class ListedPages:
 
 @dataclass(frozen=True)
 class Reorder:
-    """Posts that changed places in the order of visible posts (a new date, new posts)."""
+    """Posts that changed places in the order of visible posts (a new date, new or deleted posts)."""
 
     renumber: tuple[int, ...]  # old place -> new place of every post of the last build (-1: removed)
     placed: frozenset[int]  # new places of the posts that moved or are new
