@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from .cache import Cache
 from .config import MenuItem, SiteConfig, load_config
@@ -30,7 +30,7 @@ from .links import check_links, link_paths, targets_of
 from .models import STATIC_DIR, Post
 from .output import OlderOutput, check_output_dir, copy_file, folder_id, output_lock, recover_output, write_file
 from .parsed import Parsed
-from .plan import (BuildOptions, PlannedPage, card_for, plan_post, plan_site, plan_statistics, post_lists,
+from .plan import (FEED_SIZE, BuildOptions, PlannedPage, card_for, plan_post, plan_site, plan_statistics, post_lists,
                    url_output_path, visible_posts)
 from .publish import Published, live_manifest, manifest_key, publish, reusable_files
 from .quota import QuotaReport, check_quota, compute_quota
@@ -463,6 +463,11 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
             return None
         new_order, reordered = found
         state = replace(state, order=tuple(new_order))
+        if options.drafts or options.future:  # the feed holds published posts only
+            feed = _feed_places(new_order, known, state, cache, config, static, options.now)
+            if feed is None:
+                return None
+            reordered = replace(reordered, feed=feed)
     load = lambda path, digest: load_body(site_dir, path, digest)  # noqa: E731
     rendered = render_markdown_all(posts, config.base_path, cache, load)
     shown = [p for p in posts if is_shown(p, options.now, options.drafts, options.future)]
@@ -582,11 +587,12 @@ def _quota_after(quota: QuotaReport | None, posts: list[Post], deleted: list[str
 
 
 def _deletable(deleted: list[str], before: Mapping[str, Post], state: QuickState, options: BuildOptions) -> bool:
-    """Whether the quick build can take the ``deleted`` files out: posts the last build published
-    (their parse still in the cache), in a build that shows no drafts or future posts."""
+    """Whether the quick build can take the ``deleted`` files out: posts the last build showed
+    (their parse still in the cache), none dated after now (the first such date is when the
+    output must be built again)."""
     if not deleted:
         return True
-    if options.drafts or options.future or any(path not in before for path in deleted):
+    if any(path not in before or before[path].date > options.now for path in deleted):
         return False
     return set(deleted) <= set(state.order)
 
@@ -594,23 +600,41 @@ def _deletable(deleted: list[str], before: Mapping[str, Post], state: QuickState
 def _placed(posts: list[Post], before: Mapping[str, Post], state: QuickState,
             options: BuildOptions) -> list[Post] | None:
     """The posts among ``posts`` (edited or new) that take a new place in the order of posts: a
-    new post, a post with another date in the same month (its URL stays).  None when one changes
-    what only the whole build plans: a URL, a post that appears or goes (drafts, future dates,
-    or a build that shows those), a new post on the URL of another document."""
+    new post, a post with another date in the same month (its URL stays), a draft made public or
+    back in a build that shows drafts.  None when one changes what only the whole build plans: a
+    URL, a post that appears or goes, a date after now (then the output must be built again at
+    the first such date), a new post on the URL of another document."""
     placed: list[Post] = []
     for post in posts:
         old = before.get(post.path)
         if old is not None and same_order(old, post):
             continue
-        if options.drafts or options.future or not is_shown(post, options.now):
-            return None  # (then the feed is the newest visible posts: see Reorder.feed)
+        if not is_shown(post, options.now, options.drafts, options.future) or post.date > options.now:
+            return None
         if old is None:
             if post.url in state.known or post.url in state.unlisted:
                 return None
-        elif not (old.url == post.url and old.month == post.month and is_shown(old, options.now)):
+        elif not (old.url == post.url and old.month == post.month and old.date <= options.now
+                  and is_shown(old, options.now, options.drafts, options.future)):
             return None
         placed.append(post)
     return placed
+
+
+def _feed_places(order: Sequence[str], known: dict[str, Post], state: QuickState, cache: Cache, config: SiteConfig,
+                 static: frozenset[str], now: datetime) -> tuple[int, ...] | None:
+    """The places of the feed's posts in ``order`` (the newest published ones: in a build that
+    shows drafts or future posts, not the first places), reading posts from the cache as needed;
+    None when one cannot be read."""
+    places: list[int] = []
+    for i, path in enumerate(order):
+        if len(places) == FEED_SIZE:
+            break
+        if _order_key(path, known, state, cache, config, static) is None:
+            return None
+        if is_shown(known[path], now):
+            places.append(i)
+    return tuple(places)
 
 
 def _order_key(path: str, known: dict[str, Post], state: QuickState, cache: Cache, config: SiteConfig,

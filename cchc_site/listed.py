@@ -59,7 +59,7 @@ class Reorder:
 
     renumber: tuple[int, ...]  # old place -> new place of every post of the last build (-1: removed)
     placed: frozenset[int]  # new places of the posts that moved or are new
-    feed: tuple[int, ...]  # the places of the feed's posts now
+    feed: tuple[int, ...]  # the places of the feed's posts now (the first ones unless drafts or future posts show)
     count: int  # visible posts now
 
 

@@ -452,6 +452,42 @@ QUICK_REORDERS = {  # change: (the edit, a page that changes)
 }
 
 
+def make_draft(path: Path) -> None:
+    edit(path, "---\n\n", "draft: true\n---\n\n")
+
+
+PREVIEW_REORDERS = {  # in a build that shows drafts and future posts (as `serve` does): (before the first build, change)
+    "a new draft": (None, new_post("moi", "05/04/2021", draft=True)),
+    "a draft made public": (lambda s: make_draft(s / "content/posts/2021/02/bai-2-3.md"),
+                            lambda s: edit(s / "content/posts/2021/02/bai-2-3.md", "draft: true\n", "")),
+    "the newest published post made a draft": (None, lambda s: make_draft(s / "content/posts/2021/04/bai-4-17.md")),
+    "a date moved within its month": (None, QUICK_REORDERS["a date moved within its month"][0]),
+    "post deleted": (None, CHANGES["post deleted"]),
+}
+
+
+@pytest.mark.parametrize("change", sorted(PREVIEW_REORDERS))
+def test_a_reorder_where_drafts_and_future_posts_show_is_planned_again_alone(tmp_path: Path, whole_builds: list[int],
+                                                                             change: str) -> None:
+    """The feed then holds the newest published posts, not the first places (the preview of
+    `serve` shows drafts and future posts)."""
+    site = make_site(tmp_path / "site")
+    new_post("tuong-lai", "05/01/2022")(site)  # a future post, first in the order
+    flags = ("--drafts", "--future")
+    setup, change_it = PREVIEW_REORDERS[change]
+    if setup is not None:
+        setup(site)
+    build(site, site / "output", *flags)
+    calls = len(whole_builds)
+    change_it(site)
+    build(site, site / "output", *flags)
+    assert len(whole_builds) == calls  # the quick path
+    fresh = tmp_path / "fresh"
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns(".cchc-cache", "output", ".output.*"))
+    build(fresh, fresh / "output", *flags)
+    assert tree(site / "output") == tree(fresh / "output")
+
+
 def test_reorders_in_a_row_keep_the_lists_of_the_last_one(tmp_path: Path, whole_builds: list[int]) -> None:
     site = make_site(tmp_path / "site")
     build(site, site / "output")
@@ -1330,16 +1366,19 @@ def test_a_folder_linked_into_the_output_by_hand_is_never_written_through(tmp_pa
     assert_same_as_full(site, tmp_path)
 
 
-def test_random_changes_in_a_row_each_equal_a_build_from_nothing(tmp_path: Path, whole_builds: list[int]) -> None:
+@pytest.mark.parametrize("flags", [(), ("--drafts", "--future")], ids=["published", "drafts and future"])
+def test_random_changes_in_a_row_each_equal_a_build_from_nothing(tmp_path: Path, whole_builds: list[int],
+                                                                 flags: tuple[str, ...]) -> None:
     """Twenty random changes, each followed by a build that must equal a build of the same content
     from nothing: new posts (in a month with posts or not, newest or not), new dates (in the same
-    month or another), titles, categories, tags, drafts, deleted posts.  Most take a quick path."""
+    month or another), titles, categories, tags, drafts, deleted posts.  Most take a quick path.
+    Also as the `serve` preview builds: drafts and future posts shown."""
     import random
 
     site = make_site(tmp_path / "site")
     edit(site / "site.yaml", "posts_per_page: 3",
          'posts_per_page: 2\nquota:\n  start: "2021-01"\n  end: "2021-04"\n  min_posts: 1')
-    build(site, site / "output")
+    build(site, site / "output", *flags)
     rng = random.Random(int(os.environ.get("CCHC_TEST_SEED", "11")))  # other seeds: explore by hand
     posts_dir = site / "content/posts/2021"
 
@@ -1401,11 +1440,11 @@ def test_random_changes_in_a_row_each_equal_a_build_from_nothing(tmp_path: Path,
         done.append(name)
         before = tree(site / "output")
         calls = len(whole_builds)
-        result = run_cli("build", "--site", site, "--output", site / "output", "--as-of", "2021-12-31")
+        result = run_cli("build", "--site", site, "--output", site / "output", "--as-of", "2021-12-31", *flags)
         quick += len(whole_builds) == calls
         fresh = tmp_path / f"fresh-{step}"
         shutil.copytree(site, fresh, ignore=shutil.ignore_patterns(".cchc-cache", "output", ".output.*"))
-        full = run_cli("build", "--site", fresh, "--output", fresh / "output", "--as-of", "2021-12-31")
+        full = run_cli("build", "--site", fresh, "--output", fresh / "output", "--as-of", "2021-12-31", *flags)
         assert result.code == full.code, (done, result.err, full.err)
         if result.code == 0:
             assert tree(site / "output") == tree(fresh / "output"), done
