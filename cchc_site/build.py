@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from .cache import Cache
 from .config import MenuItem, SiteConfig, load_config
@@ -30,7 +30,7 @@ from .links import check_links, link_paths, targets_of
 from .models import STATIC_DIR, Post
 from .output import OlderOutput, check_output_dir, copy_file, folder_id, output_lock, recover_output, write_file
 from .parsed import Parsed
-from .plan import (FEED_SIZE, BuildOptions, PlannedPage, card_for, plan_post, plan_site, plan_statistics, post_lists,
+from .plan import (BuildOptions, PlannedPage, card_for, plan_post, plan_site, plan_statistics, post_lists,
                    url_output_path, visible_posts)
 from .publish import Published, live_manifest, manifest_key, publish, reusable_files
 from .quota import QuotaReport, check_quota, compute_quota
@@ -457,17 +457,19 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
         return None
     old_order, reordered = state.order, None
     if placed or deleted:
+        def published(path: str) -> bool | None:
+            """(Every post a build without drafts or future posts shows is published.)"""
+            if not (options.drafts or options.future):
+                return True
+            return None if _order_key(path, known, state, cache, config, static) is None else is_shown(
+                known[path], options.now)
+
         found = reorder(state.order, placed, lambda path: _order_key(path, known, state, cache, config, static),
-                        set(deleted))
+                        set(deleted), published)
         if found is None:
             return None
         new_order, reordered = found
         state = replace(state, order=tuple(new_order))
-        if options.drafts or options.future:  # the feed holds published posts only
-            feed = _feed_places(new_order, known, state, cache, config, static, options.now)
-            if feed is None:
-                return None
-            reordered = replace(reordered, feed=feed)
     load = lambda path, digest: load_body(site_dir, path, digest)  # noqa: E731
     rendered = render_markdown_all(posts, config.base_path, cache, load)
     shown = [p for p in posts if is_shown(p, options.now, options.drafts, options.future)]
@@ -619,22 +621,6 @@ def _placed(posts: list[Post], before: Mapping[str, Post], state: QuickState,
             return None
         placed.append(post)
     return placed
-
-
-def _feed_places(order: Sequence[str], known: dict[str, Post], state: QuickState, cache: Cache, config: SiteConfig,
-                 static: frozenset[str], now: datetime) -> tuple[int, ...] | None:
-    """The places of the feed's posts in ``order`` (the newest published ones: in a build that
-    shows drafts or future posts, not the first places), reading posts from the cache as needed;
-    None when one cannot be read."""
-    places: list[int] = []
-    for i, path in enumerate(order):
-        if len(places) == FEED_SIZE:
-            break
-        if _order_key(path, known, state, cache, config, static) is None:
-            return None
-        if is_shown(known[path], now):
-            places.append(i)
-    return tuple(places)
 
 
 def _order_key(path: str, known: dict[str, Post], state: QuickState, cache: Cache, config: SiteConfig,

@@ -59,7 +59,7 @@ class Reorder:
 
     renumber: tuple[int, ...]  # old place -> new place of every post of the last build (-1: removed)
     placed: frozenset[int]  # new places of the posts that moved or are new
-    feed: tuple[int, ...]  # the places of the feed's posts now (the first ones unless drafts or future posts show)
+    feed: tuple[int, ...]  # the places of the feed's posts now (the newest published ones)
     count: int  # visible posts now
 
 
@@ -110,11 +110,13 @@ def order_key(post: Post) -> tuple[datetime, str]:
 
 
 def reorder(order: Sequence[str], placed: Sequence[Post], key_of: Callable[[str], tuple[datetime, str] | None],
-            removed: Collection[str] = ()) -> tuple[list[str], Reorder] | None:
+            removed: Collection[str], published: Callable[[str], bool | None]) -> tuple[list[str], Reorder] | None:
     """The order of posts (paths, newest first) after the posts ``placed`` (at new dates, or new)
     took their places and those ``removed`` (paths) left, found by halving: ``key_of`` gives the
-    :func:`order_key` of a post of ``order`` (read from the cache: a few per post placed), None
-    when it cannot."""
+    :func:`order_key` of a post of ``order`` (read from the cache: a few per post placed); and
+    the feed's places in it: the first :data:`FEED_SIZE` posts ``published`` says are published
+    (drafts and future posts never are, though a build may show them).  None when either cannot
+    say."""
     moving = {post.path for post in placed}
     rest = [path for path in order if path not in moving and path not in removed]
     for post in sorted(placed, key=order_key, reverse=True):
@@ -130,9 +132,18 @@ def reorder(order: Sequence[str], placed: Sequence[Post], key_of: Callable[[str]
             else:
                 high = middle
         rest.insert(low, post.path)
+    feed: list[int] = []
+    for i, path in enumerate(rest):
+        if len(feed) == FEED_SIZE:
+            break
+        shown = published(path)
+        if shown is None:
+            return None
+        if shown:
+            feed.append(i)
     at = {path: i for i, path in enumerate(rest)}
     return rest, Reorder(tuple(at.get(path, -1) for path in order), frozenset(at[path] for path in moving),
-                         tuple(range(min(FEED_SIZE, len(rest)))), len(rest))
+                         tuple(feed), len(rest))
 
 
 def detach_lists(pages: Sequence[PlannedPage], places: Mapping[str, int]) -> ListedPages | None:
@@ -304,8 +315,8 @@ def _archives_again(archives: Sequence[PlannedPage], counts: Mapping[str, int], 
             if page.url in heads or page.context is not context:
                 again.append(page)
         elif any(url in counts for _, _, months in context["years"] for _, url, _ in months):  # /tin-tuc/
-            years = tuple((year, sum(n for _, _, n in _recount(months, counts)), _recount(months, counts))
-                          for year, _, months in context["years"])
+            recounted = [(year, _recount(months, counts)) for year, _, months in context["years"]]
+            years = tuple((year, sum(n for _, _, n in months), months) for year, months in recounted)
             again.append(replace(page, context={**context, "years": years}))
     return tuple(again), heads
 
@@ -384,22 +395,16 @@ def _posts_reordered(sitemap: PlannedPage, start: int, reorder: Reorder,
     renumber = reorder.renumber
     if len(entries) < start + len(renumber):
         return None
+    if any(new not in cards for new in reorder.placed):
+        return None
     block: list[tuple[str, datetime | None] | None] = [None] * reorder.count
-    for i, new in enumerate(renumber):
-        if new < 0:  # a post removed: its entry goes
-            continue
-        entry = entries[start + i]
-        if new in reorder.placed:
-            card = cards.get(new)
-            if card is None or card.url != entry[0]:
-                return None
-            entry = (card.url, card.date)
-        block[new] = entry
     for new in reorder.placed:
-        card = cards.get(new)
-        if card is None:
+        block[new] = (cards[new].url, cards[new].date)
+    for i, new in enumerate(renumber):
+        if new >= 0 and new not in reorder.placed:  # (a post removed: its entry goes)
+            block[new] = entries[start + i]
+        elif new >= 0 and cards[new].url != entries[start + i][0]:  # a post that moved keeps its URL
             return None
-        block[new] = (card.url, card.date)
     if None in block:
         return None
     return replace(sitemap, context={**sitemap.context, "entries": (

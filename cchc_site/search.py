@@ -402,9 +402,9 @@ def _key_forms(raw: bytes, key: str) -> dict[str, list[int]]:
 
 def patch_index(patch: IndexPatch, read: Callable[[str], bytes], digests: Mapping[str, str]) -> PatchedIndex | None:
     """The index files that change, those that go (documents removed from the end), and the new
-    size measure; None when the change moves the shard count (then the whole index is built again).  ``read`` gives a current file's bytes;
-    ``digests`` the digests of all current files.  The result is byte-identical to
-    :func:`index_files` on the changed documents."""
+    size measure; None when the change moves the shard count (then the whole index is built
+    again).  ``read`` gives a current file's bytes; ``digests`` the digests of all current files.
+    The result is byte-identical to :func:`index_files` on the changed documents."""
     changes: dict[str, dict[int, int | None]] = {}  # form -> document -> new flags (None: remove)
     for doc, terms in patch.old_terms.items():
         for form in terms.forms:

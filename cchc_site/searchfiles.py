@@ -239,9 +239,8 @@ def cached_search_files(indexed: IndexedDocuments, store: TermStore, rendered: M
                         previous: SearchState | None) -> "Background[tuple[SearchFiles, SearchState]] | PatchOrWhole":
     """The search index.  When few documents changed since the last build (see
     :func:`search_patch`), only the index files they touch are made again (from the live
-    output); otherwise the
-    whole index is built, in the background (a forked process: the build plans its pages
-    meanwhile), with each document's terms made this run or from the cache."""
+    output); otherwise the whole index is built, in the background (a forked process: the build
+    plans its pages meanwhile), with each document's terms made this run or from the cache."""
     docs, paths, keys = indexed.docs, indexed.paths, indexed.keys
 
     def make(i: int) -> TermsRow:
@@ -302,7 +301,7 @@ def edited_search_patch(previous: SearchState, edited: Sequence[Document], rende
     """The index after the ``edited`` documents changed, as the work that makes its files (see
     :func:`search_patch`: it may run in a forked process): all in the index already, in the same
     places, unless ``order`` gives the order of posts (paths, newest first) before and now (posts
-    moved or added: the index holds the posts oldest first, after the other documents).  None
+    moved, added or deleted: the index holds the posts oldest first, after the other documents).  None
     when a document is not where it should be or the index cannot be patched."""
     settings = search_settings(config)
     paths = previous.paths
