@@ -20,6 +20,10 @@ not counted, then --runs counted runs:
   edit-after-clean
               the same edit right after an untimed `build --clean`: the spare that build leaves
               (the output before it) has no record, so every unchanged file is linked over it
+  edit-after-full
+              the same edit right after an untimed build from nothing (as `full`): that build leaves no
+              spare, so this build makes it (hard links to every file of the output) while it reads
+              and plans, then updates it in place
   edit-title  change the same post's title, then `build --site S`: an edit that other pages show
               (its neighbours' pages, the lists it is on, the feed, the search index); those are
               planned again from the lists the last build kept, not only the post's page
@@ -47,6 +51,9 @@ peak RSS (ru_maxrss: the largest single process among them).  Medians are report
 With --peers, Hugo (`hugo` on PATH) and Pelican (`pelican` on PATH, in <work>/venv, or
 importable by --python) are timed on the same corpus with the exact commands of the shared
 harness (../shared/bench/run_peers.sh): cold, noop and edit.
+With --paired, cchc-site's `full` and Hugo's `cold` are also timed by turns (rows `full-paired`
+and `cold-paired`, one of each per round): the machine's speed drifts over minutes, and the
+median of the rounds' ratios compares the two at the same moments.
 
 Before every run (warm-up included) dirty pages are flushed (sync), so one run's writes are not
 written back during the next.  Outputs and caches moved away before a run go to a trash folder
@@ -94,8 +101,8 @@ from make_site import make_site  # noqa: E402  (standard library only)
 
 CATEGORIES = ("Tin hoạt động", "Cải cách thủ tục hành chính", "Chính quyền số", "Văn bản chỉ đạo điều hành",
               "Kiểm soát thủ tục hành chính")  # the corpus' categories (bench/make_site.py)
-SCENARIOS = ("full", "clean", "noop", "edit", "edit-after-clean", "edit-title", "edit-move", "edit-tags", "edit-date",
-             "add-post", "delete-post", "check", "check-cold")
+SCENARIOS = ("full", "clean", "noop", "edit", "edit-after-clean", "edit-after-full", "edit-title", "edit-move",
+             "edit-tags", "edit-date", "add-post", "delete-post", "check", "check-cold")
 PEER_SYSTEMS = ("hugo", "pelican", "pelican-cache")
 SEARCH_QUERIES = ("thu tuc hanh chinh", "cải cách hành chính", "Đà Nẵng", "1.013225")
 SEARCH_LIMIT = 1_000_000
@@ -445,6 +452,16 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
 
         timed("edit-after-clean", ["build", "--site", str(site)], before=clean_then_append,
               note="append 1 paragraph right after an untimed build --clean (the spare it leaves has no record)")
+    if "edit-after-full" in scenarios:
+        def full_then_append(i: int) -> None:
+            cold(i)
+            run_once(py + ["build", "--site", str(site), "--clean"], site, env, args.timeout,
+                     logs / f"cchc-{n}-edit-after-full-prepare.log")
+            append(i)
+
+        timed("edit-after-full", ["build", "--site", str(site)], before=full_then_append,
+              note="append 1 paragraph right after an untimed build from nothing (it leaves no spare)")
+        trash.empty()
     def timed_and_checked(scenario: str, before, note: str) -> None:  # noqa: ANN001
         """A build after ``before`` changed the content; its output is compared with a --clean build."""
         timed(scenario, ["build", "--site", str(site)], before=before, note=note)
@@ -695,6 +712,37 @@ def bench_peers(n: int, args: argparse.Namespace, work: Path, trash: Trash, peer
     return rows
 
 
+def bench_paired(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: dict[str, str],
+                 peers: dict[str, list[str]]) -> list[Row]:
+    """cchc-site's `full` and Hugo's `cold` by turns, one of each per round (warm-up round first):
+    both then see the same moments of the machine, whose speed drifts by tens of percent over
+    minutes (file system, neighbours on the host), so each round's ratio compares like with like."""
+    if "hugo" not in peers:
+        progress("--paired: Hugo not installed, skipped")
+        return []
+    base = work / f"n{n}"
+    ensure_site(n, base)
+    site, hugo_site = base / "site", ensure_peer_site(n, "hugo", base)["site"]
+    logs = work / "logs"
+    ours = Row("cchc-site", n, "full-paired", f"python -m cchc_site build --site {site} --clean",
+               note="output, spare and .cchc-cache moved away first; by turns with Hugo's cold build")
+    cmd = ["sh", "-c", '[ ! -e public ] || mv public "$0/public.$$"; exec "$@"', str(trash.root), *peers["hugo"],
+           "--quiet"]
+    theirs = Row("hugo", n, "cold-paired", shlex.join(cmd), note="clean public/; by turns with cchc-site's full build")
+
+    def cold(_i: int) -> None:
+        for path in (site / "output", site / ".output.cchc-spare", site / ".cchc-cache"):
+            trash.move(path)
+
+    for i in range(args.warmup + args.runs):
+        counted = i >= args.warmup
+        measure(ours, [args.python, "-m", "cchc_site", "build", "--site", str(site), "--clean"], site, env,
+                int(counted), int(not counted), args.timeout, logs / f"cchc-{n}-full-paired.log", cold)
+        measure(theirs, cmd, hugo_site, None, int(counted), int(not counted), args.timeout, None)
+    trash.empty()
+    return [ours, theirs]
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -801,6 +849,14 @@ def comparisons(rows: list[Row], sizes: list[int]) -> list[dict]:
     out = []
     for n in sizes:
         ours = {s: find(rows, "cchc-site", n, s) for s in SCENARIOS}
+        mine, peer = find(rows, "cchc-site", n, "full-paired"), find(rows, "hugo", n, "cold-paired")
+        if mine and peer:
+            ratios = [a.wall / b.wall for a, b in zip(mine.runs, peer.runs)]
+            ratio = statistics.median(ratios)
+            out.append({"n": n, "what": "full vs hugo, by turns", "ratio": round(ratio, 3),
+                        "text": f"cchc-site full / Hugo full, run by turns: median of {len(ratios)} rounds' ratios "
+                                f"{ratio:.2f} ({', '.join(f'{r:.2f}' for r in ratios)}) (target ≤ 1.25)",
+                        "met": ratio <= 1.25})
         for system in ("pelican", "hugo"):
             peer = find(rows, system, n, "cold")
             for name in ("full", "clean"):
@@ -823,6 +879,7 @@ def comparisons(rows: list[Row], sizes: list[int]) -> list[dict]:
                     out.append({"n": n, "what": f"{scen} vs {system}", "ratio": round(ratio, 3),
                                 "text": f"{system} {scen} / cchc-site {scen} = {ratio:.1f}×", "met": None})
         limits = (("noop", "wall", 0.5, "s"), ("edit", "wall", 1.0, "s"), ("edit-after-clean", "wall", 1.0, "s"),
+                  ("edit-after-full", "wall", 1.0, "s"),
                   ("edit-title", "wall", 1.0, "s"), ("edit-move", "wall", 1.0, "s"), ("edit-tags", "wall", 1.0, "s"),
                   ("edit-date", "wall", 1.0, "s"), ("add-post", "wall", 1.0, "s"),
                   ("delete-post", "wall", 1.0, "s"),
@@ -853,6 +910,9 @@ def main() -> int:
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"subset of {','.join(SCENARIOS)}")
     parser.add_argument("--peers", action="store_true", help="also time Hugo and Pelican when installed")
     parser.add_argument("--peer-systems", default="hugo,pelican", help=f"subset of {','.join(PEER_SYSTEMS)}")
+    parser.add_argument("--paired", action="store_true",
+                        help="also time cchc-site's full build and Hugo's cold build by turns (needs Hugo; "
+                             "--scenarios '' times only these)")
     parser.add_argument("--hugo", help="Hugo executable (default: hugo on PATH)")
     parser.add_argument("--pelican", help="Pelican command (default: pelican on PATH, <work>/venv/bin/pelican, "
                                           "or `--python -m pelican`)")
@@ -884,12 +944,13 @@ def main() -> int:
     # run writes the bytecode under the work folder instead of the repository.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
-    peers = find_peers(args, work) if args.peers else {}
+    peers = find_peers(args, work) if args.peers or args.paired else {}
     if args.peers:
         progress("peers found: " + (", ".join(f"{k} = {shlex.join(v)}" for k, v in peers.items()) or "none"))
     result: dict = {"machine": machine_info(args, peers),
                     "options": {"sizes": sizes, "runs": args.runs, "warmup": args.warmup, "work": str(work),
-                                "scenarios": args.scenarios, "peers": sorted(peers) if args.peers else [],
+                                "scenarios": args.scenarios, "paired": args.paired,
+                                "peers": sorted(peers) if args.peers or args.paired else [],
                                 "source_date_epoch": env["SOURCE_DATE_EPOCH"],
                                 "command": shlex.join([sys.executable, *sys.argv])}}
     rows: list[Row] = []
@@ -897,6 +958,8 @@ def main() -> int:
         rows += bench_cchc(n, args, work, trash, env, result)
         if args.peers:
             rows += bench_peers(n, args, work, trash, peers)
+        if args.paired:
+            rows += bench_paired(n, args, work, trash, env, peers)
     result["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     result["rows"] = [r.summary() for r in rows]
     result["comparisons"] = comparisons(rows, sizes)

@@ -32,7 +32,7 @@ from .output import OlderOutput, check_output_dir, copy_file, folder_id, output_
 from .parsed import Parsed
 from .plan import (BuildOptions, PlannedPage, card_for, plan_post, plan_site, plan_statistics, post_lists,
                    url_output_path, visible_posts)
-from .publish import Published, live_manifest, manifest_key, publish, reusable_files
+from .publish import SpareMirror, live_manifest, manifest_key, missing_spare, publish, reusable_files
 from .quota import QuotaReport, check_quota, compute_quota
 from .themepath import SITE_TEMPLATES, THEME_DIR, Theme
 from .rendered import ConvertWhileParsing, KeepConverted, RenderedStore, markdown_key, render_markdown_all
@@ -229,16 +229,20 @@ def build_site(site_dir: Path, output_dir: Path, options: BuildOptions, base_url
             if last is not None and last.stamp == stamp:
                 return BuildResult(0, last.files, time.perf_counter() - started, last.quota, last.warnings,
                                    reused=last.files, unchanged=True)
+            # the output will change: the spare it needs is made meanwhile when there is none
+            spare = PendingSpare(missing_spare(output_dir, cache))
             try:
                 result = None
                 if last is not None:
                     result = _quick_build(site_dir, output_dir, options, base_url, enforce_quota, extra_globals, cache,
-                                          scan, last, frame, started)
+                                          scan, last, frame, started, spare)
                 if result is None:
                     result = _build(site_dir, output_dir, options, base_url, enforce_quota, extra_globals, cache,
-                                    started, scan, frame)
+                                    started, scan, frame, spare)
             except SourceChanged as changed:
                 raise BuildFailed([changed.error()]) from None
+            finally:
+                spare.settle(cache)
             output_id = folder_id(output_dir)
             if output_id:
                 cache.put_record(last_key(output_dir), LastBuild(stamp, result.next_event or _FAR_FUTURE,
@@ -315,7 +319,7 @@ def input_stamp(frame: str, scan: ContentScan) -> str:
 
 def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: str | None, enforce_quota: bool,
            extra_globals: dict[str, object] | None, cache: Cache, started: float,
-           scan: ContentScan, frame: str) -> BuildResult:
+           scan: ContentScan, frame: str, spare: PendingSpare) -> BuildResult:
     try:
         loaded = load_site(site_dir, options, base_url, enforce_quota, cache, scan)
     except BuildFailed as failed:
@@ -369,37 +373,44 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
             if f"static/{rel}" in make:
                 copy_file(work, f"static/{rel}", site_dir / STATIC_DIR / rel, like)
 
+    spare.settle(cache)
     published = publish(output_dir, cache, wanted, live, reusable_files(wanted, live, output_dir), produce)
-    spare_job = Background(published.spare.make) if published.spare is not None else None
-    try:  # (while the spare of a build from nothing is made: see SpareMirror)
-        if published.output_id:
-            record_search_state(cache, output_dir, previous_search, search_state, published.output_id)
-            visible = visible_posts(site.posts, options)
-            listed = detach_lists(pages, {post.url: i for i, post in enumerate(visible)})
-            if listed is not None:
-                cache.put_record(listed_key(output_dir), listed, published.output_id)
-            cache.put_record(quick_key(output_dir), QuickState(
-                frame, {e.path: e.stamp for e in scan.sources}, tuple(p.path for p in visible),
-                plan.known, plan.codes, plan.linked, salt, menu, published.output_id if listed is not None else "",
-                frozenset(doc.url for doc in (*site.posts, *site.pages)).difference(plan.known)), published.output_id)
-        if loaded.converted:  # something new went into the cache: forget what no document uses
-            cache.prune_markdown(set(loaded.rendered.cache_keys.values()))
-    finally:
-        if spare_job is not None:
-            _record_spare(spare_job, published, cache)
+    if published.output_id:
+        record_search_state(cache, output_dir, previous_search, search_state, published.output_id)
+        visible = visible_posts(site.posts, options)
+        listed = detach_lists(pages, {post.url: i for i, post in enumerate(visible)})
+        if listed is not None:
+            cache.put_record(listed_key(output_dir), listed, published.output_id)
+        cache.put_record(quick_key(output_dir), QuickState(
+            frame, {e.path: e.stamp for e in scan.sources}, tuple(p.path for p in visible),
+            plan.known, plan.codes, plan.linked, salt, menu, published.output_id if listed is not None else "",
+            frozenset(doc.url for doc in (*site.posts, *site.pages)).difference(plan.known)), published.output_id)
+    if loaded.converted:  # something new went into the cache: forget what no document uses
+        cache.prune_markdown(set(loaded.rendered.cache_keys.values()))
     return BuildResult(published.made, len(wanted), time.perf_counter() - started, loaded.quota, loaded.warnings,
                        reused=len(wanted) - published.made, unchanged=published.unchanged,
                        next_event=next_event(site, options))
 
 
-def _record_spare(job: Background[bool], published: Published, cache: Cache) -> None:
-    """Wait for the spare a build from nothing makes, and record it when it was made."""
-    try:
-        made = job.result()
-    except RuntimeError:  # the forked process died: no spare (the next build makes a new folder)
-        made = False
-    if made and published.spare is not None:
-        published.spare.record(cache)
+class PendingSpare:
+    """The spare being made (see :class:`cchc_site.publish.SpareMirror`) in a forked process
+    while the build goes on; :meth:`settle` waits for it and records it: before the build
+    publishes (which then updates it in place) and, whatever happens, before the build ends."""
+
+    def __init__(self, mirror: SpareMirror | None) -> None:
+        self._mirror = mirror
+        self._job: Background[bool] | None = Background(mirror.make) if mirror is not None else None
+
+    def settle(self, cache: Cache) -> None:
+        job, self._job = self._job, None
+        if job is None or self._mirror is None:
+            return
+        try:
+            made = job.result()
+        except RuntimeError:  # the forked process died: no spare (the build makes a new folder)
+            made = False
+        if made:
+            self._mirror.record(cache)
 
 
 EARLY_LIMIT = 4000  # pages rendered ahead while the search index is built (kept in memory until written)
@@ -424,7 +435,7 @@ QUICK_POOL = 60  # pages to render in a quick build from which both cores render
 
 def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: str | None, enforce_quota: bool,
                  extra_globals: dict[str, object] | None, cache: Cache, scan: ContentScan, last: LastBuild,
-                 frame: str, started: float) -> BuildResult | None:
+                 frame: str, started: float, spare: PendingSpare) -> BuildResult | None:
     """The build after a few posts were edited or added: their own pages and the search index
     files holding their words are made again; when what other pages show of them changed (a
     title, a summary, categories, tags, their place in the order of posts), also the pages that
@@ -555,7 +566,8 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
             for rel in sorted(make):
                 write_file(work, rel, made[rel])
 
-        published = publish(output_dir, cache, wanted, live, reusable, produce)  # (never a spare to make: see _build)
+        spare.settle(cache)
+        published = publish(output_dir, cache, wanted, live, reusable, produce)
         if published.output_id:
             record_search_state(cache, output_dir, search, search_state, published.output_id)
             if relisted is not None:

@@ -35,7 +35,6 @@ class Published:
     made: int  # files made (the others were taken from the previous output)
     unchanged: bool  # the output already was as wanted: nothing was done
     output_id: str | None  # the id of the live output now (records about it are stored with it)
-    spare: SpareMirror | None = None  # a spare to make (after a build with no output before it)
 
 
 def manifest_key(output_dir: Path) -> str:
@@ -103,20 +102,28 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
         cache.put_manifest(output_key, dict(wanted), new_id)
     if live and live_id:
         cache.put_manifest(spare_key, dict(live), live_id)  # the old live folder is the spare now
-    elif new_id and not os.path.lexists(spare):
-        return Published(len(make), False, new_id, SpareMirror(output_dir, spare, wanted, spare_key))
     return Published(len(make), False, new_id)
+
+
+def missing_spare(output_dir: Path, cache: Cache) -> SpareMirror | None:
+    """The spare to make when the live output has a record but there is no spare at all: after
+    a build from nothing (no output became the spare), or a spare deleted by hand."""
+    live = live_manifest(cache, output_dir)
+    spare = spare_dir(output_dir)
+    if not live or os.path.lexists(spare):
+        return None
+    return SpareMirror(output_dir, spare, live, manifest_key(output_dir) + "#spare")
 
 
 @dataclass(frozen=True)
 class SpareMirror:
-    """After a build with no output before it (nothing became the spare): the spare the next
-    build updates, a tree of hard links to the new output's files.  On a large site making that
-    tree is most of the first edit's time (10,000 posts: 12,600 folders and 13,700 links, 0.3 to
-    0.5 s).  :meth:`make` does the file system work (the build runs it in a forked process while
-    it stores its records: in a thread, its many short system calls would wait on the Python
-    lock the records hold), :meth:`record` tells the cache.  Nothing is lost when it cannot be
-    made: the next build makes a new folder."""
+    """A spare for the next build to update in place, made as a tree of hard links to the live
+    output's files (``wanted``: its manifest).  On a large site making that tree costs
+    10,000 posts: 12,600 folders and 13,700 links, 0.3 to 0.5 s.  A build from nothing leaves
+    it to the next build that changes the output, which runs :meth:`make` in a forked process
+    while it reads and plans (so the build from nothing writes half the inodes, and the first
+    edit after it pays little of that time); :meth:`record` tells the cache.  Nothing is lost
+    when it cannot be made: that build makes a new folder."""
 
     output_dir: Path
     spare: Path
@@ -124,10 +131,15 @@ class SpareMirror:
     key: str
 
     def make(self) -> bool:
+        """False, and nothing made, when it cannot be made, or when files of the output were
+        deleted or replaced by links by hand (the build then makes a new folder)."""
+        rels = sorted(self.wanted)
+        if len(own_files(self.output_dir, rels)) != len(rels):
+            return False
         work = None
         try:
             work = new_staging(self.output_dir)
-            link_unchanged(self.output_dir, work, sorted(self.wanted), fresh=True)
+            link_unchanged(self.output_dir, work, rels, fresh=True)
             os.replace(work, self.spare)
             return True
         except OSError:

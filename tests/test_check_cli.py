@@ -329,7 +329,9 @@ def test_build_with_a_short_month_fails_and_leaves_output_untouched(tmp_path: Pa
     assert "KHÔNG đăng bài lùi ngày" in failed.err and '"2021-09": "Lý do' in failed.err
     assert "E060" in failed.err and "được giữ nguyên" in failed.err
     assert snapshot(output) == before  # every file, byte for byte; nothing added or removed
-    assert sorted(p.name for p in site.iterdir()) == siblings  # no staging folder left behind
+    # no staging folder left behind (the spare of links to the output that this build made while
+    # it read the content is kept: the next build updates it instead of making a new folder)
+    assert sorted(p.name for p in site.iterdir() if p.name != ".output.cchc-spare") == siblings
 
     # The honest fix: a waiver with its reason, shown on the statistics page.
     (site / "site.yaml").write_text(quota_config(waivers={"2021-09": REASON}), encoding="utf-8")
