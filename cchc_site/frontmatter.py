@@ -143,26 +143,27 @@ def find_key_lines(yaml_text: str, first_line: int) -> dict[str, int]:
 
 def split_front_matter(text: str) -> tuple[str, int, str, int] | None:
     """``(yaml_text, first_yaml_line, body, body_line)``, or None when the file has
-    no opening ``---``.  Raises ValueError when the block is never closed."""
+    no opening ``---``.  Raises ValueError when the block is never closed.
+
+    (It runs once for every file of every build and check: the text is sliced only for the
+    YAML and the body, never copied whole.)"""
     stripped = text.lstrip("\n")
     skipped = len(text) - len(stripped)
-    if not (stripped.startswith("---\n") or stripped.rstrip(" \t") == "---" or
-            _FENCE.match(stripped.split("\n", 1)[0] + "\n")):
-        return None
     first_nl = stripped.find("\n")
+    if (stripped[:first_nl] if first_nl >= 0 else stripped).rstrip(" \t") != "---":
+        return None
     if first_nl < 0:
         raise ValueError("unclosed")
-    rest = stripped[first_nl + 1:]
-    close = _CLOSE.search(rest)
+    close = _CLOSE.search(stripped, first_nl + 1)  # ('^' matches there: the start of a line)
     if close is None:
         raise ValueError("unclosed")
-    yaml_text = rest[: close.start()]
-    after = rest[close.end():]
-    if after.startswith("\n"):
-        after = after[1:]
+    yaml_text = stripped[first_nl + 1:close.start()]
+    body_start = close.end()
+    if stripped.startswith("\n", body_start):
+        body_start += 1
     first_yaml_line = skipped + 2
     body_line = first_yaml_line + yaml_text.count("\n") + 1
-    return yaml_text, first_yaml_line, after, body_line
+    return yaml_text, first_yaml_line, stripped[body_start:], body_line
 
 
 def parse_front_matter(text: str, path: str, require: bool = True) -> FrontMatter | list[SiteError]:

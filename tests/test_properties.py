@@ -7,6 +7,7 @@ import unicodedata
 from datetime import date
 from zoneinfo import ZoneInfo
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
@@ -152,3 +153,22 @@ def test_slugs_of_any_text(text: str) -> None:
     assert slugify(unicodedata.normalize("NFD", text)) == slug
     assert slugify(unicodedata.normalize("NFC", text)) == slug
     assert slug and slug.isascii() and SLUG.fullmatch(slug), (text, slug)
+
+
+fence_space = st.text(alphabet=" \t", max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(leading=st.integers(0, 2), opening=fence_space, closing=st.sampled_from(["---", "..."]), after=fence_space,
+       yaml_lines=st.lists(st.sampled_from(["title: A", "tags: [a, b]", "- x", "", "  ---", "--- x", "-- -"]),
+                           max_size=5),
+       body=st.sampled_from(["", "\n", "Nội dung.\n", "---\n", "...", "\n\nCuối"]))
+def test_front_matter_fences_may_end_in_spaces_and_the_block_ends_at_the_first_fence(
+        leading: int, opening: str, closing: str, after: str, yaml_lines: list[str], body: str) -> None:
+    from cchc_site.frontmatter import split_front_matter
+
+    yaml_text = "".join(line + "\n" for line in yaml_lines)
+    text = "\n" * leading + "---" + opening + "\n" + yaml_text + closing + after + ("\n" + body if body else "")
+    assert split_front_matter(text) == (yaml_text, leading + 2, body, leading + 2 + len(yaml_lines) + 1)
+    with pytest.raises(ValueError):  # never closed (an indented '---' or '--- x' closes nothing)
+        split_front_matter("\n" * leading + "---" + opening + "\n" + yaml_text)
