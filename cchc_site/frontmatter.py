@@ -30,7 +30,6 @@ Loader.yaml_implicit_resolvers = {
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
 
-_FENCE = re.compile(r"^---[ \t]*$", re.M)
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
 # A line that looks like a mistyped closing fence: "----", "--", "—", "– – –", "___".
 _NEAR_FENCE = re.compile(r"^[ \t]*(?:-{2}|-{4,}|[—–]+|(?:[-—–][ \t]+){2,}[-—–]|_{3,}|\*{3,})[ \t]*$")
