@@ -32,7 +32,8 @@ from .output import OlderOutput, check_output_dir, copy_file, folder_id, output_
 from .parsed import Parsed
 from .plan import (BuildOptions, PlannedPage, card_for, plan_post, plan_site, plan_statistics, post_lists,
                    url_output_path, visible_posts)
-from .publish import SpareMirror, live_manifest, manifest_key, missing_spare, publish, reusable_files
+from .publish import (SpareMirror, live_manifest, manifest_key, missing_spare, output_intact, publish,
+                      reusable_files)
 from .quota import QuotaReport, check_quota, compute_quota
 from .themepath import SITE_TEMPLATES, THEME_DIR, Theme
 from .rendered import ConvertWhileParsing, KeepConverted, RenderedStore, markdown_key, render_markdown_all
@@ -226,7 +227,7 @@ def build_site(site_dir: Path, output_dir: Path, options: BuildOptions, base_url
             if not isinstance(last, LastBuild) or not (options.now < last.valid_until
                                                        and options.now.date() == last.day):
                 last = None  # the output's dates may have passed (a post due, a new day on the statistics page)
-            if last is not None and last.stamp == stamp:
+            if last is not None and last.stamp == stamp and output_intact(output_dir, cache):
                 return BuildResult(0, last.files, time.perf_counter() - started, last.quota, last.warnings,
                                    reused=last.files, unchanged=True)
             # the output will change: the spare it needs is made meanwhile when there is none

@@ -47,6 +47,14 @@ def live_manifest(cache: Cache, output_dir: Path) -> dict[str, str]:
     return cache.manifest(manifest_key(output_dir), folder_id(output_dir)) or {}
 
 
+def output_intact(output_dir: Path, cache: Cache) -> bool:
+    """Whether the live output has a record and still holds every file it names as a file of its
+    own (none deleted, or replaced by a link, by hand since): then a build whose inputs did not
+    change has nothing to do."""
+    live = live_manifest(cache, output_dir)
+    return bool(live) and len(reusable_files(live, live, output_dir)) == len(live)
+
+
 def reusable_files(wanted: Mapping[str, str], live: Mapping[str, str], output_dir: Path) -> set[str]:
     """Files of the live output that are already as wanted (and still there as files of its own:
     one deleted by hand, or replaced by a link to a file elsewhere, or under a top folder
@@ -100,9 +108,18 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
         raise
     if new_id:
         cache.put_manifest(output_key, dict(wanted), new_id)
-    if live and live_id:
-        cache.put_manifest(spare_key, dict(live), live_id)  # the old live folder is the spare now
+    if live and live_id:  # the old live folder is the spare now: its record names the files it holds
+        cache.put_manifest(spare_key, held_files(spare, live, reusable), live_id)
     return Published(len(make), False, new_id)
+
+
+def held_files(folder: Path, manifest: Mapping[str, str], known: set[str]) -> dict[str, str]:
+    """``manifest`` without the files that ``folder`` no longer holds as files of its own (deleted,
+    or replaced by a link, by hand); ``known``: files already found there.  A build that updates
+    the folder later then makes those files again, instead of trusting the record and leaving
+    them out."""
+    present = known | own_files(folder, [rel for rel in manifest if rel not in known])
+    return {rel: fp for rel, fp in manifest.items() if rel in present}
 
 
 def missing_spare(output_dir: Path, cache: Cache) -> SpareMirror | None:

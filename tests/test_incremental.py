@@ -1491,3 +1491,43 @@ def test_random_changes_in_a_row_each_equal_a_build_from_nothing(tmp_path: Path,
             assert "E060" in result.err and tree(site / "output") == before, (done, result.err)
         shutil.rmtree(fresh)
     assert quick >= 5, (quick, done)  # (after a failed build every build is whole until one succeeds)
+
+
+def test_a_file_deleted_from_the_output_by_hand_is_made_again_even_with_nothing_changed(tmp_path: Path) -> None:
+    """The sources did not change, but the output no longer holds what its record says: the build
+    does not answer "nothing changed" (a network administrator who deleted a file by mistake
+    builds again to get it back)."""
+    site = make_site(tmp_path / "site")
+    output = site / "output"
+    build(site, output)
+    (output / "gioi-thieu/index.html").unlink()
+    (output / "index.html").unlink()
+    (output / "index.html").symlink_to(tmp_path / "elsewhere.html")
+    result = run_cli("build", "--site", site, "--output", output, "--as-of", "2021-12-31")
+    assert result.code == 0, result.err
+    assert "Không có thay đổi" not in result.out
+    assert (output / "gioi-thieu/index.html").is_file() and not (output / "index.html").is_symlink()
+    assert_same_as_full(site, tmp_path)
+    again = run_cli("build", "--site", site, "--output", output, "--as-of", "2021-12-31")
+    assert "Không có thay đổi" in again.out  # and now it is as its record says
+
+
+def test_a_file_deleted_from_the_output_by_hand_never_goes_missing_when_that_output_becomes_the_spare(
+        tmp_path: Path) -> None:
+    """The damaged output, replaced by the next build, becomes the spare: its record must not name
+    the file it lost, or the build after, which updates that spare in place, leaves it out."""
+    site = make_site(tmp_path / "site")
+    output = site / "output"
+    build(site, output)
+    CHANGES["post edited"](site)
+    build(site, output)  # (a spare with a record exists from now on)
+    lost = ["robots.txt", "tin-tuc/2021/01/bai-1-3/index.html"]  # files none of these edits change
+    for rel in lost:
+        (output / rel).unlink()
+    CHANGES["title edited"](site)
+    build(site, output)  # (not compared with a --clean build here: that one would clear the cache's records)
+    assert all((output / rel).is_file() for rel in lost)
+    CHANGES["post added"](site)
+    build(site, output)  # updates the folder that lost the files
+    assert all((output / rel).is_file() for rel in lost)
+    assert_same_as_full(site, tmp_path)
