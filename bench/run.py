@@ -736,6 +736,8 @@ def bench_paired(n: int, args: argparse.Namespace, work: Path, trash: Trash, env
 
     for i in range(args.warmup + args.runs):
         counted = i >= args.warmup
+        progress(f"cchc-site and Hugo {n}, by turns: " + (f"round {i - args.warmup + 1}/{args.runs}" if counted
+                                                          else "warm-up round") + " (each line below: one run)")
         measure(ours, [args.python, "-m", "cchc_site", "build", "--site", str(site), "--clean"], site, env,
                 int(counted), int(not counted), args.timeout, logs / f"cchc-{n}-full-paired.log", cold)
         measure(theirs, cmd, hugo_site, None, int(counted), int(not counted), args.timeout, None)
