@@ -72,10 +72,10 @@ def parse_date(value: object, site_tz: tzinfo) -> datetime:
         raise DateError("unreadable", text)
     parts = match.groupdict()
     numbers = [int(parts[k] or 0) for k in ("y", "m", "d", "H", "M", "S")]
-    reason = impossible_reason(*numbers)
-    if reason:
-        raise DateError("impossible", text, reason)
-    result = datetime(*numbers)
+    try:
+        result = datetime(*numbers)
+    except ValueError:  # the same dates as impossible_reason finds: it says why
+        raise DateError("impossible", text, impossible_reason(*numbers)) from None
     try:
         tz = _offset(parts.get("tz"))
     except ValueError:  # an offset such as +25:00

@@ -66,7 +66,7 @@ def read_simple_yaml(text: str, resolvers: dict[Any, list[tuple[str, re.Pattern[
             stripped = line.lstrip(" ")
             if not stripped or stripped.startswith("#"):
                 continue
-            item = _ITEM_LINE.match(line)
+            item = _ITEM_LINE.match(line) if stripped[0] == "-" else None
             if item is not None:
                 if open_key is None or (items and len(item.group(1)) != indent):
                     raise _Unsure

@@ -202,9 +202,16 @@ def _distinct_tags(names: Iterable[str]) -> tuple[Term, ...]:
     post is listed once under it)."""
     tags: dict[str, Term] = {}
     for name in names:
-        slug = slugify(name, "the")
-        tags.setdefault(slug, Term(name, slug))
+        term = _tag(name)
+        tags.setdefault(term.slug, term)
     return tuple(tags.values())
+
+
+@lru_cache(maxsize=4096)
+def _tag(name: str) -> Term:
+    """A tag as written, with its slug (a site has a few dozen tags, each on many posts: slugs are
+    made once per process, not once per post)."""
+    return Term(name, slugify(name, "the"))
 
 
 def parse_post(fm: FrontMatter, path: str, digest: str, config: SiteConfig,
