@@ -388,6 +388,21 @@ def post_output_path(post: Path) -> str:
 # --------------------------------------------------------------------------- cchc-site
 
 
+def move_all_built(site: Path, trash: Trash) -> None:
+    """Before a build from nothing: the output, its spare, the cache and any staging folder an
+    interrupted build left go into the trash."""
+    for leftover in site.iterdir():
+        if leftover.name.startswith((".output.cchc-tmp-", ".output.cchc-old-")):
+            trash.move(leftover)
+    for path in (site / "output", site / ".output.cchc-spare", site / ".cchc-cache"):
+        trash.move(path)
+
+
+def hugo_cold_command(trash: Trash, hugo: list[str]) -> list[str]:
+    """Hugo's build from nothing as ../shared/bench/run_peers.sh runs it: public/ moved away first."""
+    return ["sh", "-c", '[ ! -e public ] || mv public "$0/public.$$"; exec "$@"', str(trash.root), *hugo, "--quiet"]
+
+
 def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: dict[str, str],
                result: dict) -> list[Row]:
     base = work / f"n{n}"
@@ -402,11 +417,7 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
     scenarios = args.scenarios
 
     def cold(_i: int) -> None:
-        for leftover in site.iterdir():  # stale staging folders of an interrupted build
-            if leftover.name.startswith((".output.cchc-tmp-", ".output.cchc-old-")):
-                trash.move(leftover)
-        for path in (output, site / ".output.cchc-spare", site / ".cchc-cache"):
-            trash.move(path)
+        move_all_built(site, trash)
 
     def timed(scenario: str, argv: list[str], before=None, ok=(0,), note="") -> Row:  # noqa: ANN001
         row = Row("cchc-site", n, scenario, "python -m cchc_site " + shlex.join(argv), ok_codes=ok, note=note)
@@ -690,9 +701,7 @@ def bench_peers(n: int, args: argparse.Namespace, work: Path, trash: Trash, peer
         if system == "hugo":
             p = ensure_peer_site(n, "hugo", base)
             site, edit = p["site"], p["edit_target"]
-            go("hugo", "cold", site, "public",
-               ["sh", "-c", '[ ! -e public ] || mv public "$0/public.$$"; exec "$@"', t, *exe, "--quiet"],
-               "clean public/")
+            go("hugo", "cold", site, "public", hugo_cold_command(trash, exe), "clean public/")
             go("hugo", "noop", site, "public", [*exe, "--quiet"], "")
             go("hugo", "edit", site, "public",
                ["sh", "-c", 'printf "\\nCập nhật lần %s.\\n" "$$" >>"$0"; exec "$@"', edit, *exe, "--quiet"],
@@ -726,13 +735,11 @@ def bench_paired(n: int, args: argparse.Namespace, work: Path, trash: Trash, env
     logs = work / "logs"
     ours = Row("cchc-site", n, "full-paired", f"python -m cchc_site build --site {site} --clean",
                note="output, spare and .cchc-cache moved away first; by turns with Hugo's cold build")
-    cmd = ["sh", "-c", '[ ! -e public ] || mv public "$0/public.$$"; exec "$@"', str(trash.root), *peers["hugo"],
-           "--quiet"]
+    cmd = hugo_cold_command(trash, peers["hugo"])
     theirs = Row("hugo", n, "cold-paired", shlex.join(cmd), note="clean public/; by turns with cchc-site's full build")
 
     def cold(_i: int) -> None:
-        for path in (site / "output", site / ".output.cchc-spare", site / ".cchc-cache"):
-            trash.move(path)
+        move_all_built(site, trash)
 
     for i in range(args.warmup + args.runs):
         counted = i >= args.warmup

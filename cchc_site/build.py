@@ -227,19 +227,20 @@ def build_site(site_dir: Path, output_dir: Path, options: BuildOptions, base_url
             if not isinstance(last, LastBuild) or not (options.now < last.valid_until
                                                        and options.now.date() == last.day):
                 last = None  # the output's dates may have passed (a post due, a new day on the statistics page)
-            if last is not None and last.stamp == stamp and output_intact(output_dir, cache):
+            live = live_manifest(cache, output_dir)  # what the live output holds, by its record
+            if last is not None and last.stamp == stamp and output_intact(output_dir, live):
                 return BuildResult(0, last.files, time.perf_counter() - started, last.quota, last.warnings,
                                    reused=last.files, unchanged=True)
             # the output will change: the spare it needs is made meanwhile when there is none
-            spare = PendingSpare(missing_spare(output_dir, cache))
+            spare = PendingSpare(missing_spare(output_dir, live))
             try:
                 result = None
                 if last is not None:
                     result = _quick_build(site_dir, output_dir, options, base_url, enforce_quota, extra_globals, cache,
-                                          scan, last, frame, started, spare)
+                                          scan, last, frame, started, live, spare)
                 if result is None:
                     result = _build(site_dir, output_dir, options, base_url, enforce_quota, extra_globals, cache,
-                                    started, scan, frame, spare)
+                                    started, scan, frame, live, spare)
             except SourceChanged as changed:
                 raise BuildFailed([changed.error()]) from None
             finally:
@@ -320,7 +321,7 @@ def input_stamp(frame: str, scan: ContentScan) -> str:
 
 def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: str | None, enforce_quota: bool,
            extra_globals: dict[str, object] | None, cache: Cache, started: float,
-           scan: ContentScan, frame: str, spare: PendingSpare) -> BuildResult:
+           scan: ContentScan, frame: str, live: Mapping[str, str], spare: PendingSpare) -> BuildResult:
     try:
         loaded = load_site(site_dir, options, base_url, enforce_quota, cache, scan)
     except BuildFailed as failed:
@@ -333,7 +334,6 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
     errors = renderer.check_templates()
     if errors:
         raise BuildFailed(errors)
-    live = live_manifest(cache, output_dir)
     previous_search = load_search_state(cache, output_dir)
     search_job = cached_search_files(loaded.indexed, loaded.terms, loaded.rendered, options, cache, output_dir, live,
                                      previous_search)
@@ -404,7 +404,7 @@ class PendingSpare:
 
     def settle(self, cache: Cache) -> None:
         job, self._job = self._job, None
-        if job is None or self._mirror is None:
+        if job is None or self._mirror is None:  # (both or neither)
             return
         try:
             made = job.result()
@@ -436,7 +436,7 @@ QUICK_POOL = 60  # pages to render in a quick build from which both cores render
 
 def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: str | None, enforce_quota: bool,
                  extra_globals: dict[str, object] | None, cache: Cache, scan: ContentScan, last: LastBuild,
-                 frame: str, started: float, spare: PendingSpare) -> BuildResult | None:
+                 frame: str, started: float, live: Mapping[str, str], spare: PendingSpare) -> BuildResult | None:
     """The build after a few posts were edited or added: their own pages and the search index
     files holding their words are made again; when what other pages show of them changed (a
     title, a summary, categories, tags, their place in the order of posts), also the pages that
@@ -490,7 +490,6 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
     gone_urls = [before[path].url for path in deleted]
     if only_errors(new_warnings) or check_links(shown, rendered, state.known | new_urls, state.codes):
         return None
-    live = live_manifest(cache, output_dir)
     search = load_search_state(cache, output_dir)
     if not live or search is None:
         return None

@@ -47,12 +47,11 @@ def live_manifest(cache: Cache, output_dir: Path) -> dict[str, str]:
     return cache.manifest(manifest_key(output_dir), folder_id(output_dir)) or {}
 
 
-def output_intact(output_dir: Path, cache: Cache) -> bool:
-    """Whether the live output has a record and still holds every file it names as a file of its
-    own (none deleted, or replaced by a link, by hand since): then a build whose inputs did not
-    change has nothing to do."""
-    live = live_manifest(cache, output_dir)
-    return bool(live) and len(reusable_files(live, live, output_dir)) == len(live)
+def output_intact(output_dir: Path, live: Mapping[str, str]) -> bool:
+    """Whether the live output has a record (``live``) and still holds every file it names as a
+    file of its own (none deleted, or replaced by a link, by hand since): then a build whose
+    inputs did not change has nothing to do."""
+    return bool(live) and len(own_files(output_dir, live)) == len(live)
 
 
 def reusable_files(wanted: Mapping[str, str], live: Mapping[str, str], output_dir: Path) -> set[str]:
@@ -122,10 +121,9 @@ def held_files(folder: Path, manifest: Mapping[str, str], known: set[str]) -> di
     return {rel: fp for rel, fp in manifest.items() if rel in present}
 
 
-def missing_spare(output_dir: Path, cache: Cache) -> SpareMirror | None:
-    """The spare to make when the live output has a record but there is no spare at all: after
-    a build from nothing (no output became the spare), or a spare deleted by hand."""
-    live = live_manifest(cache, output_dir)
+def missing_spare(output_dir: Path, live: Mapping[str, str]) -> SpareMirror | None:
+    """The spare to make when the live output has a record (``live``) but there is no spare at
+    all: after a build from nothing (no output became the spare), or a spare deleted by hand."""
     spare = spare_dir(output_dir)
     if not live or os.path.lexists(spare):
         return None
@@ -135,22 +133,22 @@ def missing_spare(output_dir: Path, cache: Cache) -> SpareMirror | None:
 @dataclass(frozen=True)
 class SpareMirror:
     """A spare for the next build to update in place, made as a tree of hard links to the live
-    output's files (``wanted``: its manifest).  On a large site making that tree costs
-    10,000 posts: 12,600 folders and 13,700 links, 0.3 to 0.5 s.  A build from nothing leaves
-    it to the next build that changes the output, which runs :meth:`make` in a forked process
-    while it reads and plans (so the build from nothing writes half the inodes, and the first
-    edit after it pays little of that time); :meth:`record` tells the cache.  Nothing is lost
-    when it cannot be made: that build makes a new folder."""
+    output's files (``manifest``: its record).  On a large site that tree is costly (10,000
+    posts: 12,600 folders and 13,700 links, 0.3 to 0.5 s), so a build from nothing leaves it to
+    the next build that changes the output, which runs :meth:`make` in a forked process while
+    it reads and plans (the build from nothing writes half the inodes, and the first edit after
+    it pays little of that time); :meth:`record` tells the cache.  Nothing is lost when it
+    cannot be made: that build makes a new folder."""
 
     output_dir: Path
     spare: Path
-    wanted: Mapping[str, str]
+    manifest: Mapping[str, str]
     key: str
 
     def make(self) -> bool:
         """False, and nothing made, when it cannot be made, or when files of the output were
         deleted or replaced by links by hand (the build then makes a new folder)."""
-        rels = sorted(self.wanted)
+        rels = sorted(self.manifest)
         if len(own_files(self.output_dir, rels)) != len(rels):
             return False
         work = None
@@ -167,7 +165,7 @@ class SpareMirror:
     def record(self, cache: Cache) -> None:
         spare_id = folder_id(self.spare)
         if spare_id:
-            cache.put_manifest(self.key, dict(self.wanted), spare_id)
+            cache.put_manifest(self.key, dict(self.manifest), spare_id)
 
 
 def _reused_spare(spare: Path, wanted: Mapping[str, str], reusable: set[str],
