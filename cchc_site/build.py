@@ -340,8 +340,9 @@ def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: st
     try:  # while the search index is being built
         pages = plan_site(site, loaded.rendered, options, loaded.quota)
         # What each output file is made from; equal fingerprints mean equal bytes.
-        salt = _hash(tool_version(), pickle.dumps(config), options.drafts, options.future, options.preview,
-                     templates_digest(renderer.theme), repr(sorted((extra_globals or {}).items())))
+        # (the menu lists the pages: a page added, renamed or deleted changes every page)
+        salt = _hash(tool_version(), pickle.dumps(config), pickle.dumps(menu), options.drafts, options.future,
+                     options.preview, templates_digest(renderer.theme), repr(sorted((extra_globals or {}).items())))
         wanted: dict[str, str] = {}
         for page, fp in zip(pages, fingerprint_pages(pages, salt)):
             wanted[page.output_path] = fp

@@ -88,6 +88,12 @@ CHANGES = {
     "moved to another month": lambda s: edit(s / "content/posts/2021/01/bai-1-3.md", "03/01/2021", "03/04/2021"),
     "moved to another category": lambda s: edit(s / "content/posts/2021/01/bai-1-3.md", '"Hoạt động"', '"Văn bản"'),
     "made a draft": lambda s: edit(s / "content/posts/2021/01/bai-1-17.md", "---\n\n", "draft: true\n---\n\n"),
+    # the menu on every page lists the pages
+    "page added": lambda s: (s / "content/pages/lien-he.md").write_text(
+        "---\ntitle: Liên hệ\n---\n\nĐịa chỉ.\n", encoding="utf-8"),
+    "page title edited": lambda s: edit(s / "content/pages/gioi-thieu.md", "title: Giới thiệu", "title: Về chuyên mục"),
+    "page deleted": lambda s: (s / "content/pages/gioi-thieu.md").unlink() or [edit(
+        s / f"content/posts/2021/01/bai-1-{day}.md", "\n\nXem [trang giới thiệu](/gioi-thieu/).", "") for day in (3, 17)],
     # the same name and size: only the compiled template's source check can tell
     "template edited": lambda s: edit(s / "templates/_footer_contact.html", "trang A", "trang B"),
     "template added": lambda s: (s / "templates/404.html").write_text(
@@ -1531,3 +1537,226 @@ def test_a_file_deleted_from_the_output_by_hand_never_goes_missing_when_that_out
     build(site, output)  # updates the folder that lost the files
     assert all((output / rel).is_file() for rel in lost)
     assert_same_as_full(site, tmp_path)
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def tree_difference(ours: Path, theirs: Path, done: list[str]) -> str:
+    """What differs between two outputs, for the message of a failed comparison: the changes made
+    so far, the files on one side only, and the first lines that differ in each differing file."""
+    import difflib
+
+    a, b = tree(ours), tree(theirs)
+    lines = [f"changes: {done}", f"only in the incremental output: {sorted(a.keys() - b.keys())}",
+             f"only in the build from nothing: {sorted(b.keys() - a.keys())}"]
+    for rel in sorted(k for k in a.keys() & b.keys() if a[k] != b[k])[:6]:
+        diff = difflib.unified_diff((theirs / rel).read_text("utf-8", "replace").splitlines(),
+                                    (ours / rel).read_text("utf-8", "replace").splitlines(), "from nothing", "incremental",
+                                    n=0, lineterm="")
+        lines += [f"--- {rel}", *list(diff)[2:14]]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("seed", [int(os.environ.get("CCHC_TEST_SEED", "5"))])  # other seeds: explore by hand
+def test_random_changes_of_every_kind_on_the_shipped_site_each_equal_a_build_from_nothing(
+        tmp_path: Path, whole_builds: list[int], seed: int) -> None:
+    """The department's own site (a copy), then random changes of every kind an office makes, one
+    after another, each followed by a build that must equal a build of the same content from
+    nothing: bodies, titles, dates, categories, tags and drafts of posts; posts added, deleted,
+    renamed and linked to from others; procedures and pages edited, added and deleted; the data
+    file, a template, static files and site.yaml edited; a file touched but unchanged; a file
+    broken (both builds fail alike and the output stays as it was) and mended at the next step."""
+    import random
+    import re
+
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copytree(REPO / "content", site / "content")
+    shutil.copytree(REPO / "templates", site / "templates")
+    config = (REPO / "site.yaml").read_text(encoding="utf-8")
+    assert "min_posts: 2" in config
+    (site / "site.yaml").write_text(config.replace("min_posts: 2", "min_posts: 1"), encoding="utf-8")
+    as_of = ("--as-of", "2021-12-31")
+    build(site, site / "output", *as_of)
+    rng = random.Random(seed)
+    categories = re.findall(r'^  - name: "(.+)"$', config, re.M)[:5]
+    posts_dir = site / "content/posts"
+    counter = iter(range(10_000))
+
+    def files(folder: str) -> list[Path]:
+        return sorted((site / "content" / folder).rglob("*.md"))
+
+    def linked(path: Path) -> bool:
+        """Another file names this one's slug (in a link): deleting or moving it would break that."""
+        return any(path.stem in other.read_text(encoding="utf-8") for other in site.joinpath("content").rglob("*.md")
+                   if other != path)
+
+    def free_posts() -> list[Path]:
+        return [p for p in files("posts") if not linked(p)]
+
+    def line_of(path: Path, key: str) -> str:
+        return next(line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith(key + ":"))
+
+    def set_line(path: Path, key: str, value: str) -> None:
+        text = path.read_text(encoding="utf-8")
+        if re.search(rf"^{key}:", text, re.M):
+            edit(path, line_of(path, key), f"{key}: {value}")
+        else:
+            edit(path, "\n---\n", f"\n{key}: {value}\n---\n")
+
+    def post_url(path: Path) -> str:
+        found = re.search(r"(\d{4})-(\d{2})-\d{2}|\d{2}/(\d{2})/(\d{4})", line_of(path, "date"))
+        assert found is not None
+        year, month = (found[1], found[2]) if found[1] else (found[4], found[3])
+        return f"/tin-tuc/{year}/{month}/{path.stem}/"
+
+    def body(path: Path) -> None:
+        """A paragraph appended, linking now and then to another post (by its URL)."""
+        target = rng.choice(files("posts"))
+        link = f" Xem [bài liên quan]({post_url(target)})." if rng.random() < 0.4 and target != path else ""
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text + f"\nĐoạn thêm {next(counter)}.{link}\n", encoding="utf-8")
+
+    def add_post() -> None:
+        month = rng.randint(7, 12)
+        n = next(counter)
+        folder = posts_dir / "2021" / f"{month:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"tin-moi-{n}.md").write_text(post(
+            f"Tin mới số {n} về cải cách hành chính", f"{rng.randint(1, 28):02d}/{month:02d}/2021",
+            f"Nội dung tin mới {n}: một cửa, dịch vụ công trực tuyến.",
+            category=rng.choice(categories), tags=rng.sample(["Một cửa", "Dịch vụ công", "Tuyên truyền"], k=2)),
+            encoding="utf-8")
+
+    def add_procedure() -> None:
+        source = rng.choice(files("procedures"))
+        n = next(counter)
+        text = source.read_text(encoding="utf-8")
+        text = re.sub(r'^code: .*$', f'code: "9.{n:06d}"', text, count=1, flags=re.M)
+        text = re.sub(r'^title: .*$', f'title: "Thủ tục thử số {n}"', text, count=1, flags=re.M)
+        (source.parent / f"9.{n:06d}.md").write_text(text, encoding="utf-8")
+
+    def add_page() -> None:
+        n = next(counter)
+        (site / f"content/pages/trang-{n}.md").write_text(
+            f'---\ntitle: "Trang thêm {n}"\n---\n\nNội dung trang {n}.\n', encoding="utf-8")
+
+    def delete_added(folder: str, prefix: str) -> None:
+        added = [p for p in files(folder) if p.name.startswith(prefix) and not linked(p)]
+        if added:
+            rng.choice(added).unlink()
+
+    def rename_post() -> None:
+        path = rng.choice(free_posts())
+        path.rename(path.with_name(f"doi-ten-{next(counter)}.md"))
+
+    def new_date(same_month: bool) -> None:
+        path = rng.choice(files("posts") if same_month else free_posts())
+        month = int(post_url(path).split("/")[3]) if same_month else rng.randint(7, 12)
+        set_line(path, "date", f'"{rng.randint(1, 28):02d}/{month:02d}/2021 {rng.randint(0, 23):02d}:30"')
+
+    def toggle_draft() -> None:
+        path = rng.choice(free_posts())
+        text = path.read_text(encoding="utf-8")
+        if "\ndraft: true\n" in text:
+            edit(path, "\ndraft: true\n", "\n")
+        else:
+            edit(path, "\n---\n", "\ndraft: true\n---\n")
+
+    def data_file() -> None:
+        path = site / "content/data/chi-so.yaml"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"score: [\d.]+", f"score: {rng.randint(40, 90)}.{rng.randint(10, 99)}", text, count=1),
+                        encoding="utf-8")
+
+    def template() -> None:
+        path = site / "templates/_footer_contact.html"
+        path.write_text(path.read_text(encoding="utf-8") + f"<p>Dòng thêm {next(counter)}</p>\n", encoding="utf-8")
+
+    def static_file() -> None:
+        folder = site / "content/static"
+        folder.mkdir(exist_ok=True)
+        present = sorted(folder.glob("tep-*.txt"))
+        if present and rng.random() < 0.5:
+            rng.choice(present).unlink()
+        else:
+            (folder / f"tep-{next(counter)}.txt").write_text("tệp tĩnh", encoding="utf-8")
+
+    def site_yaml() -> None:
+        path = site / "site.yaml"
+        text = path.read_text(encoding="utf-8")
+        if rng.random() < 0.5:
+            old = re.search(r"^posts_per_page: \d+$", text, re.M)
+            assert old is not None
+            edit(path, old[0], f"posts_per_page: {rng.choice([2, 3, 4, 10])}")
+        else:
+            old = re.search(r"^description: .*$", text, re.M)
+            assert old is not None
+            edit(path, old[0], f'description: "Mô tả số {next(counter)}"')
+
+    def touch() -> None:
+        path = rng.choice(files("posts") + files("procedures") + files("pages"))
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 2_000_000))
+
+    broken: list[tuple[Path, str]] = []
+
+    def break_file() -> None:
+        path = rng.choice(files("posts") + files("procedures"))
+        text = path.read_text(encoding="utf-8")
+        broken.append((path, text))
+        path.write_text(text.replace("title:", "title: [chưa đóng", 1), encoding="utf-8")
+
+    changes = {
+        "post body": lambda: body(rng.choice(files("posts"))),
+        "post title": lambda: set_line(rng.choice(files("posts")), "title", f'"Tiêu đề {next(counter)}"'),
+        "post date in its month": lambda: new_date(True),
+        "post date in another month": lambda: new_date(False),
+        "post category": lambda: set_line(rng.choice(files("posts")), "category", f'"{rng.choice(categories)}"'),
+        "post tags": lambda: set_line(rng.choice(files("posts")), "tags",
+                                      str(rng.sample(["Một cửa", "Dịch vụ công", "Tuyên truyền", "PAPI"], k=2))),
+        "post draft": toggle_draft,
+        "post added": add_post,
+        "post deleted": lambda: rng.choice(free_posts()).unlink(),
+        "post renamed": rename_post,
+        "procedure body": lambda: body(rng.choice(files("procedures"))),
+        "procedure title": lambda: set_line(rng.choice(files("procedures")), "title", f'"Thủ tục {next(counter)}"'),
+        "procedure added": add_procedure,
+        "procedure deleted": lambda: delete_added("procedures", "9."),
+        "page body": lambda: body(rng.choice(files("pages"))),
+        "page added": add_page,
+        "page deleted": lambda: delete_added("pages", "trang-"),
+        "data file": data_file,
+        "template": template,
+        "static file": static_file,
+        "site.yaml": site_yaml,
+        "touched": touch,
+        "broken": break_file,
+    }
+    weights = {name: 1 for name in changes}
+    weights.update({"post body": 4, "post title": 2, "post added": 3, "post date in its month": 2, "procedure body": 2})
+    done: list[str] = []
+    quick = 0
+    for step in range(24):
+        mended = bool(broken)
+        while broken:  # last step's broken file, mended
+            path, text = broken.pop()
+            path.write_text(text, encoding="utf-8")
+        name = rng.choices(list(weights), weights=list(weights.values()))[0]
+        changes[name]()
+        done.append(name + (" (and the broken file mended)" if mended else ""))
+        before = tree(site / "output")
+        calls = len(whole_builds)
+        result = run_cli("build", "--site", site, "--output", site / "output", *as_of)
+        quick += len(whole_builds) == calls
+        fresh = tmp_path / f"fresh-{step}"
+        shutil.copytree(site, fresh, ignore=shutil.ignore_patterns(".cchc-cache", "output", ".output.*"))
+        full = run_cli("build", "--site", fresh, "--output", fresh / "output", *as_of)
+        assert result.code == full.code, (done, result.err, full.err)
+        if result.code == 0:
+            assert tree(site / "output") == tree(fresh / "output"), tree_difference(site / "output", fresh / "output", done)
+        else:
+            assert tree(site / "output") == before, (done, result.err)
+            assert sorted(set(re.findall(r"\bE\d{3}\b", result.err))) == sorted(set(re.findall(r"\bE\d{3}\b", full.err)))
+        shutil.rmtree(fresh)
+    assert quick >= 4, (quick, done)
