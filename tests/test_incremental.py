@@ -1558,15 +1558,24 @@ def tree_difference(ours: Path, theirs: Path, done: list[str]) -> str:
     return "\n".join(lines)
 
 
+# Ways to build the same site: as of two moments (posts dated between them are in the future at the
+# first), as the preview server does (drafts and future posts shown), for another address.
+BUILD_OPTIONS = (("--as-of", "2021-12-31"), ("--as-of", "2021-10-20 08:00"),
+                 ("--as-of", "2021-12-31", "--drafts", "--future"),
+                 ("--as-of", "2021-12-31", "--base-url", "https://sxd.example.gov.vn/"))
+
+
 @pytest.mark.parametrize("seed", [int(os.environ.get("CCHC_TEST_SEED", "5"))])  # other seeds: explore by hand
+@pytest.mark.parametrize("switching", [False, True], ids=["one way to build", "switching ways to build"])
 def test_random_changes_of_every_kind_on_the_shipped_site_each_equal_a_build_from_nothing(
-        tmp_path: Path, whole_builds: list[int], seed: int) -> None:
+        tmp_path: Path, whole_builds: list[int], seed: int, switching: bool) -> None:
     """The department's own site (a copy), then random changes of every kind an office makes, one
     after another, each followed by a build that must equal a build of the same content from
     nothing: bodies, titles, dates, categories, tags and drafts of posts; posts added, deleted,
     renamed and linked to from others; procedures and pages edited, added and deleted; the data
     file, a template, static files and site.yaml edited; a file touched but unchanged; a file
-    broken (both builds fail alike and the output stays as it was) and mended at the next step."""
+    broken (both builds fail alike and the output stays as it was) and mended at the next step.
+    ``switching``: now and then the next build is made another way (:data:`BUILD_OPTIONS`)."""
     import random
     import re
 
@@ -1577,9 +1586,9 @@ def test_random_changes_of_every_kind_on_the_shipped_site_each_equal_a_build_fro
     config = (REPO / "site.yaml").read_text(encoding="utf-8")
     assert "min_posts: 2" in config
     (site / "site.yaml").write_text(config.replace("min_posts: 2", "min_posts: 1"), encoding="utf-8")
-    as_of = ("--as-of", "2021-12-31")
+    as_of = BUILD_OPTIONS[0]
     build(site, site / "output", *as_of)
-    rng = random.Random(seed)
+    rng = random.Random(seed + switching)
     categories = re.findall(r'^  - name: "(.+)"$', config, re.M)[:5]
     posts_dir = site / "content/posts"
     counter = iter(range(10_000))
@@ -1599,9 +1608,11 @@ def test_random_changes_of_every_kind_on_the_shipped_site_each_equal_a_build_fro
         return next(line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith(key + ":"))
 
     def set_line(path: Path, key: str, value: str) -> None:
+        """``key: value`` in the front matter, in place of the key's line and the lines of a list below it."""
         text = path.read_text(encoding="utf-8")
-        if re.search(rf"^{key}:", text, re.M):
-            edit(path, line_of(path, key), f"{key}: {value}")
+        old = re.search(rf"^{key}:.*\n(?:[ \t]+\S.*\n)*", text, re.M)
+        if old is not None:
+            edit(path, old[0], f"{key}: {value}\n")
         else:
             edit(path, "\n---\n", f"\n{key}: {value}\n---\n")
 
@@ -1744,6 +1755,9 @@ def test_random_changes_of_every_kind_on_the_shipped_site_each_equal_a_build_fro
             path.write_text(text, encoding="utf-8")
         name = rng.choices(list(weights), weights=list(weights.values()))[0]
         changes[name]()
+        if switching and rng.random() < 0.3:
+            as_of = rng.choice(BUILD_OPTIONS)
+            name += f" (then built with {' '.join(as_of)})"
         done.append(name + (" (and the broken file mended)" if mended else ""))
         before = tree(site / "output")
         calls = len(whole_builds)
@@ -1759,4 +1773,4 @@ def test_random_changes_of_every_kind_on_the_shipped_site_each_equal_a_build_fro
             assert tree(site / "output") == before, (done, result.err)
             assert sorted(set(re.findall(r"\bE\d{3}\b", result.err))) == sorted(set(re.findall(r"\bE\d{3}\b", full.err)))
         shutil.rmtree(fresh)
-    assert quick >= 4, (quick, done)
+    assert quick >= (2 if switching else 4), (quick, done)
