@@ -21,17 +21,18 @@ from typing import TYPE_CHECKING, Callable, Mapping
 
 from .cache import Cache
 from .config import MenuItem, SiteConfig, load_config
-from .content import ContentScan, SourceChanged, file_stamp, load_body, scan_content, walk_files, walk_stamped
+from .content import (ContentScan, SourceChanged, SourceEntry, file_stamp, load_body, scan_content, walk_files,
+                      walk_stamped)
 from .errors import BuildFailed, SiteError, only_errors
 from .incremental import Fingerprinter, fingerprint_pages
 from .listed import (ListedPages, Relisted, Reorder, detach_lists, lists_again, order_key, pages_again, quota_with,
                      relist, reorder, same_date, same_order, same_place, same_tag_names)
 from .links import check_links, link_paths, targets_of
-from .models import STATIC_DIR, Post
+from .models import STATIC_DIR, Document, Page, Post, Procedure
 from .output import OlderOutput, check_output_dir, copy_file, folder_id, output_lock, recover_output, write_file
 from .parsed import Parsed
-from .plan import (BuildOptions, PlannedPage, card_for, plan_post, plan_site, plan_statistics, post_lists,
-                   url_output_path, visible_posts)
+from .plan import (BuildOptions, PlannedPage, card_for, plan_page, plan_post, plan_procedures, plan_site,
+                   plan_statistics, post_lists, shown_with, url_output_path, visible_posts)
 from .publish import (SpareMirror, live_manifest, manifest_key, missing_spare, output_intact, publish,
                       reusable_files)
 from .quota import QuotaReport, check_quota, compute_quota
@@ -441,32 +442,39 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
     """The build after a few posts were edited or added: their own pages and the search index
     files holding their words are made again; when what other pages show of them changed (a
     title, a summary, categories, tags, their place in the order of posts), also the pages that
-    show them (see :func:`_others_again`); the rest of the output is the last build's.  None (do
-    the whole build) in every other case (see :func:`_placed`), and whenever anything is wrong
-    with the edited files: the whole build reports problems."""
+    show them (see :func:`_others_again`); the rest of the output is the last build's.  Pages and
+    procedures whose text alone changed (not their front matter) are made again the same way
+    (see :func:`_documents_again`).  None (do the whole build) in every other case (see
+    :func:`_placed`), and whenever anything is wrong with the edited files: the whole build
+    reports problems."""
     state = cache.record(quick_key(output_dir), folder_id(output_dir))
     if not isinstance(state, QuickState) or state.frame != frame:
         return None
     entries = {e.path: e for e in scan.sources}
     changed = [e for path, e in entries.items() if state.sources.get(path) != e.stamp]
     deleted = [path for path in state.sources if path not in entries]
-    if len(changed) + len(deleted) > QUICK_LIMIT or any(e.kind != "post" for e in changed):
-        return None
+    if len(changed) + len(deleted) > QUICK_LIMIT or any(e.kind != "post" and e.path not in state.sources
+                                                          for e in changed):
+        return None  # (a new page or procedure: the whole build)
     config = load_valid_config(site_dir, base_url)  # unchanged since that build (the frame says so)
     static = frozenset(rel for rel, _ in scan.static)
     # what the last build showed of each edited or deleted post: its parse then, if the cache still has it
-    before = _posts(cached_parses(cache, config, static, {path: state.sources[path] for path in
-                                                          [*(e.path for e in changed if e.path in state.sources),
-                                                           *deleted]}))
+    earlier = cached_parses(cache, config, static, {path: state.sources[path] for path in
+                                                    [*(e.path for e in changed if e.path in state.sources), *deleted]})
+    before = _posts(earlier)
     if not _deletable(deleted, before, state, options):
         return None
     parsed = parse_sources(site_dir, config, changed, static, cache, complete=False)
     posts = [item.result for item in parsed if isinstance(item.result, Post)]
-    if len(posts) != len(changed) or any(post.path in state.sources and post.path not in before for post in posts):
+    texts = [item.result for item in parsed if isinstance(item.result, (Page, Procedure))]
+    if (len(posts) != sum(e.kind == "post" for e in changed) or len(posts) + len(texts) != len(changed)
+            or any(post.path in state.sources and post.path not in before for post in posts)):
+        return None
+    if texts and (deleted or not all(_text_alone(doc, earlier.get(doc.path), options) for doc in texts)):
         return None
     known = {p.path: p for p in posts}  # posts by path: the edited ones, then those read from the cache
     placed = _placed(posts, before, state, options)
-    if placed is None:
+    if placed is None or (placed and texts):
         return None
     old_order, reordered = state.order, None
     if placed or deleted:
@@ -484,17 +492,17 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
         new_order, reordered = found
         state = replace(state, order=tuple(new_order))
     load = lambda path, digest: load_body(site_dir, path, digest)  # noqa: E731
-    rendered = render_markdown_all(posts, config.base_path, cache, load)
+    rendered = render_markdown_all([*posts, *texts], config.base_path, cache, load)
     shown = [p for p in posts if is_shown(p, options.now, options.drafts, options.future)]
-    new_warnings = shown_warnings(parsed, shown)
+    new_warnings = shown_warnings(parsed, [*shown, *texts])
     new_urls = {post.url for post in posts if post.path not in before}
     gone_urls = [before[path].url for path in deleted]
-    if only_errors(new_warnings) or check_links(shown, rendered, state.known | new_urls, state.codes):
+    if only_errors(new_warnings) or check_links([*shown, *texts], rendered, state.known | new_urls, state.codes):
         return None
     search = load_search_state(cache, output_dir)
     if not live or search is None:
         return None
-    patch_work = edited_search_patch(search, shown, rendered, config, options, cache, output_dir, live,
+    patch_work = edited_search_patch(search, [*shown, *texts], rendered, config, options, cache, output_dir, live,
                                      None if reordered is None else (old_order, state.order))
     if patch_work is None:
         return None
@@ -506,7 +514,7 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
         if quota is not None and enforce_quota and check_quota(quota):
             return None  # the whole build reports it
         relisted: Relisted | None = None  # the lists after posts moved to other categories or tags
-        linked = state.linked | link_paths(shown, rendered)
+        linked = state.linked | link_paths([*shown, *texts], rendered)
         if reordered is not None or not all(_same_for_other_pages(before[post.path], post, rendered, cache, config)
                                             for post in posts):
             # what other pages show of them changed (title, summary, categories, place...)
@@ -530,6 +538,11 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
             if page is None:
                 return None
             others.append(page)
+        if texts:
+            pages = _documents_again(texts, state, known, entries, options, cache, config, static)
+            if pages is None:
+                return None
+            others += pages
         for url in removed:
             if wanted.pop(url_output_path(url), None) is None:
                 return None  # (not in the live output: the whole build)
@@ -718,6 +731,39 @@ def _same_for_other_pages(old: Post, new: Post, rendered: RenderedStore, cache: 
         return True
     meta = cache.markdown_meta([markdown_key(old.digest, config.base_path)])
     return any(summary == rendered[new.digest].summary for summary, _ in meta.values())
+
+
+def _text_alone(doc: Document, old: Parsed | None, options: BuildOptions) -> bool:
+    """Whether only the text of the page or procedure ``doc`` changed (its front matter as the last
+    build read it: ``old``), and that build showed it: no other page shows its text."""
+    return (old is not None and not isinstance(old.result, list) and shown_with(doc, options)
+            and replace(old.result, digest="") == replace(doc, digest=""))
+
+
+def _documents_again(texts: list[Document], state: QuickState, known: dict[str, Post],
+                     entries: Mapping[str, SourceEntry], options: BuildOptions, cache: Cache, config: SiteConfig,
+                     static: frozenset[str]) -> list[PlannedPage] | None:
+    """The pages of the edited pages and procedures (``texts``) as the whole build plans them: a
+    page's own; for procedures, every page that lists procedures and their own pages (the others
+    are read from the cache; fingerprints tell which of these pages changed: the edited ones' and
+    the lists holding them).  None when a document needed is not in the cache."""
+    newest = state.order[0] if state.order else None
+    if newest is not None and newest not in known:
+        known.update(_posts(cached_parses(cache, config, static, {newest: state.sources[newest]})))
+    if newest is not None and newest not in known:
+        return None
+    lastmod = known[newest].date if newest is not None else None  # (the newest post's: plan_site's site_lastmod)
+    pages = [plan_page(doc, lastmod) for doc in texts if isinstance(doc, Page)]
+    edited = {doc.path: doc for doc in texts if isinstance(doc, Procedure)}
+    if edited:
+        paths = {path: entry.stamp for path, entry in entries.items() if entry.kind == "procedure"}
+        found = {path: item.result for path, item in
+                 cached_parses(cache, config, static, {p: st for p, st in paths.items() if p not in edited}).items()}
+        procedures = [edited.get(path) or found.get(path) for path in paths]
+        if not all(isinstance(proc, Procedure) for proc in procedures):
+            return None
+        pages += plan_procedures(config, sorted(procedures, key=lambda p: (p.code, p.path)), options, lastmod)
+    return pages
 
 
 def _plan_post_again(post: Post, state: QuickState, known: dict[str, Post], rendered: RenderedStore,

@@ -14,10 +14,10 @@ from typing import Any, Iterable, Mapping, Sequence
 
 
 from .charts import bar_chart, rank_chart
-from .config import MenuItem, Term
+from .config import MenuItem, SiteConfig, Term
 from .dates import month_label
 from .mdrender import HtmlRef, Rendered
-from .models import Document, Post, Procedure
+from .models import Document, Page, Post, Procedure
 from .quota import STATUS_LABELS, QuotaReport
 from .site import Site, is_shown
 from .text import collation_key
@@ -289,14 +289,8 @@ def plan_site(site: Site, rendered: Mapping[str, Rendered], options: BuildOption
         "title": "Thẻ", "crumbs": (HOME,), "rows": tuple(tag_rows), "kind": "thẻ"},
                            lastmod=site_lastmod, site_dated=True))
 
-    for page in site.pages:
-        if page.draft and not options.drafts:
-            continue
-        out.append(PlannedPage(page.url, "page.html", {
-            "title": page.title, "page": page, "content": HtmlRef(page.digest), "crumbs": (HOME,),
-        }, lastmod=site_lastmod, site_dated=True))
-
-    out += plan_procedures(site, rendered, options, site_lastmod)
+    out += [plan_page(page, site_lastmod) for page in site.pages if shown_with(page, options)]
+    out += plan_procedures(config, site.procedures, options, site_lastmod)
 
     if quota is not None:
         out.append(plan_statistics(quota, site_lastmod))
@@ -327,11 +321,20 @@ def procedure_order(procedures: Iterable[Procedure]) -> list[Procedure]:
     return sorted(procedures, key=lambda p: (collation_key(p.title), p.code))
 
 
-def plan_procedures(site: Site, rendered: Mapping[str, Rendered], options: BuildOptions,
+def plan_page(page: Page, site_lastmod: datetime | None) -> PlannedPage:
+    """A page's own page (``site_lastmod``: the date of the newest post shown)."""
+    return PlannedPage(page.url, "page.html", {
+        "title": page.title, "page": page, "content": HtmlRef(page.digest), "crumbs": (HOME,),
+    }, lastmod=site_lastmod, site_dated=True)
+
+
+def plan_procedures(config: SiteConfig, all_procedures: Iterable[Procedure], options: BuildOptions,
                     site_lastmod: datetime | None) -> list[PlannedPage]:
-    procedures = [p for p in site.procedures if is_shown(p, options.now, options.drafts)]
+    """The procedures' lists (all, and by field), their own pages and the exports
+    (``all_procedures``: ordered by code and path, as :class:`~cchc_site.site.Site` keeps them)."""
+    procedures = [p for p in all_procedures if is_shown(p, options.now, options.drafts)]
     groups = []
-    for term in site.config.fields:
+    for term in config.fields:
         members = tuple(procedure_order(p for p in procedures if p.field == term))
         if members:
             groups.append((term, f"/thu-tuc-hanh-chinh/{term.slug}/", members))
@@ -347,7 +350,7 @@ def plan_procedures(site: Site, rendered: Mapping[str, Rendered], options: Build
         out.append(PlannedPage(proc.url, "procedure.html", {
             "title": proc.title, "proc": proc, "content": HtmlRef(proc.digest),
             "crumbs": (HOME, PROCS, Crumb(proc.field.name, f"/thu-tuc-hanh-chinh/{proc.field.slug}/")),
-        }, lastmod=(datetime(proc.updated.year, proc.updated.month, proc.updated.day, tzinfo=site.config.tz)
+        }, lastmod=(datetime(proc.updated.year, proc.updated.month, proc.updated.day, tzinfo=config.tz)
                     if proc.updated else site_lastmod), site_dated=not proc.updated))
     ordered = procedure_order(procedures)
     out.append(PlannedPage("/thu-tuc-hanh-chinh/index.json", "procedures.json", {"procedures": tuple(ordered)},

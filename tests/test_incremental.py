@@ -1542,6 +1542,83 @@ def test_a_file_deleted_from_the_output_by_hand_never_goes_missing_when_that_out
 REPO = Path(__file__).resolve().parent.parent
 
 
+def shipped_site(root: Path) -> Path:
+    """A copy of the department's site: its content (posts, pages, procedures, the data file),
+    templates and site.yaml."""
+    root.mkdir()
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    return root
+
+
+PROCEDURE = "content/procedures/hoat-dong-xay-dung/1.013225.md"
+PAGE = "content/pages/gioi-thieu.md"
+
+
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+TEXT_EDITS = {  # (the change, the page that shows it)
+    "a procedure's text": (lambda s: append(s / PROCEDURE, "\nĐoạn mới về **hồ sơ trực tuyến**.\n"),
+                           "thu-tuc-hanh-chinh/1.013225/index.html"),
+    "a page's text": (lambda s: append(s / PAGE, "\nĐoạn mới về **hồ sơ trực tuyến**.\n"), "gioi-thieu/index.html"),
+    "a procedure's and a post's text": (lambda s: [append(s / PROCEDURE, "\nĐoạn mới về **hồ sơ trực tuyến**.\n"),
+                                                   append(next(s.glob("content/posts/2021/10/*.md")), "\nThêm.\n")],
+                                        "thu-tuc-hanh-chinh/1.013225/index.html"),
+}
+
+
+@pytest.mark.parametrize("change", sorted(TEXT_EDITS))
+def test_the_text_of_a_page_or_procedure_edited_makes_its_pages_again_alone(tmp_path: Path, whole_builds: list[int],
+                                                                             change: str) -> None:
+    """Only the text changed, not the front matter: no other page shows it (lists show titles,
+    fields and codes), so the build makes its page, the lists that hold it and the search index
+    files again, not the whole site; the result equals a build from nothing."""
+    site = shipped_site(tmp_path / "site")
+    build(site, site / "output")
+    home = (site / "output/index.html").read_bytes()
+    make, shown_on = TEXT_EDITS[change]
+    make(site)
+    build(site, site / "output")
+    assert len(whole_builds) == 1
+    assert "<strong>hồ sơ trực tuyến</strong>" in (site / "output" / shown_on).read_text(encoding="utf-8")
+    assert (site / "output/index.html").read_bytes() == home
+    assert_same_as_full(site, tmp_path)
+
+
+UNLINKED = "content/procedures/hoat-dong-xay-dung/1.013232.md"  # one post links to it: see unlink_it
+
+
+def unlink_it(site: Path) -> None:
+    """The link to the procedure 1.013232 taken out of the post that has it (a link to a procedure
+    that is gone or a draft fails the build)."""
+    edit(site / "content/posts/2021/12/tra-cuu-thu-tuc-linh-vuc-hoat-dong-xay-dung.md",
+         "[Cấp giấy phép di dời](tthc:1.013232)", "Cấp giấy phép di dời")
+
+
+FRONT_MATTER_EDITS = {
+    "a procedure's title": lambda s: edit(s / PROCEDURE, "title: \"Cấp giấy phép", "title: \"Cấp mới giấy phép"),
+    "a procedure made a draft": lambda s: edit(s / UNLINKED, "\n---\n", "\ndraft: true\n---\n") or unlink_it(s),
+    "a page's title": lambda s: edit(s / PAGE, 'title: "Giới thiệu"', 'title: "Về chuyên mục"'),
+    "a new procedure": lambda s: (s / PROCEDURE).with_name("9.000001.md").write_text(
+        (s / PROCEDURE).read_text(encoding="utf-8").replace('code: "1.013225"', 'code: "9.000001"'), encoding="utf-8"),
+    "a procedure deleted": lambda s: (s / UNLINKED).unlink() or unlink_it(s),
+}
+
+
+@pytest.mark.parametrize("change", sorted(FRONT_MATTER_EDITS))
+def test_the_front_matter_of_a_page_or_procedure_edited_takes_the_whole_build(tmp_path: Path, whole_builds: list[int],
+                                                                               change: str) -> None:
+    site = shipped_site(tmp_path / "site")
+    build(site, site / "output")
+    FRONT_MATTER_EDITS[change](site)
+    build(site, site / "output")
+    assert len(whole_builds) == 2
+    assert_same_as_full(site, tmp_path)
+
+
 def tree_difference(ours: Path, theirs: Path, done: list[str]) -> str:
     """What differs between two outputs, for the message of a failed comparison: the changes made
     so far, the files on one side only, and the first lines that differ in each differing file."""
@@ -1579,11 +1656,8 @@ def test_random_changes_of_every_kind_on_the_shipped_site_each_equal_a_build_fro
     import random
     import re
 
-    site = tmp_path / "site"
-    site.mkdir()
-    shutil.copytree(REPO / "content", site / "content")
-    shutil.copytree(REPO / "templates", site / "templates")
-    config = (REPO / "site.yaml").read_text(encoding="utf-8")
+    site = shipped_site(tmp_path / "site")
+    config = (site / "site.yaml").read_text(encoding="utf-8")
     assert "min_posts: 2" in config
     (site / "site.yaml").write_text(config.replace("min_posts: 2", "min_posts: 1"), encoding="utf-8")
     as_of = BUILD_OPTIONS[0]
