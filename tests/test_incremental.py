@@ -5,6 +5,7 @@ import hashlib
 import os
 import shutil
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -1650,8 +1651,10 @@ def test_random_changes_of_every_kind_on_the_shipped_site_each_equal_a_build_fro
     after another, each followed by a build that must equal a build of the same content from
     nothing: bodies, titles, dates, categories, tags and drafts of posts; posts added, deleted,
     renamed and linked to from others; procedures and pages edited, added and deleted; the data
-    file, a template, static files and site.yaml edited; a file touched but unchanged; a file
-    broken (both builds fail alike and the output stays as it was) and mended at the next step.
+    file, a template, the site's own theme asset, static files, posts' images and site.yaml
+    (a new category too) edited; a file touched but unchanged; a file broken (both builds fail
+    alike and the output stays as it was) and mended at the next step; a file of the output or
+    the whole cache deleted by hand.
     ``switching``: now and then the next build is made another way (:data:`BUILD_OPTIONS`)."""
     import random
     import re
@@ -1784,6 +1787,37 @@ def test_random_changes_of_every_kind_on_the_shipped_site_each_equal_a_build_fro
         path = rng.choice(files("posts") + files("procedures") + files("pages"))
         os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 2_000_000))
 
+    def asset() -> None:
+        """The site's own copy of a theme asset (templates/assets/), added, changed or removed."""
+        path = site / "templates/assets/print.css"
+        if path.exists() and rng.random() < 0.3:
+            path.unlink()
+        else:
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(f"/* bản in {next(counter)} */\nbody {{ color: #000; }}\n", encoding="utf-8")
+
+    def image() -> None:
+        """A post given a static image (made first), or its image taken away."""
+        path = rng.choice(files("posts"))
+        if "\nimage:" in path.read_text(encoding="utf-8"):
+            edit(path, line_of(path, "image") + "\n", "")
+        else:
+            (site / "content/static/anh").mkdir(parents=True, exist_ok=True)
+            name = f"anh/hinh-{next(counter)}.png"
+            (site / "content/static" / name).write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(rng.randrange(256) for _ in range(32)))
+            set_line(path, "image", f'"{name}"')
+
+    def category_added() -> None:
+        path = site / "site.yaml"
+        n = next(counter)
+        edit(path, "\ncategories:\n", f'\ncategories:\n  - name: "Chuyên mục thêm {n}"\n    slug: chuyen-muc-them-{n}\n')
+
+    def output_file_deleted() -> None:
+        """A file of the output deleted by hand (the next build must bring it back)."""
+        html = sorted((site / "output").rglob("*.html"))
+        if html:
+            rng.choice(html).unlink()
+
     broken: list[tuple[Path, str]] = []
 
     def break_file() -> None:
@@ -1792,7 +1826,7 @@ def test_random_changes_of_every_kind_on_the_shipped_site_each_equal_a_build_fro
         broken.append((path, text))
         path.write_text(text.replace("title:", "title: [chưa đóng", 1), encoding="utf-8")
 
-    changes = {
+    changes: dict[str, Callable[[], object]] = {
         "post body": lambda: body(rng.choice(files("posts"))),
         "post title": lambda: set_line(rng.choice(files("posts")), "title", f'"Tiêu đề {next(counter)}"'),
         "post date in its month": lambda: new_date(True),
@@ -1817,6 +1851,11 @@ def test_random_changes_of_every_kind_on_the_shipped_site_each_equal_a_build_fro
         "site.yaml": site_yaml,
         "touched": touch,
         "broken": break_file,
+        "theme asset of the site": asset,
+        "post image": image,
+        "category added": category_added,
+        "output file deleted by hand": output_file_deleted,
+        "cache deleted": lambda: shutil.rmtree(site / ".cchc-cache", ignore_errors=True),
     }
     weights = {name: 1 for name in changes}
     weights.update({"post body": 4, "post title": 2, "post added": 3, "post date in its month": 2, "procedure body": 2})
