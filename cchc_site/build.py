@@ -43,7 +43,7 @@ from .searchfiles import (BACKGROUND_PATCH, FINGERPRINT_PREFIX, IndexedDocuments
                           record_search_state)
 from .site import Site, first_future_date, is_shown, shown_documents
 from .sources import (cached_parses, collect_site, load_valid_config, open_cache, parse_sources, read_quota_line,
-                      shown_warnings, tool_version)
+                      shown_warnings, stamps_hash, tool_version)
 from .sources import stable_hash as _hash
 from .workers import Background, map_indices, render_all
 
@@ -317,7 +317,7 @@ def input_frame(site_dir: Path, scan: ContentScan, options: BuildOptions, base_u
 
 def input_stamp(frame: str, scan: ContentScan) -> str:
     """Every input of a build: its frame and the content files."""
-    return _hash(frame, [(e.path, e.stamp) for e in scan.sources])
+    return stamps_hash(frame, scan.sources)
 
 
 def _build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: str | None, enforce_quota: bool,

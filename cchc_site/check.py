@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Mapping
 
 from .sources import (collect_site, content_hashes, load_valid_config, open_cache, read_quota_line, shown_warnings,
-                      stable_hash, tool_version)
+                      stable_hash, stamps_hash, tool_version)
 from .cache import Cache
 from .config import CONFIG_FILE
 from .content import ContentScan, content_hash, file_stamp, read_bytes, scan_content, walk_files, walk_stamped
@@ -58,8 +58,8 @@ def check_stamp(site_dir: Path, scan: ContentScan) -> str:
     """Every input of a check, by name, size and modification time (stat only): this code,
     site.yaml, the content files, the static files (documents name them) and the data files."""
     config = site_dir / CONFIG_FILE
-    return stable_hash(tool_version(), file_stamp(config) if config.exists() else "-", scan.static,
-                       walk_stamped(site_dir / DATA_DIR), [(e.path, e.stamp) for e in scan.sources])
+    return stamps_hash(stable_hash(tool_version(), file_stamp(config) if config.exists() else "-", scan.static,
+                                   walk_stamped(site_dir / DATA_DIR)), scan.sources)
 
 
 def content_key(site_dir: Path, scan: ContentScan, hashes: Mapping[str, str]) -> str:

@@ -241,17 +241,21 @@ def linked_tops(root: Path) -> tuple[str, ...]:
 
 def own_files(root: Path, rels: Iterable[str]) -> set[str]:
     """The files of ``rels`` that are regular files of ``root`` itself: not missing, not a link
-    to a file elsewhere, not under a top folder replaced by a link."""
-    base = str(root)
+    to a file elsewhere, not under a top folder replaced by a link.  (Every build with nothing to
+    do asks this of each of the output's files: one lstat each, no call besides.)"""
+    prefix = os.path.join(str(root), "")
     linked = linked_tops(root)
-    return {rel for rel in rels if not rel.startswith(linked) and _is_regular(os.path.join(base, rel))}
-
-
-def _is_regular(path: str) -> bool:
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
+    lstat, regular = os.lstat, stat.S_ISREG
+    found: set[str] = set()
+    for rel in rels:
+        if linked and rel.startswith(linked):
+            continue
+        try:
+            if regular(lstat(prefix + rel).st_mode):
+                found.add(rel)
+        except OSError:
+            pass
+    return found
 
 
 def write_file(root: Path, rel: str, data: bytes, like: OlderOutput | None = None) -> None:

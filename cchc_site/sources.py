@@ -112,6 +112,14 @@ def stable_hash(*parts: object) -> str:
     return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 
+def stamps_hash(head: str, entries: Iterable[SourceEntry]) -> str:
+    """:func:`stable_hash` of ``head`` and the content files' names and stamps, made for the
+    10,000 entries of every build and check: joined with NUL, which no name or stamp holds (repr
+    of tuples took three times as long)."""
+    text = "\0".join([head, *(f"{e.path}\0{e.stamp}" for e in entries)])
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 def open_cache(site_dir: Path, cache_dir: Path | None, clean: bool) -> Cache:
     """The site's cache; ``clean`` throws it away first, so the build starts from nothing.  Its
     folder is tagged (:func:`cchc_site.cache.tag_cache_folder`: git ignores it) when it is the
