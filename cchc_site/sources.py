@@ -113,9 +113,9 @@ def stable_hash(*parts: object) -> str:
 
 
 def stamps_hash(head: str, entries: Iterable[SourceEntry]) -> str:
-    """:func:`stable_hash` of ``head`` and the content files' names and stamps, made for the
-    10,000 entries of every build and check: joined with NUL, which no name or stamp holds (repr
-    of tuples took three times as long)."""
+    """A hash of ``head`` and the content files' names and stamps (what :func:`stable_hash` of
+    them would tell apart), made for the 10,000 entries of every build and check: joined with
+    NUL, which no name or stamp holds (the repr of 10,000 tuples took three times as long)."""
     text = "\0".join([head, *(f"{e.path}\0{e.stamp}" for e in entries)])
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
