@@ -1655,7 +1655,8 @@ def test_random_changes_of_every_kind_on_the_shipped_site_each_equal_a_build_fro
     (a new category too) edited; a file touched but unchanged; a file broken (both builds fail
     alike and the output stays as it was) and mended at the next step; a file of the output or
     the whole cache deleted by hand.
-    ``switching``: now and then the next build is made another way (:data:`BUILD_OPTIONS`)."""
+    ``switching``: now and then the next build is made another way (:data:`BUILD_OPTIONS`), with
+    ``--clean``, or after a build of the same site and cache into another folder (compared too)."""
     import random
     import re
 
@@ -1871,10 +1872,22 @@ def test_random_changes_of_every_kind_on_the_shipped_site_each_equal_a_build_fro
         if switching and rng.random() < 0.3:
             as_of = rng.choice(BUILD_OPTIONS)
             name += f" (then built with {' '.join(as_of)})"
-        done.append(name + (" (and the broken file mended)" if mended else ""))
+        clean = ("--clean",) if switching and rng.random() < 0.1 else ()
+        if switching and rng.random() < 0.15:  # first a build of the same site, with its cache, into another folder
+            side = rng.choice(BUILD_OPTIONS)
+            name += f" (also built into another folder with {' '.join(side)})"
+            built = run_cli("build", "--site", site, "--output", tmp_path / "elsewhere", *side)
+            alone = tmp_path / "alone"
+            shutil.copytree(site, alone, ignore=shutil.ignore_patterns(".cchc-cache", "output", ".output.*"))
+            assert built.code == run_cli("build", "--site", alone, "--output", alone / "output", *side).code
+            if built.code == 0:
+                assert tree(tmp_path / "elsewhere") == tree(alone / "output"), tree_difference(
+                    tmp_path / "elsewhere", alone / "output", done + [name])
+            shutil.rmtree(alone)
+        done.append(name + (" (and the broken file mended)" if mended else "") + (" (--clean)" if clean else ""))
         before = tree(site / "output")
         calls = len(whole_builds)
-        result = run_cli("build", "--site", site, "--output", site / "output", *as_of)
+        result = run_cli("build", "--site", site, "--output", site / "output", *as_of, *clean)
         quick += len(whole_builds) == calls
         fresh = tmp_path / f"fresh-{step}"
         shutil.copytree(site, fresh, ignore=shutil.ignore_patterns(".cchc-cache", "output", ".output.*"))
