@@ -41,7 +41,7 @@ from .rendered import ConvertWhileParsing, KeepConverted, RenderedStore, markdow
 from .searchfiles import (BACKGROUND_PATCH, FINGERPRINT_PREFIX, IndexedDocuments, PatchOrWhole, TermStore,
                           cached_search_files, edited_search_patch, indexed_with_keys, load_search_state,
                           record_search_state)
-from .site import Site, first_future_date, is_shown, shown_documents
+from .site import Site, first_future_date, in_site_order, is_shown, shown_documents
 from .sources import (cached_parses, collect_site, load_valid_config, open_cache, parse_sources, read_quota_line,
                       shown_warnings, stamps_hash, tool_version)
 from .sources import stable_hash as _hash
@@ -467,14 +467,14 @@ def _quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
     parsed = parse_sources(site_dir, config, changed, static, cache, complete=False)
     posts = [item.result for item in parsed if isinstance(item.result, Post)]
     texts = [item.result for item in parsed if isinstance(item.result, (Page, Procedure))]
-    if (len(posts) != sum(e.kind == "post" for e in changed) or len(posts) + len(texts) != len(changed)
-            or any(post.path in state.sources and post.path not in before for post in posts)):
-        return None
-    if texts and (deleted or not all(_text_alone(doc, earlier.get(doc.path), options) for doc in texts)):
-        return None
+    if len(posts) + len(texts) != len(changed) or any(post.path in state.sources and post.path not in before
+                                                      for post in posts):
+        return None  # (a file with errors: the whole build reports them)
     known = {p.path: p for p in posts}  # posts by path: the edited ones, then those read from the cache
     placed = _placed(posts, before, state, options)
-    if placed is None or (placed and texts):
+    # texts of pages and procedures go with posts edited in place only (the newest post's date stays)
+    if placed is None or (texts and (placed or deleted or not all(_text_alone(doc, earlier.get(doc.path), options)
+                                                                  for doc in texts))):
         return None
     old_order, reordered = state.order, None
     if placed or deleted:
@@ -759,10 +759,11 @@ def _documents_again(texts: list[Document], state: QuickState, known: dict[str, 
         paths = {path: entry.stamp for path, entry in entries.items() if entry.kind == "procedure"}
         found = {path: item.result for path, item in
                  cached_parses(cache, config, static, {p: st for p, st in paths.items() if p not in edited}).items()}
-        procedures = [edited.get(path) or found.get(path) for path in paths]
-        if not all(isinstance(proc, Procedure) for proc in procedures):
+        procedures = [doc for doc in (edited.get(path) or found.get(path) for path in paths)
+                      if isinstance(doc, Procedure)]
+        if len(procedures) != len(paths):
             return None
-        pages += plan_procedures(config, sorted(procedures, key=lambda p: (p.code, p.path)), options, lastmod)
+        pages += plan_procedures(config, in_site_order(procedures), options, lastmod)
     return pages
 
 

@@ -71,12 +71,17 @@ def parse_data_files(data_files: Iterable[tuple[str, str]]) -> tuple[list[IndexE
     return indices, errors
 
 
+def in_site_order(procedures: Iterable[Procedure]) -> list[Procedure]:
+    """Procedures in the order :class:`Site` keeps them (by code, then path)."""
+    return sorted(procedures, key=lambda p: (p.code, p.path))
+
+
 def assemble_site(config: SiteConfig, docs: Iterable[Document], static_files: frozenset[str],
                   indices: Iterable[IndexEntry]) -> tuple[Site, list[SiteError]]:
     """Sort the documents and run the checks that span files (duplicate URLs and codes)."""
     posts = sorted((d for d in docs if isinstance(d, Post)), key=lambda p: (p.date, p.path), reverse=True)
     pages = sorted((d for d in docs if isinstance(d, Page)), key=lambda p: p.path)
-    procedures = sorted((d for d in docs if isinstance(d, Procedure)), key=lambda p: (p.code, p.path))
+    procedures = in_site_order(d for d in docs if isinstance(d, Procedure))
     errors = check_unique_urls(posts, pages) + check_unique_codes(procedures)
     return Site(config, tuple(posts), tuple(pages), tuple(procedures), static_files, tuple(indices)), errors
 
