@@ -16,8 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Mapping
 
-from .sources import (collect_site, content_hashes, load_valid_config, open_cache, read_quota_line, shown_warnings,
-                      stable_hash, stamps_hash, tool_version)
+from .sources import collect_site, content_hashes, load_valid_config, read_quota_line, shown_warnings
+from .stamps import open_cache, stable_hash, stamps_hash, tool_version
 from .cache import Cache
 from .config import CONFIG_FILE
 from .content import ContentScan, content_hash, file_stamp, read_bytes, scan_content, walk_files, walk_stamped

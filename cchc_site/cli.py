@@ -73,9 +73,7 @@ def _config_tz(site: Path):  # noqa: ANN202
 
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build_site
-    from .plan import BuildOptions
-    from .quota import QuotaReport
-    from .reports import format_quota_text
+    from .options import BuildOptions
 
     site = _site_dir(args)
     config, tz = _config_tz(site)
@@ -90,6 +88,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     try:
         result = build_site(site, output, options, base_url=args.base_url, clean=args.clean)
     except BuildFailed as failed:
+        from .quota import QuotaReport
+        from .reports import format_quota_text
+
         shown = list(failed.errors)
         if any(e.code == "E060" for e in failed.errors):
             quota = failed.quota  # the report the build enforced

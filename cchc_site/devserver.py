@@ -145,7 +145,7 @@ class QuotaTracker:
         self._posts: dict[str, tuple[tuple[int, int], Post | None]] = {}
 
     def banner(self, site_dir: Path, now: datetime) -> tuple[str, bool]:
-        from .build import load_valid_config
+        from .sources import load_valid_config
         from .quota import compute_quota
 
         try:
@@ -192,7 +192,7 @@ def build_preview(site_dir: Path, output_dir: Path, base_url: str, now: datetime
                   quota: QuotaTracker | None = None) -> BuildReport:
     """Build the preview (drafts, future posts, banners, live reload); errors are returned, not raised."""
     from .build import build_site
-    from .plan import BuildOptions
+    from .options import BuildOptions
 
     quota_text, quota_warning = (quota or QuotaTracker()).banner(site_dir, now)
     options = BuildOptions(now=now, drafts=True, future=True, preview=True)

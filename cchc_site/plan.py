@@ -12,23 +12,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Iterable, Mapping, Sequence
 
-
 from .charts import bar_chart, rank_chart
 from .config import MenuItem, SiteConfig, Term
 from .dates import month_label
 from .mdrender import HtmlRef, Rendered
 from .models import Document, Page, Post, Procedure
+from .options import BuildOptions
 from .quota import STATUS_LABELS, QuotaReport
 from .site import Site, is_shown
 from .text import collation_key
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    now: datetime  # aware, site timezone: what "published" means
-    drafts: bool = False
-    future: bool = False
-    preview: bool = False  # the `serve` preview: banners and live reload
 
 
 Crumb = MenuItem  # a breadcrumb is a titled link, like a menu item

@@ -14,7 +14,8 @@ from .config import SiteConfig
 from .dates import format_vn_date, format_vn_short
 from .errors import SiteError
 from .mdrender import HtmlRef
-from .plan import BuildOptions, PlannedPage
+from .options import BuildOptions
+from .plan import PlannedPage
 from .themepath import Theme
 
 

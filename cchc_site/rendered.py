@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterator, Mapping
 from .cache import Cache
 from .mdrender import RENDERER_VERSION, render_markdown
 from .models import Document, Link, Rendered
-from .sources import stable_hash, tool_version
+from .stamps import stable_hash, tool_version
 from .workers import AlongConversion, Converted, convert_all
 
 

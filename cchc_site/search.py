@@ -39,7 +39,8 @@ from operator import add, rshift
 
 from .content import content_hash as file_digest  # the digest the build's manifest keeps for output files
 from .models import Page, Post, Procedure, Rendered
-from .plan import BuildOptions, card_for, shown_with, visible_posts
+from .options import BuildOptions
+from .plan import card_for, shown_with, visible_posts
 from .site import Site
 from .text import fold, html_text, nfc
 

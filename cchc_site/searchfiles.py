@@ -14,11 +14,12 @@ from .content import content_hash
 from .mdrender import RENDERER_VERSION
 from .models import Document, Rendered
 from .output import folder_id, own_files
-from .plan import BuildOptions, shown_with
+from .options import BuildOptions
+from .plan import shown_with
 from .publish import manifest_key
 from .search import DocTerms, IndexPatch, doc_terms, indexed_documents, patch_index, search_doc, sized_index_files
 from .site import Site
-from .sources import stable_hash, tool_version
+from .stamps import stable_hash, tool_version
 from .workers import Background, map_indices
 
 PATCH_LIMIT = 200  # more changed or added documents than this: build the whole index

@@ -28,9 +28,11 @@ _SINGLE = re.compile(r"'((?:[^']|'')*)' *$")
 _FLOW = re.compile(r"\[(.*)\] *$")
 # One item of a one-line flow list and the comma after it: "quoted", 'quoted' or plain.
 _FLOW_ITEM = re.compile(r""" *(?:"([^"\\]*)"|'((?:[^']|'')*)'|([^,\[\]{}:#'" ][^,\[\]{}:#'"]*?)) *(?:,|$)""")
-# Anything but LF, printable ASCII and ordinary non-ASCII text: line and paragraph
-# separators, NEL, control and private-use boundaries, BOMs and surrogates.
-_UNUSUAL = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+# Anything but LF, printable ASCII and ordinary non-ASCII text: control characters (NEL
+# too), line and paragraph separators, surrogates, the BOM and the non-characters U+FFFE/F.
+# (Written as the few ranges it matches: the same class written as "not the allowed ranges"
+# took 9 ms to compile, on every start of the program.)
+_UNUSUAL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 
 _STR = "tag:yaml.org,2002:str"
 _BOOL = "tag:yaml.org,2002:bool"

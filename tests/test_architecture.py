@@ -23,11 +23,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "cchc_site"
 # cache (Markdown cache) over mdrender, incremental (page fingerprints) over plan, workers (parallel
 # parse/convert/write) over output, watch (file-change batching for `serve`) over content.
 LAYERS = [
-    "errors", "text", "dates", "encoding", "simpleyaml", "frontmatter", "config", "models", "validate", "indices", "content",
+    "errors", "text", "dates", "options", "encoding", "simpleyaml", "frontmatter", "config", "models", "validate", "indices", "content",
     "site", "parsed", "fastmd", "mdconvert", "mdrender", "cache", "quota", "links", "charts", "plan", "listed", "incremental", "exports", "themepath", "render", "search",
-    "output", "publish", "workers", "sources", "rendered", "searchfiles", "watch", "reports",
+    "output", "publish", "stamps", "workers", "sources", "rendered", "searchfiles", "watch", "reports",
 ]
-EDGES = {"build", "check", "scaffold", "devserver"}
+EDGES = {"build", "wholebuild", "quickbuild", "check", "scaffold", "devserver"}
 TOP = {"cli", "__main__"}
 ALWAYS_OK = {"__init__"}  # the package itself (e.g. __version__)
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "today"), ("date", "today"), ("time", "time")}

@@ -22,6 +22,8 @@ import pytest
 import cchc_site.build
 import cchc_site.output
 import cchc_site.publish
+import cchc_site.quickbuild
+import cchc_site.wholebuild
 from sitekit import MINIMAL_CONFIG, post, run_cli, write_site
 
 AS_OF = "2022-01-01"
@@ -186,7 +188,7 @@ def no_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     even if the check regressed (these tests point --output at / and the home folder)."""
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError(f"the build tried to write: {args}")
-    for module in (cchc_site.output, cchc_site.publish, cchc_site.build):
+    for module in (cchc_site.output, cchc_site.publish, cchc_site.build, cchc_site.wholebuild, cchc_site.quickbuild):
         for name in ("new_staging", "swap_in", "recover_output", "write_file", "copy_file", "link_or_copy",
                      "remove_file", "discard", "mark_folder"):
             monkeypatch.setattr(module, name, refuse, raising=False)

@@ -433,7 +433,7 @@ def test_a_build_stopped_by_the_quota_points_at_the_quota_line_and_carries_its_r
     printed with it is the one the build enforced (no second reading of the site)."""
     from cchc_site.build import build_site
     from cchc_site.errors import BuildFailed
-    from cchc_site.plan import BuildOptions
+    from cchc_site.options import BuildOptions
     from cchc_site.quota import QuotaReport
     site = site_with(tmp_path, {"a": post("A", "2021-08-02"), "b": post("B", "2021-08-20"),
                                 "c": post("C", "2021-09-03")})

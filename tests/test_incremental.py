@@ -157,7 +157,7 @@ def test_the_cache_folder_is_ignored_by_git_and_tagged_as_a_cache(tmp_path: Path
     import subprocess
 
     from cchc_site.cache import FOLDER_TAGS
-    from cchc_site.sources import open_cache
+    from cchc_site.stamps import open_cache
 
     site = make_site(tmp_path / "site")
     build(site, site / "output")
@@ -218,7 +218,7 @@ def test_hand_deleted_output_file_comes_back(tmp_path: Path) -> None:
 
 def test_a_build_stopped_while_changing_the_spare_leaves_nothing_behind(tmp_path: Path,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    import cchc_site.build as build_module
+    import cchc_site.wholebuild as build_module
 
     site = make_site(tmp_path / "site")
     build(site, site / "output")
@@ -352,16 +352,16 @@ def test_a_search_file_changed_by_hand_makes_the_whole_index_again(tmp_path: Pat
 @pytest.fixture
 def whole_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the builds that planned the whole site (the quick path did not apply)."""
-    import cchc_site.build as build_module
+    import cchc_site.wholebuild as build_module
 
-    real = build_module._build
+    real = build_module.whole_build
     calls: list[int] = []
 
     def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(build_module, "_build", counted)
+    monkeypatch.setattr(build_module, "whole_build", counted)
     return calls
 
 
@@ -855,15 +855,17 @@ def test_a_touched_file_changes_nothing(tmp_path: Path, whole_builds: list[int])
 
 def test_a_file_saved_during_the_build_is_not_cached_under_its_old_text(tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    import cchc_site.build as build_module
+    import cchc_site.quickbuild as quick_module
+    import cchc_site.wholebuild as whole_module
 
     site = make_site(tmp_path / "site")
     target = site / "content/posts/2021/02/bai-2-3.md"
-    real = build_module.load_body
+    real = whole_module.load_body
     # A whole build converts each body in the worker that parsed it (one read); a build that
     # parses a file from the cache or on its own (an edit) reads the body again to convert it.
     reads: list[str] = []
-    monkeypatch.setattr(build_module, "load_body", lambda *args: (reads.append(args[1]), real(*args))[1])
+    for module in (whole_module, quick_module):
+        monkeypatch.setattr(module, "load_body", lambda *args: (reads.append(args[1]), real(*args))[1])
     build(site, site / "output")
     assert reads == []  # every body was converted where it was parsed
     edit(target, "Thêm chữ.", "Thêm chữ mới.")
@@ -873,11 +875,13 @@ def test_a_file_saved_during_the_build_is_not_cached_under_its_old_text(tmp_path
             edit(target, "Thêm chữ mới.", "ĐANG GÕ.")  # the author saves between parsing and converting
         return real(site_dir, path, digest)
 
-    monkeypatch.setattr(build_module, "load_body", saved_meanwhile)
+    for module in (whole_module, quick_module):
+        monkeypatch.setattr(module, "load_body", saved_meanwhile)
     failed = run_cli("build", "--site", site, "--output", site / "output", "--as-of", "2021-12-31")
     assert failed.code != 0 and "E051" in failed.err + failed.out and "bai-2-3.md" in failed.err + failed.out
     assert "Traceback" not in failed.err
-    monkeypatch.setattr(build_module, "load_body", real)
+    for module in (whole_module, quick_module):
+        monkeypatch.setattr(module, "load_body", real)
     edit(target, "ĐANG GÕ.", "Thêm chữ mới.")  # back to the text that was parsed
     build(site, site / "output")
     assert "ĐANG GÕ" not in (site / "output/tin-tuc/2021/02/bai-2-3/index.html").read_text(encoding="utf-8")
@@ -1304,7 +1308,7 @@ def test_a_library_installed_anew_changes_the_tool_version(tmp_path: Path, monke
     and what an earlier build skipped must not be trusted then (the libraries' versions are part of
     the tool version).  The same version installed again (a new virtual environment in CI, with
     the cache restored) keeps the cache."""
-    from cchc_site.sources import LIBRARIES, library_stamps
+    from cchc_site.stamps import LIBRARIES, library_stamps
     assert {"markdown", "jinja2"} <= set(LIBRARIES)
     libraries = {"thu_vien_thu": "Thu-Vien.Thu", "thu_vien_khac": "thu_vien_khac"}
     for module in libraries:
@@ -1317,7 +1321,7 @@ def test_a_library_installed_anew_changes_the_tool_version(tmp_path: Path, monke
     assert "thu_vien_thu=1.0" in before.splitlines()
 
     import cchc_site.sources
-    cchc_site.sources._folder_names.cache_clear()
+    cchc_site.stamps._folder_names.cache_clear()
     for module in libraries:  # installed again, the same versions: new files, new times
         init = tmp_path / module / "__init__.py"
         init.unlink()
@@ -1329,7 +1333,7 @@ def test_a_library_installed_anew_changes_the_tool_version(tmp_path: Path, monke
     assert after_reinstall.splitlines()[1] != before.splitlines()[1]  # no dist-info: the file's stamp
 
     info.rename(tmp_path / "thu_vien.thu-1.1.dist-info")
-    cchc_site.sources._folder_names.cache_clear()
+    cchc_site.stamps._folder_names.cache_clear()
     assert "thu_vien_thu=1.1" in library_stamps(libraries).splitlines()
     assert library_stamps({"khong_co_thu_vien_nay": "x"}) == "khong_co_thu_vien_nay=?"
 

@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cchc_site.build import load_site
+from cchc_site.wholebuild import load_site
 from cchc_site.cache import Cache
 from cchc_site.content import scan_content
 from cchc_site.config import Term
 from cchc_site.listed import PLACE_FIELDS, detach_lists, lists_showing, quota_with, same_place, with_cards
 from cchc_site.models import Post
-from cchc_site.plan import BuildOptions, Card, PlannedPage, plan_site, visible_posts
+from cchc_site.options import BuildOptions
+from cchc_site.plan import Card, PlannedPage, plan_site, visible_posts
 from cchc_site.quota import compute_quota
 from cchc_site.config import QuotaConfig
 

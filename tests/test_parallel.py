@@ -117,11 +117,11 @@ def test_pages_rendered_while_the_index_is_built_are_the_same_pages(tmp_path: Pa
     process, nothing in the background)."""
     import time
 
-    import cchc_site.build as build_module
+    import cchc_site.wholebuild as build_module
     import cchc_site.searchfiles as searchfiles
 
     site = big_site(tmp_path / "site")
-    real_index, real_early = searchfiles.sized_index_files, build_module._render_while_waiting
+    real_index, real_early = searchfiles.sized_index_files, build_module.render_while_waiting
     early_counts: list[int] = []
 
     def slow_index(entries):  # type: ignore[no-untyped-def]
@@ -134,7 +134,7 @@ def test_pages_rendered_while_the_index_is_built_are_the_same_pages(tmp_path: Pa
         return early
 
     monkeypatch.setattr(searchfiles, "sized_index_files", slow_index)
-    monkeypatch.setattr(build_module, "_render_while_waiting", counted)
+    monkeypatch.setattr(build_module, "render_while_waiting", counted)
     early = run_cli("build", "--site", site, "--clean", "--output", tmp_path / "early", "--as-of", "2021-12-31")
     assert early.code == 0, early.err
     monkeypatch.setattr(workers, "can_fork", lambda: False)
@@ -167,7 +167,8 @@ def test_a_template_error_in_a_page_rendered_early_fails_the_build(tmp_path: Pat
 def _render_with_macros(tmp_path: Path, macros: str, page: str) -> bytes:
     from datetime import datetime, timezone
 
-    from cchc_site.plan import BuildOptions, PlannedPage
+    from cchc_site.options import BuildOptions
+    from cchc_site.plan import PlannedPage
     from cchc_site.render import Renderer, Theme
     from cchc_site.sources import load_valid_config
 

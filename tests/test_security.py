@@ -83,7 +83,7 @@ def test_templates_autoescape() -> None:
     from datetime import datetime, timezone
 
     from cchc_site.config import parse_config
-    from cchc_site.plan import BuildOptions
+    from cchc_site.options import BuildOptions
     from cchc_site.render import Theme, make_environment
 
     config = parse_config(MINIMAL_CONFIG)

@@ -147,3 +147,17 @@ def test_a_list_item_with_a_colon_leaves_key_lines_to_the_finders() -> None:
     fm = parse_front_matter(f"---\n{text}---\n\nThân.\n", "a.md")
     assert not isinstance(fm, list) and fm.key_lines == find_key_lines(text, 2)
     assert fm.line_of("title") == 4
+
+
+def test_the_unusual_characters_are_all_but_lf_printable_ascii_and_ordinary_text() -> None:
+    """The reader steps aside for every character outside LF, printable ASCII and ordinary
+    non-ASCII text (its class lists the few ranges it matches, which compiles quickly): checked on
+    every code point against the class written as "not the allowed ranges"."""
+    import re
+
+    from cchc_site.simpleyaml import _UNUSUAL
+    allowed = re.compile("[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+    text = "".join(map(chr, range(0x110000)))
+    unusual = {m.start() for m in _UNUSUAL.finditer(text)}
+    assert unusual == {i for i in range(0x110000) if not allowed.match(text, i)}
+    assert {0x85, 0x2028, 0x2029, 0xFEFF, 0xD800, 0x0D, 0x09} <= unusual and ord("ệ") not in unusual
