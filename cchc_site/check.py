@@ -16,15 +16,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Mapping
 
-from .sources import collect_site, content_hashes, load_valid_config, read_quota_line, shown_warnings
-from .stamps import open_cache, stable_hash, stamps_hash, tool_version
 from .cache import Cache
-from .config import CONFIG_FILE
+from .config import CONFIG_FILE, load_valid_config
 from .content import ContentScan, content_hash, file_stamp, read_bytes, scan_content, walk_files, walk_stamped
 from .errors import BuildFailed, SiteError
 from .models import DATA_DIR
-from .quota import QuotaReport, check_quota, compute_quota
-from .site import first_future_date, shown_documents
+from .quota import QuotaReport
+from .stamps import open_cache, stable_hash, stamps_hash, tool_version
 
 
 @dataclass(frozen=True)
@@ -95,6 +93,12 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
         kept = cache.record(key, stamp)
         if isinstance(kept, CheckRecord) and kept.holds(now):
             return kept.answer(now)
+        # Only now the code that reads documents is loaded (a check answered from what the last
+        # one found, above, is a program that starts, compares stamps and stops).
+        from .quota import check_quota, compute_quota
+        from .site import first_future_date, shown_documents
+        from .sources import collect_site, content_hashes, read_quota_line, shown_warnings
+
         hashes: dict[str, str] | None = None
         content = ""
         if cache.record_tag(key + ":content"):  # (hashing every file is worth it only then)

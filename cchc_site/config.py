@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from .dates import parse_month
-from .errors import SiteError
+from .errors import BuildFailed, SiteError
 from .frontmatter import Loader, duplicates_errors, find_duplicate_keys, normalise_yaml, yaml_syntax_error
 from .text import is_valid_slug, slugify
 
@@ -369,3 +369,17 @@ def load_config(site_dir: Path) -> SiteConfig | list[SiteError]:
     if isinstance(decoded, NotUtf8):
         return [SiteError(CONFIG_FILE, decoded.line, "E011", not_utf8_message(CONFIG_FILE, decoded))]
     return parse_config(decoded.text, CONFIG_FILE)
+
+
+def load_valid_config(site_dir: Path, base_url: str | None = None) -> SiteConfig:
+    """The site's configuration (with ``base_url`` instead of its own, when given), or
+    BuildFailed with every problem of site.yaml."""
+    config = load_config(site_dir)
+    if isinstance(config, list):
+        raise BuildFailed(config)
+    if base_url:
+        problem = check_base_url(base_url)
+        if problem:
+            raise BuildFailed([SiteError("--base-url", 0, "E041", f"base_url {problem}.")])
+        config = config.with_base_url(base_url)
+    return config

@@ -145,7 +145,7 @@ class QuotaTracker:
         self._posts: dict[str, tuple[tuple[int, int], Post | None]] = {}
 
     def banner(self, site_dir: Path, now: datetime) -> tuple[str, bool]:
-        from .sources import load_valid_config
+        from .config import load_valid_config
         from .quota import compute_quota
 
         try:

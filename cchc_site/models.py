@@ -156,3 +156,11 @@ class Rendered:
 
 
 Document = Post | Page | Procedure
+
+
+def is_shown(doc: Document, now: datetime, drafts: bool = False, future: bool = False) -> bool:
+    """Whether a build publishes ``doc``: drafts only with ``drafts``, posts dated after ``now``
+    only with ``future``."""
+    if not drafts and doc.draft:
+        return False
+    return future or not isinstance(doc, Post) or doc.date <= now

@@ -16,10 +16,10 @@ from .charts import bar_chart, rank_chart
 from .config import MenuItem, SiteConfig, Term
 from .dates import month_label
 from .mdrender import HtmlRef, Rendered
-from .models import Document, Page, Post, Procedure
+from .models import Document, Page, Post, Procedure, is_shown
 from .options import BuildOptions
 from .quota import STATUS_LABELS, QuotaReport
-from .site import Site, is_shown
+from .site import Site
 from .text import collation_key
 
 

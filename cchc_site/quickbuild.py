@@ -13,14 +13,14 @@ from typing import Callable, Mapping
 
 from .build import FAR_FUTURE, BuildResult, LastBuild
 from .cache import Cache
-from .config import SiteConfig
+from .config import SiteConfig, load_valid_config
 from .content import ContentScan, SourceEntry, load_body
 from .errors import SiteError, only_errors
 from .incremental import Fingerprinter
 from .listed import (ListedPages, Relisted, Reorder, lists_again, order_key, pages_again, quota_with, relist, reorder,
                      same_date, same_order, same_place, same_tag_names)
 from .links import check_links, link_paths, targets_of
-from .models import Document, Page, Post, Procedure
+from .models import Document, Page, Post, Procedure, is_shown
 from .options import BuildOptions
 from .output import OlderOutput, folder_id, write_file
 from .parsed import Parsed
@@ -30,8 +30,8 @@ from .publish import publish, reusable_files
 from .quota import QuotaReport, check_quota, compute_quota
 from .rendered import RenderedStore, markdown_key, render_markdown_all
 from .searchfiles import BACKGROUND_PATCH, FINGERPRINT_PREFIX, edited_search_patch, load_search_state, record_search_state
-from .site import in_site_order, is_shown
-from .sources import cached_parses, load_valid_config, parse_sources, shown_warnings
+from .site import in_site_order
+from .sources import cached_parses, parse_sources, shown_warnings
 from .wholebuild import PendingSpare, QuickState, listed_key, make_renderer, quick_key
 from .workers import Background, map_indices
 

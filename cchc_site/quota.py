@@ -13,8 +13,7 @@ from typing import Iterable, Literal
 from .config import QuotaConfig
 from .dates import month_label
 from .errors import SiteError
-from .models import Post
-from .site import is_shown
+from .models import Post, is_shown
 
 Status = Literal["ok", "short", "waived", "in_progress"]
 STATUS_LABELS: dict[str, str] = {"ok": "đạt", "short": "thiếu", "waived": "miễn", "in_progress": "đang diễn ra"}

@@ -10,7 +10,7 @@ from .content import SiteFiles
 from .errors import SiteError
 from .frontmatter import parse_front_matter
 from .indices import IndexEntry, parse_indices
-from .models import Document, Page, Post, Procedure, Source
+from .models import Document, Page, Post, Procedure, Source, is_shown
 from .validate import parse_page, parse_post, parse_procedure
 
 # URLs the generator makes itself; a page may not take them.
@@ -28,14 +28,6 @@ class Site:
     procedures: tuple[Procedure, ...]
     static_files: frozenset[str]
     indices: tuple[IndexEntry, ...]
-
-
-def is_shown(doc: Document, now: datetime, drafts: bool = False, future: bool = False) -> bool:
-    """Whether a build publishes ``doc``: drafts only with ``drafts``, posts dated after ``now``
-    only with ``future``."""
-    if not drafts and doc.draft:
-        return False
-    return future or not isinstance(doc, Post) or doc.date <= now
 
 
 def first_future_date(posts: Iterable[Post], now: datetime) -> datetime | None:

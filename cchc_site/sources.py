@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .cache import Cache
-from .config import CONFIG_FILE, SiteConfig, check_base_url, load_config
+from .config import CONFIG_FILE, SiteConfig
 from .content import ContentScan, SourceEntry, load_data_files, scan_content
-from .errors import BuildFailed, SiteError
+from .errors import SiteError
 from .site import Document, Site, assemble_site, parse_data_files
 from .parsed import Parsed, decode_parsed
 from .quota import quota_line
@@ -24,18 +24,6 @@ def read_quota_line(site_dir: Path) -> int:
         return quota_line((site_dir / CONFIG_FILE).read_text(encoding="utf-8-sig", errors="replace"))
     except OSError:
         return 0
-
-
-def load_valid_config(site_dir: Path, base_url: str | None = None) -> SiteConfig:
-    config = load_config(site_dir)
-    if isinstance(config, list):
-        raise BuildFailed(config)
-    if base_url:
-        problem = check_base_url(base_url)
-        if problem:
-            raise BuildFailed([SiteError("--base-url", 0, "E041", f"base_url {problem}.")])
-        config = config.with_base_url(base_url)
-    return config
 
 
 def parse_sources(site_dir: Path, config: SiteConfig, entries: Sequence[SourceEntry], static: frozenset[str],

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Mapping
 
 from .build import BuildResult
 from .cache import Cache
-from .config import MenuItem, SiteConfig, load_config
+from .config import MenuItem, SiteConfig, load_config, load_valid_config
 from .content import ContentScan, file_stamp, load_body, walk_files
 from .errors import BuildFailed, SiteError, only_errors
 from .incremental import fingerprint_pages
 from .links import check_links, link_paths
 from .listed import detach_lists
-from .models import STATIC_DIR
+from .models import STATIC_DIR, is_shown
 from .options import BuildOptions
 from .output import OlderOutput, copy_file, write_file
 from .plan import PlannedPage, plan_site, visible_posts
@@ -29,8 +29,8 @@ from .quota import QuotaReport, check_quota, compute_quota
 from .rendered import ConvertWhileParsing, KeepConverted, RenderedStore, render_markdown_all
 from .searchfiles import (FINGERPRINT_PREFIX, IndexedDocuments, PatchOrWhole, TermStore, cached_search_files,
                           indexed_with_keys, load_search_state, record_search_state)
-from .site import Site, first_future_date, is_shown, shown_documents
-from .sources import collect_site, load_valid_config, read_quota_line, shown_warnings
+from .site import Site, first_future_date, shown_documents
+from .sources import collect_site, read_quota_line, shown_warnings
 from .stamps import stable_hash as _hash
 from .stamps import tool_version
 from .themepath import SITE_TEMPLATES, THEME_DIR, Theme

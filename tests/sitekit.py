@@ -69,6 +69,26 @@ def run_cli(*args: str | Path) -> CliResult:
     return CliResult(code, out.getvalue(), err.getvalue())
 
 
+def modules_loaded(*args: str | Path) -> tuple[CliResult, set[str]]:
+    """Run ``cchc-site`` as authors do (a new Python process): what it printed and the modules it
+    imported (as ``python -X importtime`` lists them)."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-X", "importtime", "-m", "cchc_site", *map(str, args)],
+                         capture_output=True, text=True, encoding="utf-8")
+    lines = run.stderr.splitlines()
+    modules = {line.rsplit("|", 1)[1].strip() for line in lines if line.startswith("import time:")}
+    err = "\n".join(line for line in lines if not line.startswith("import time:"))
+    return CliResult(run.returncode, run.stdout, err), modules
+
+
+# What a build or check that finds nothing changed never loads (parsing, planning, rendering).
+HEAVY_MODULES = frozenset({"cchc_site.wholebuild", "cchc_site.quickbuild", "cchc_site.plan", "cchc_site.render",
+                           "cchc_site.site", "cchc_site.validate", "cchc_site.sources", "cchc_site.workers",
+                           "jinja2", "markdown"})
+
+
 @dataclass
 class ParsedPage:
     links: list[str] = field(default_factory=list)  # href of <a> and <link>

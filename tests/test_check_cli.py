@@ -447,30 +447,48 @@ def test_a_build_stopped_by_the_quota_points_at_the_quota_line_and_carries_its_r
     assert [m.key for m in failed.value.quota.short_months] == ["2021-09"]
 
 
+def test_a_check_answered_from_the_last_one_loads_no_code_that_reads_documents(tmp_path: Path) -> None:
+    """Like a build with nothing to do: run as authors run it (a new process), a check of the same
+    files answers from what the last check found (quota report included) and loads none of the
+    code that parses documents; after an edit it does, and the report changes."""
+    from sitekit import HEAVY_MODULES, modules_loaded
+
+    site = site_with(tmp_path, {"a": post("A", "2021-08-02"), "b": post("B", "2021-08-20")})
+    args = ("check", "--site", site, "--as-of", "2021-09-03")
+    first, _ = modules_loaded(*args)
+    again, loaded = modules_loaded(*args)
+    assert (again.code, again.out) == (first.code, first.out) and "08/2021" in first.out
+    assert loaded & HEAVY_MODULES == set()
+    (site / "content/posts/a.md").unlink()
+    edited, loaded = modules_loaded(*args)
+    assert edited.out != first.out and {"cchc_site.sources", "cchc_site.site"} <= loaded
+
+
 def test_a_check_of_unchanged_files_answers_from_what_the_last_check_found(tmp_path: Path,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Like a build with nothing to do: the same files, later the same day, give what the last
     check found without reading a document; whatever can change the outcome makes it look again
     (each outcome is compared with a check that keeps nothing)."""
     import cchc_site.check as check
+    import cchc_site.sources as sources
 
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
     site = site_with(tmp_path, {"a": post("A", "2021-08-02"), "b": post("B", "2021-08-20", image="/static/anh.jpg"),
                                 "c": post("C", "2021-09-03 10:00")})
     looked: list[datetime] = []
-    real = check.collect_site
+    real = sources.collect_site  # (run_check imports it when it reads documents)
 
     def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
         looked.append(now)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(check, "collect_site", spy)
+    monkeypatch.setattr(sources, "collect_site", spy)
 
     def outcome(strict: bool = False) -> check.CheckOutcome:
         found = check.run_check(site, now, strict)
-        monkeypatch.setattr(check, "collect_site", real)
+        monkeypatch.setattr(sources, "collect_site", real)
         fresh = check.run_check(site, now, strict, use_cache=False)
-        monkeypatch.setattr(check, "collect_site", spy)
+        monkeypatch.setattr(sources, "collect_site", spy)
         assert found == fresh
         return found
 
@@ -535,13 +553,13 @@ def test_on_a_fresh_clone_with_the_cache_kept_check_finds_its_last_outcome_by_co
     now = datetime(2021, 9, 3, 8, 0, tzinfo=tz)
     hashed: list[list[str]] = []
     looked: list[int] = []
-    real_hash, real_collect = sources.hash_files, check.collect_site
+    real_hash, real_collect = sources.hash_files, sources.collect_site
     monkeypatch.setattr(sources, "hash_files", lambda folder, paths: hashed.append(list(paths)) or real_hash(folder, paths))
-    monkeypatch.setattr(check, "collect_site", lambda *a, **k: looked.append(1) or real_collect(*a, **k))
+    monkeypatch.setattr(sources, "collect_site", lambda *a, **k: looked.append(1) or real_collect(*a, **k))
 
     def truth() -> check.CheckOutcome:
         with monkeypatch.context() as m:
-            m.setattr(check, "collect_site", real_collect)
+            m.setattr(sources, "collect_site", real_collect)
             return check.run_check(site, now, use_cache=False)
 
     def fresh_clone(seconds: int) -> None:

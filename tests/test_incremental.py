@@ -142,25 +142,18 @@ def test_a_build_with_nothing_to_do_loads_no_code_of_parsing_or_rendering(tmp_pa
     """A no-change build is a program that starts, compares stamps and stops: importing the code
     that parses, plans and renders was a quarter of its time.  Run as authors run it (a new
     process), it loads none of that; a build with an edit does."""
-    import subprocess
-    import sys
+    from sitekit import HEAVY_MODULES, modules_loaded
 
     site = make_site(tmp_path / "site")
     build(site, site / "output")
-    heavy = {"cchc_site.wholebuild", "cchc_site.quickbuild", "cchc_site.plan", "cchc_site.render",
-             "cchc_site.validate", "cchc_site.workers", "jinja2", "markdown"}
-
-    def loaded() -> set[str]:
-        run = subprocess.run([sys.executable, "-X", "importtime", "-m", "cchc_site", "build", "--site", str(site),
-                              "--as-of", "2021-12-31"], capture_output=True, text=True, encoding="utf-8", check=True)
-        return {line.rsplit("|", 1)[1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")}
-
-    assert "Không có thay đổi" in subprocess.run(
-        [sys.executable, "-m", "cchc_site", "build", "--site", str(site), "--as-of", "2021-12-31"],
-        capture_output=True, text=True, encoding="utf-8", check=True).stdout
-    assert loaded() & heavy == set()
+    args = ("build", "--site", site, "--as-of", "2021-12-31")
+    result, loaded = modules_loaded(*args)
+    assert result.code == 0 and "Không có thay đổi" in result.out, result.err
+    assert loaded & HEAVY_MODULES == set()
     CHANGES["post edited"](site)
-    assert heavy - {"markdown"} <= loaded()  # (the edit is a simple body: no Python-Markdown)
+    result, loaded = modules_loaded(*args)
+    assert result.code == 0 and "Không có thay đổi" not in result.out, result.err
+    assert HEAVY_MODULES - {"markdown"} <= loaded  # (the edit is a simple body: no Python-Markdown)
 
 
 def test_corrupt_cache_is_ignored(tmp_path: Path) -> None:

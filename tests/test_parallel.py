@@ -170,7 +170,7 @@ def _render_with_macros(tmp_path: Path, macros: str, page: str) -> bytes:
     from cchc_site.options import BuildOptions
     from cchc_site.plan import PlannedPage
     from cchc_site.render import Renderer, Theme
-    from cchc_site.sources import load_valid_config
+    from cchc_site.config import load_valid_config
 
     site = write_site(tmp_path / "s", {"templates/_macros.html": macros, "templates/t.html": page})
     renderer = Renderer(Theme(site), load_valid_config(site), BuildOptions(now=datetime.now(timezone.utc)))
