@@ -82,7 +82,7 @@ def quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_ur
         return None
     old_order, reordered = state.order, None
     if placed or deleted:
-        def published(path: str) -> bool | None:
+        def is_published(path: str) -> bool | None:
             """(Every post a build without drafts or future posts shows is published.)"""
             if not (options.drafts or options.future):
                 return True
@@ -90,7 +90,7 @@ def quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_ur
                 known[path], options.now)
 
         found = reorder(state.order, placed, lambda path: _order_key(path, known, state, cache, config, static),
-                        set(deleted), published)
+                        set(deleted), is_published)
         if found is None:
             return None
         new_order, reordered = found
