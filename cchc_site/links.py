@@ -7,7 +7,7 @@ from typing import Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
 from .errors import SiteError
-from .models import Page, Post, Procedure, Rendered
+from .models import Page, Post, Procedure, RenderedLike
 
 _SCRIPT = re.compile(r"<\s*script\b", re.I)
 # An attribute named on...= inside a tag: onclick=, onerror=, onload= ...
@@ -38,13 +38,13 @@ def targets_of(url: str) -> tuple[str, ...]:
     return (url,)
 
 
-def link_paths(docs: Iterable[Post | Page | Procedure], rendered: Mapping[str, Rendered]) -> frozenset[str]:
+def link_paths(docs: Iterable[Post | Page | Procedure], rendered: Mapping[str, RenderedLike]) -> frozenset[str]:
     """The site paths that the documents' internal links name (as :func:`resolves` reads them)."""
     return frozenset(path for doc in docs for link in rendered[doc.digest].links
                      if not link.target.startswith("tthc:") and (path := unquote(urlsplit(link.target).path)))
 
 
-def check_links(docs: Iterable[Post | Page | Procedure], rendered: Mapping[str, Rendered],
+def check_links(docs: Iterable[Post | Page | Procedure], rendered: Mapping[str, RenderedLike],
                 known: frozenset[str], codes: frozenset[str]) -> list[SiteError]:
     """Every ``/site/path`` and ``tthc:code`` link in the documents must exist."""
     errors: list[SiteError] = []

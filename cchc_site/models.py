@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
+from typing import Protocol
 
 from .config import Term
 
@@ -153,6 +154,21 @@ class Rendered:
     html: str
     summary: str  # the first paragraph, as plain text
     links: tuple[Link, ...]
+
+
+class RenderedLike(Protocol):
+    """What pages, links and the search index read of a document's rendered Markdown: a
+    :class:`Rendered`, or the build's view of one in the cache (``rendered.LazyRendered``, which
+    fetches ``html`` only when it is read)."""
+
+    @property
+    def html(self) -> str: ...
+
+    @property
+    def summary(self) -> str: ...
+
+    @property
+    def links(self) -> tuple[Link, ...]: ...
 
 
 Document = Post | Page | Procedure

@@ -15,8 +15,8 @@ from typing import Any, Iterable, Mapping, Sequence
 from .charts import bar_chart, rank_chart
 from .config import MenuItem, SiteConfig, Term
 from .dates import month_label
-from .mdrender import HtmlRef, Rendered
-from .models import Document, Page, Post, Procedure, is_shown
+from .mdrender import HtmlRef
+from .models import Document, Page, Post, Procedure, RenderedLike, is_shown
 from .options import BuildOptions
 from .quota import STATUS_LABELS, QuotaReport
 from .site import Site
@@ -128,7 +128,7 @@ def visible_posts(posts: Iterable[Post], options: BuildOptions) -> list[Post]:
     return [p for p in posts if shown_with(p, options)]
 
 
-def card_for(post: Post, rendered: Mapping[str, Rendered], now: datetime) -> Card:
+def card_for(post: Post, rendered: Mapping[str, RenderedLike], now: datetime) -> Card:
     summary = post.summary or rendered[post.digest].summary
     return Card(post.title, post.url, post.date, post.category, post.tags, summary, post.sample, post.draft,
                 post.date > now)
@@ -216,7 +216,7 @@ def plan_post(post: Post, card: Card, newer: Post | None, older: Post | None) ->
     }, lastmod=post.date)
 
 
-def plan_site(site: Site, rendered: Mapping[str, Rendered], options: BuildOptions,
+def plan_site(site: Site, rendered: Mapping[str, RenderedLike], options: BuildOptions,
               quota: QuotaReport | None) -> list[PlannedPage]:
     """Every page and generated file of the site, in a stable order."""
     config = site.config

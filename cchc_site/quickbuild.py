@@ -9,7 +9,7 @@ import time
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from .build import FAR_FUTURE, BuildResult, LastBuild
 from .cache import Cache
@@ -51,9 +51,10 @@ def quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_ur
     (see :func:`_documents_again`).  None (do the whole build) in every other case (see
     :func:`_placed`), and whenever anything is wrong with the edited files: the whole build
     reports problems."""
-    state = cache.record(quick_key(output_dir), folder_id(output_dir))
-    if not isinstance(state, QuickState) or state.frame != frame:
+    kept = cache.record(quick_key(output_dir), folder_id(output_dir))
+    if not isinstance(kept, QuickState) or kept.frame != frame:
         return None
+    state: QuickState = kept
     entries = {e.path: e for e in scan.sources}
     changed = [e for path, e in entries.items() if state.sources.get(path) != e.stamp]
     deleted = [path for path in state.sources if path not in entries]
@@ -344,7 +345,7 @@ def _text_alone(doc: Document, old: Parsed | None, options: BuildOptions) -> boo
             and replace(old.result, digest="") == replace(doc, digest=""))
 
 
-def _documents_again(texts: list[Document], state: QuickState, known: dict[str, Post],
+def _documents_again(texts: Sequence[Document], state: QuickState, known: dict[str, Post],
                      entries: Mapping[str, SourceEntry], options: BuildOptions, cache: Cache, config: SiteConfig,
                      static: frozenset[str]) -> list[PlannedPage] | None:
     """The pages of the edited pages and procedures (``texts``) as the whole build plans them: a

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .config import SiteConfig, Term
 from .dates import DateError, parse_date
-from .models import PAGES_DIR, POSTS_DIR, PROCEDURES_DIR
+from .models import PAGES_DIR, POSTS_DIR, PROCEDURES_DIR, Document
 from .site import RESERVED_SLUGS
 from .text import nfc, slugify
 from .validate import CODE_RE
@@ -244,11 +244,11 @@ def plan_document(config: SiteConfig, kind: str, title: str, now: datetime, exis
     if code in existing.codes:
         return f"Mã thủ tục {code} đã có trong {existing.owner(code) or 'một tệp khác'}; mở tệp đó để sửa."
     if field is not None:
-        term = config.find_field(field)
-        if term is None:
+        named = config.find_field(field)
+        if named is None:
             return (f"Lĩnh vực '{field}' không có trong site.yaml. Các lĩnh vực: "
                     + "; ".join(t.name for t in config.fields) + ".")
-        folder = term.slug
+        term, folder = named, named.slug
     else:
         term, folder = config.fields[0], OTHER_FIELD_DIR
     rel = f"{PROCEDURES_DIR}/{folder}/{code}.md"
@@ -277,10 +277,11 @@ def existing_documents(site_dir: Path, config: SiteConfig) -> Existing:
     site, _ = parse_site(files, config)
     paths = {s.path for s in files.sources}
     owners: list[tuple[str, str]] = []
-    for doc in (*site.posts, *site.pages, *site.procedures):
+    docs: tuple[Document, ...] = (*site.posts, *site.pages, *site.procedures)
+    for doc in docs:
         owners.append((doc.url, doc.path))
     owners += [(p.code, p.path) for p in site.procedures]
-    urls = {doc.url for doc in (*site.posts, *site.pages, *site.procedures)}
+    urls = {doc.url for doc in docs}
     return Existing(frozenset(paths), frozenset(urls), frozenset(p.code for p in site.procedures), tuple(owners))
 
 

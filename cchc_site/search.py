@@ -38,7 +38,7 @@ from itertools import accumulate, repeat
 from operator import add, rshift
 
 from .content import content_hash as file_digest  # the digest the build's manifest keeps for output files
-from .models import Page, Post, Procedure, Rendered
+from .models import Page, Post, Procedure, RenderedLike
 from .options import BuildOptions
 from .plan import card_for, shown_with, visible_posts
 from .site import Site
@@ -160,7 +160,7 @@ def indexed_documents(site: Site, options: BuildOptions) -> list[Page | Procedur
     return [*pages, *procedures, *reversed(visible_posts(site.posts, options))]
 
 
-def search_doc(doc: Page | Procedure | Post, rendered: Mapping[str, Rendered], options: BuildOptions) -> SearchDoc:
+def search_doc(doc: Page | Procedure | Post, rendered: Mapping[str, RenderedLike], options: BuildOptions) -> SearchDoc:
     """What one document shows in results and what of it is indexed."""
     if isinstance(doc, Page):
         summary = doc.summary or rendered[doc.digest].summary

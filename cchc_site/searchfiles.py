@@ -12,7 +12,7 @@ from .cache import Cache
 from .config import SiteConfig
 from .content import content_hash
 from .mdrender import RENDERER_VERSION
-from .models import Document, Rendered
+from .models import Document, Rendered, RenderedLike
 from .output import folder_id, own_files
 from .options import BuildOptions
 from .plan import shown_with
@@ -82,7 +82,7 @@ def search_key(settings: str, doc: Document) -> str:
     return stable_hash(settings, type(doc).__name__, doc.path, doc.digest)
 
 
-def terms_row(doc: Document, rendered: Mapping[str, Rendered], options: BuildOptions) -> TermsRow:
+def terms_row(doc: Document, rendered: Mapping[str, RenderedLike], options: BuildOptions) -> TermsRow:
     """One document's terms as plain values (what a worker sends back and the cache keeps)."""
     computed = doc_terms(search_doc(doc, rendered, options))
     return computed.row, computed.joined, computed.flags
@@ -235,7 +235,7 @@ def _patched(previous: SearchState, paths: tuple[str, ...], keys: tuple[str, ...
     return files, SearchState(paths, keys, previous.shard_count, patched.total)
 
 
-def cached_search_files(indexed: IndexedDocuments, store: TermStore, rendered: Mapping[str, Rendered],
+def cached_search_files(indexed: IndexedDocuments, store: TermStore, rendered: Mapping[str, RenderedLike],
                         options: BuildOptions, cache: Cache, output_dir: Path, live: Mapping[str, str],
                         previous: SearchState | None) -> "Background[tuple[SearchFiles, SearchState]] | PatchOrWhole":
     """The search index.  When few documents changed since the last build (see
@@ -295,7 +295,7 @@ class PatchOrWhole:
         self._patch.stop()
 
 
-def edited_search_patch(previous: SearchState, edited: Sequence[Document], rendered: Mapping[str, Rendered],
+def edited_search_patch(previous: SearchState, edited: Sequence[Document], rendered: Mapping[str, RenderedLike],
                         config: SiteConfig, options: BuildOptions, cache: Cache, output_dir: Path,
                         live: Mapping[str, str], order: tuple[Sequence[str], Sequence[str]] | None = None,
                         ) -> PatchWork | None:

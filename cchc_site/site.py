@@ -37,7 +37,8 @@ def first_future_date(posts: Iterable[Post], now: datetime) -> datetime | None:
 
 def shown_documents(site: Site, now: datetime, drafts: bool = False, future: bool = False) -> list[Document]:
     """Every document a build publishes: posts (newest first), pages, procedures."""
-    return [d for d in (*site.posts, *site.pages, *site.procedures) if is_shown(d, now, drafts, future)]
+    docs: tuple[Document, ...] = (*site.posts, *site.pages, *site.procedures)
+    return [d for d in docs if is_shown(d, now, drafts, future)]
 
 
 def parse_source(source: Source, config: SiteConfig, static_files: frozenset[str]) -> Document | list[SiteError]:
@@ -105,8 +106,9 @@ def _clashes(owned: Iterable[tuple[str, str]]) -> list[tuple[str, str, str]]:
 def check_unique_urls(posts: list[Post], pages: list[Page]) -> list[SiteError]:
     """Two documents may not share a URL; each file of a clash is named."""
     # A procedure's URL is its code: a clash there is a duplicate code, reported once as E018.
+    docs: list[Post | Page] = [*posts, *pages]
     errors = [SiteError(path, 1, "E010", f"Địa chỉ {url} trùng với {others}. Đổi tên tệp hoặc đặt 'slug:' khác cho một trong hai.")
-              for url, path, others in _clashes((doc.url, doc.path) for doc in (*posts, *pages))]
+              for url, path, others in _clashes((doc.url, doc.path) for doc in docs)]
     for page in pages:
         if page.slug in RESERVED_SLUGS:
             errors.append(SiteError(page.path, 1, "E010",

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from .build import BuildResult
 from .cache import Cache
@@ -282,7 +282,7 @@ def whole_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_ur
         cache.put_record(quick_key(output_dir), QuickState(
             frame, {e.path: e.stamp for e in scan.sources}, tuple(p.path for p in visible),
             plan.known, plan.codes, plan.linked, salt, menu, published.output_id if listed is not None else "",
-            frozenset(doc.url for doc in (*site.posts, *site.pages)).difference(plan.known)), published.output_id)
+            frozenset(doc.url for doc in site.posts).union(doc.url for doc in site.pages).difference(plan.known)), published.output_id)
     if loaded.converted:  # something new went into the cache: forget what no document uses
         cache.prune_markdown(set(loaded.rendered.cache_keys.values()))
     return BuildResult(published.made, len(wanted), time.perf_counter() - started, loaded.quota, loaded.warnings,
@@ -315,7 +315,7 @@ EARLY_LIMIT = 4000  # pages rendered ahead while the search index is built (kept
 
 
 def render_while_waiting(renderer: Renderer, pages: list[PlannedPage], wanted: Mapping[str, str],
-                          live: Mapping[str, str], search_job: Background[object] | PatchOrWhole) -> dict[int, bytes | SiteError]:
+                          live: Mapping[str, str], search_job: Background[Any] | PatchOrWhole) -> dict[int, bytes | SiteError]:
     """Pages that will have to be made (not as in the live output), rendered in this process
     while the search index is built in the background: the core would be idle otherwise."""
     early: dict[int, bytes | SiteError] = {}
