@@ -189,7 +189,7 @@ def _render_errors(results: list[tuple[int, bytes | SiteError | None]]) -> list[
 @dataclass(frozen=True)
 class QuickState:
     """What the build that made the live output leaves for a later build in which only a few
-    posts were edited (see :func:`_quick_build`)."""
+    posts were edited (see :func:`cchc_site.quickbuild.quick_build`)."""
 
     frame: str  # input_frame() of that build
     sources: dict[str, str]  # content file -> its stamp then
