@@ -257,9 +257,7 @@ def _placed(posts: list[Post], before: Mapping[str, Post], state: QuickState,
 def _order_key(path: str, known: dict[str, Post], state: QuickState, cache: Cache, config: SiteConfig,
                static: frozenset[str]) -> tuple[datetime, str] | None:
     """The :func:`order_key` of the post at ``path`` (read from the cache when not known)."""
-    if path not in known and path in state.sources:
-        known.update(_posts(cached_parses(cache, config, static, {path: state.sources[path]})))
-    return order_key(known[path]) if path in known else None
+    return order_key(known[path]) if _recall([path], known, state, cache, config, static) else None
 
 
 def _others_again(shown: list[Post], before: Mapping[str, Post], listed: object, state: QuickState,
@@ -300,9 +298,7 @@ def _others_again(shown: list[Post], before: Mapping[str, Post], listed: object,
     shows = on_lists | ({0} | set(reordered.placed) | set(relisted.heads.values())
                         if reordered is not None and relisted is not None else set())
     needed = shows | neighbours | set(firsts.values())
-    missing = {order[i]: state.sources[order[i]] for i in needed if order[i] not in known}
-    known.update(_posts(cached_parses(cache, config, static, missing)))
-    if any(order[i] not in known for i in needed):
+    if not _recall([order[i] for i in needed], known, state, cache, config, static):
         return None
     if relisted is not None and not same_tag_names(relisted.listed, {url: known[order[i]] for url, i in firsts.items()}):
         return None
@@ -324,6 +320,16 @@ def _others_again(shown: list[Post], before: Mapping[str, Post], listed: object,
 
 def _posts(parses: Mapping[str, Parsed]) -> dict[str, Post]:
     return {path: item.result for path, item in parses.items() if isinstance(item.result, Post)}
+
+
+def _recall(paths: list[str], known: dict[str, Post], state: QuickState, cache: Cache, config: SiteConfig,
+            static: frozenset[str]) -> bool:
+    """Adds to ``known`` (posts by path) the posts at ``paths`` as the last build read them (their
+    parse then, from the cache); whether every one of them is known now."""
+    missing = {path: state.sources[path] for path in paths if path not in known and path in state.sources}
+    if missing:
+        known.update(_posts(cached_parses(cache, config, static, missing)))
+    return all(path in known for path in paths)
 
 
 def _same_for_other_pages(old: Post, new: Post, rendered: RenderedStore, cache: Cache, config: SiteConfig) -> bool:
@@ -353,9 +359,7 @@ def _documents_again(texts: Sequence[Document], state: QuickState, known: dict[s
     are read from the cache; fingerprints tell which of these pages changed: the edited ones' and
     the lists holding them).  None when a document needed is not in the cache."""
     newest = state.order[0] if state.order else None
-    if newest is not None and newest not in known:
-        known.update(_posts(cached_parses(cache, config, static, {newest: state.sources[newest]})))
-    if newest is not None and newest not in known:
+    if newest is not None and not _recall([newest], known, state, cache, config, static):
         return None
     lastmod = known[newest].date if newest is not None else None  # (the newest post's: plan_site's site_lastmod)
     pages = [plan_page(doc, lastmod) for doc in texts if isinstance(doc, Page)]
@@ -381,10 +385,7 @@ def _plan_post_again(post: Post, state: QuickState, known: dict[str, Post], rend
         i = order.index(post.path)
     except ValueError:
         return None
-    wanted = [order[j] for j in (i - 1, i + 1) if 0 <= j < len(order)]
-    missing = {path: state.sources[path] for path in wanted if path not in known}
-    known.update(_posts(cached_parses(cache, config, static, missing)))
-    if any(path not in known for path in wanted):
+    if not _recall([order[j] for j in (i - 1, i + 1) if 0 <= j < len(order)], known, state, cache, config, static):
         return None
     newer = known[order[i - 1]] if i > 0 else None
     older = known[order[i + 1]] if i + 1 < len(order) else None
