@@ -70,16 +70,15 @@ def parse_date(value: object, site_tz: tzinfo) -> datetime:
     match = _ISO.fullmatch(text) or _VN.fullmatch(text) or _VN_WORDS.fullmatch(text)
     if not match:
         raise DateError("unreadable", text)
-    parts = match.groupdict()
-    numbers = [int(parts[k] or 0) for k in ("y", "m", "d", "H", "M", "S")]
+    numbers = [int(part) if part else 0 for part in match.group("y", "m", "d", "H", "M", "S")]
     try:
         result = datetime(*numbers)
     except ValueError:  # the same dates as impossible_reason finds: it says why
         raise DateError("impossible", text, impossible_reason(*numbers)) from None
     try:
-        tz = _offset(parts.get("tz"))
+        tz = _offset(match.groupdict().get("tz"))
     except ValueError:  # an offset such as +25:00
-        raise DateError("impossible", text, f"múi giờ '{parts.get('tz')}' không tồn tại") from None
+        raise DateError("impossible", text, f"múi giờ '{match.groupdict().get('tz')}' không tồn tại") from None
     return result.replace(tzinfo=tz or site_tz)
 
 

@@ -11,6 +11,7 @@ import unicodedata
 from functools import lru_cache
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # a slug already: its own slug
 # Letters whose diacritic is part of the letter (not a tone) in Vietnamese.
 _LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}  # breve (ă), circumflex (â ê ô), horn (ơ ư)
 # Tone marks in dictionary order: ngang (none), huyền, hỏi, ngã, sắc, nặng.
@@ -56,6 +57,13 @@ def slugify(text: str, fallback_prefix: str = "bai") -> str:
 
 def ascii_slug(text: str) -> str:
     """The slug of ``text``, or "" when it has no Latin letter or digit at all."""
+    if _SLUG.fullmatch(text):  # (as most front matter writes it: nothing to fold)
+        return text
+    return folded_slug(text)
+
+
+def folded_slug(text: str) -> str:
+    """What :func:`ascii_slug` computes for any text (it skips this for a slug already)."""
     # NFKD on top of the fold: compatibility forms (ﬁ, ², full-width Ａ) become plain ASCII.
     ascii_text = unicodedata.normalize("NFKD", fold(text)).encode("ascii", "ignore").decode("ascii").lower()
     return _NON_ALNUM.sub("-", ascii_text).strip("-")
@@ -63,7 +71,7 @@ def ascii_slug(text: str) -> str:
 
 def is_valid_slug(slug: str) -> bool:
     """True for a slug made of ``a-z``, ``0-9`` and single inner hyphens."""
-    return bool(re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug))
+    return bool(_SLUG.fullmatch(slug))
 
 
 def collation_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...], str]:

@@ -101,7 +101,8 @@ class _Checker:
                 self.error(key, "E004", f"Thiếu '{key}'. Thêm ví dụ '{key}: 28/07/2021' hoặc '{key}: 2021-07-28'.")
             return None
         try:
-            return parse_date(value, config.tz).astimezone(config.tz)
+            tz = config.tz
+            return parse_date(value, tz).astimezone(tz)
         except DateError as exc:
             if exc.kind == "impossible":
                 why = f" ({exc.reason})" if exc.reason else ""

@@ -5,7 +5,7 @@ import unicodedata
 
 import pytest
 
-from cchc_site.text import collation_key, fold, is_valid_slug, nfc, slugify, strip_html
+from cchc_site.text import ascii_slug, collation_key, fold, folded_slug, is_valid_slug, nfc, slugify, strip_html
 
 
 @pytest.mark.parametrize(
@@ -105,3 +105,19 @@ def test_collation_is_case_insensitive_and_normalisation_insensitive() -> None:
 
 def test_strip_html() -> None:
     assert strip_html("<p>Một <b>hai</b>&nbsp;&amp; ba</p>\n<p>bốn</p>") == "Một hai & ba bốn"
+
+
+def test_a_slug_already_is_its_own_slug_as_folding_would_make_it() -> None:
+    """ascii_slug returns a text of the slug form as it is, without folding it: every short text
+    over the letters that matter (two letters, a digit, '-', a capital, a space, 'đ') gives what
+    folding gives, whether or not it takes that shortcut."""
+    import itertools
+
+    alphabet = "a9-Z đ"
+    shortcut = 0
+    for size in range(1, 6):
+        for letters in itertools.product(alphabet, repeat=size):
+            text = "".join(letters)
+            assert ascii_slug(text) == folded_slug(text), text
+            shortcut += is_valid_slug(text)
+    assert shortcut > 50  # the shortcut was taken, and agreed
