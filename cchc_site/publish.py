@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from .cache import Cache
 from .output import (OlderOutput, clear_strays, discard, folder_id, folder_levels, is_plain_folder, link_or_copy,
@@ -62,8 +62,12 @@ def reusable_files(wanted: Mapping[str, str], live: Mapping[str, str], output_di
 
 
 def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Mapping[str, str],
-            reusable: set[str], produce: Producer) -> Published:
-    """Make the output hold exactly ``wanted``."""
+            reusable: set[str], produce: Producer, skeleton: SpareSkeleton | None = None,
+            skeleton_made: Callable[[], bool] = lambda: False) -> Published:
+    """Make the output hold exactly ``wanted``.  ``skeleton``: the folders of a spare being made
+    for a build from nothing (see :func:`spare_skeleton`); ``skeleton_made`` waits for them (False:
+    they could not be made).  Once the files are written they are linked into it, and it is kept
+    as the spare."""
     live_id = folder_id(output_dir)
     if live and len(reusable) == len(wanted) == len(live):
         return Published(0, True, live_id)
@@ -100,11 +104,14 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
     try:
         produce(work, make, like)
         link_unchanged(output_dir, work, from_live, fresh=work != spare)
+        linked = skeleton is not None and work != spare and _linked_into(skeleton, skeleton_made, work, wanted)
         swap_in(work, output_dir, keep_old_as=spare)  # the old output is the next build's spare
     except BaseException:
         if work != spare:
             discard(work)
         raise
+    if linked and skeleton is not None:
+        _keep_as_spare(skeleton, spare, cache, spare_key, wanted)
     if new_id:
         cache.put_manifest(output_key, dict(wanted), new_id)
     if live and live_id:  # the old live folder is the spare now: its record names the files it holds
@@ -123,7 +130,7 @@ def held_files(folder: Path, manifest: Mapping[str, str], known: set[str]) -> di
 
 def missing_spare(output_dir: Path, live: Mapping[str, str]) -> SpareMirror | None:
     """The spare to make when the live output has a record (``live``) but there is no spare at
-    all: after a build from nothing (no output became the spare), or a spare deleted by hand."""
+    all: deleted by hand, or a build from nothing that could not make its own."""
     spare = spare_dir(output_dir)
     if not live or os.path.lexists(spare):
         return None
@@ -131,14 +138,72 @@ def missing_spare(output_dir: Path, live: Mapping[str, str]) -> SpareMirror | No
 
 
 @dataclass(frozen=True)
+class SpareSkeleton:
+    """The folders of the spare that a build from nothing leaves beside its output, made while
+    its pages are rendered in memory and its search index is built, before any page is written
+    (a new folder waits on the file system's journal: 12,600 of them, for 10,000 posts, cost
+    0.6 s on a quiet disk and seconds once the output is being written, or right after).  The
+    files are linked into it once written (:func:`publish`).  Without it the first build that
+    changes that output would have to make the spare (:class:`SpareMirror`), and an edit saved
+    right after a build from nothing would wait for it."""
+
+    folder: Path  # a staging name: a build killed meanwhile leaves nothing the next one keeps
+    folders: tuple[str, ...]  # parents first
+
+    def make(self) -> bool:
+        """The folders made (in a forked process); False, and nothing left, when they cannot be."""
+        try:
+            if os.path.lexists(self.folder):
+                shutil.rmtree(self.folder)
+            os.mkdir(self.folder)
+            mark_folder(self.folder)  # a marker of its own: the spare's id is not the output's
+            make_folders(self.folder, self.folders)
+            return True
+        except OSError:
+            discard(self.folder)
+            return False
+
+
+def spare_skeleton(output_dir: Path, files: Iterable[str]) -> SpareSkeleton | None:
+    """The folders ``files`` need, for the spare of a build from nothing (no output, no spare);
+    None for any other build."""
+    if os.path.lexists(output_dir) or os.path.lexists(spare_dir(output_dir)):
+        return None
+    folder = output_dir.parent / f".{output_dir.name}.cchc-tmp-{os.getpid()}-spare"
+    return SpareSkeleton(folder, tuple(name for level in folder_levels(files) for name in level))
+
+
+def _linked_into(skeleton: SpareSkeleton, made: Callable[[], bool], work: Path, wanted: Mapping[str, str]) -> bool:
+    """Every file of ``work`` linked into the skeleton's folders (the few folders it lacks made on
+    the way); False, and the skeleton gone, when that fails."""
+    if not made():
+        return False
+    try:
+        link_unchanged(work, skeleton.folder, sorted(wanted), fresh=False)
+        return True
+    except OSError:
+        discard(skeleton.folder)
+        return False
+
+
+def _keep_as_spare(skeleton: SpareSkeleton, spare: Path, cache: Cache, key: str, wanted: Mapping[str, str]) -> None:
+    try:
+        os.replace(skeleton.folder, spare)
+    except OSError:
+        discard(skeleton.folder)
+        return
+    spare_id = folder_id(spare)
+    if spare_id:
+        cache.put_manifest(key, dict(wanted), spare_id)
+
+
+@dataclass(frozen=True)
 class SpareMirror:
     """A spare for the next build to update in place, made as a tree of hard links to the live
-    output's files (``manifest``: its record).  On a large site that tree is costly (10,000
-    posts: 12,600 folders and 13,700 links, 0.3 to 0.5 s), so a build from nothing leaves it to
-    the next build that changes the output, which runs :meth:`make` in a forked process while
-    it reads and plans (the build from nothing writes half the inodes, and the first edit after
-    it pays little of that time); :meth:`record` tells the cache.  Nothing is lost when it
-    cannot be made: that build makes a new folder."""
+    output's files (``manifest``: its record), when there is none: deleted by hand, or a build
+    from nothing could not make its own (:class:`SpareSkeleton`).  The next build that changes
+    the output runs :meth:`make` in a forked process while it reads and plans; :meth:`record`
+    tells the cache.  Nothing is lost when it cannot be made: that build makes a new folder."""
 
     output_dir: Path
     spare: Path

@@ -22,9 +22,9 @@ from .links import check_links, link_paths
 from .listed import detach_lists
 from .models import STATIC_DIR, is_shown
 from .options import BuildOptions
-from .output import OlderOutput, copy_file, write_file
+from .output import OlderOutput, copy_file, discard, write_file
 from .plan import PlannedPage, plan_site, visible_posts
-from .publish import SpareMirror, manifest_key, publish, reusable_files
+from .publish import SpareMirror, SpareSkeleton, manifest_key, publish, reusable_files, spare_skeleton
 from .quota import QuotaReport, check_quota, compute_quota
 from .rendered import ConvertWhileParsing, KeepConverted, RenderedStore, render_markdown_all
 from .searchfiles import (FINGERPRINT_PREFIX, IndexedDocuments, PatchOrWhole, TermStore, cached_search_files,
@@ -218,6 +218,47 @@ def whole_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_ur
     only the files whose fingerprint changed are written (see :func:`cchc_site.publish.publish`).
     It leaves what a later quick build needs (:class:`QuickState`, the lists' layout, the search
     index's state)."""
+    folders = SpareFolders()
+    try:
+        return _whole_build(site_dir, output_dir, options, base_url, enforce_quota, extra_globals, cache, started,
+                            scan, frame, live, spare, folders)
+    finally:
+        folders.close()
+
+
+class SpareFolders:
+    """The folders of the spare of a build from nothing (:class:`cchc_site.publish.SpareSkeleton`),
+    made in a forked process from the moment the pages are planned; :meth:`close` ends that
+    process if it still runs and removes what a failed build leaves of them."""
+
+    def __init__(self) -> None:
+        self.skeleton: SpareSkeleton | None = None
+        self._job: Background[bool] | None = None
+
+    def start(self, skeleton: SpareSkeleton | None) -> None:
+        if skeleton is not None:
+            self.skeleton, self._job = skeleton, Background(skeleton.make)
+
+    def made(self) -> bool:
+        """Waits for the folders; False when they could not be made."""
+        job, self._job = self._job, None
+        try:
+            return job is not None and job.result()
+        except RuntimeError:  # the forked process died
+            return False
+
+    def close(self) -> None:
+        if self._job is not None:
+            self._job.stop()
+            self._job = None
+        if self.skeleton is not None:
+            discard(self.skeleton.folder)  # (nothing there once it became the spare)
+
+
+def _whole_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_url: str | None, enforce_quota: bool,
+                 extra_globals: dict[str, object] | None, cache: Cache, started: float,
+                 scan: ContentScan, frame: str, live: Mapping[str, str], spare: PendingSpare,
+                 folders: SpareFolders) -> BuildResult:
     try:
         loaded = load_site(site_dir, options, base_url, enforce_quota, cache, scan)
     except BuildFailed as failed:
@@ -242,6 +283,8 @@ def whole_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_ur
         wanted: dict[str, str] = {}
         for page, fp in zip(pages, fingerprint_pages(pages, salt)):
             wanted[page.output_path] = fp
+        if not live:  # a build from nothing: its spare's folders are made meanwhile (before any page is written)
+            folders.start(spare_skeleton(output_dir, wanted))
         early = render_while_waiting(renderer, pages, wanted, live, search_job)
         search_files, search_state = search_job.result()
     finally:
@@ -272,7 +315,8 @@ def whole_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_ur
                 copy_file(work, f"static/{rel}", site_dir / STATIC_DIR / rel, like)
 
     spare.settle(cache)
-    published = publish(output_dir, cache, wanted, live, reusable_files(wanted, live, output_dir), produce)
+    published = publish(output_dir, cache, wanted, live, reusable_files(wanted, live, output_dir), produce,
+                        folders.skeleton, folders.made)
     if published.output_id:
         record_search_state(cache, output_dir, previous_search, search_state, published.output_id)
         visible = visible_posts(site.posts, options)

@@ -87,9 +87,9 @@ def test_kill_9_during_a_build_never_damages_the_output(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     before = tree_hashes(output)
     assert len(before) > N_POSTS
-    # A build from nothing leaves no spare: the next build first makes one beside output/ (a new
-    # folder of hard links, which this test sees appear) and writes into it.
-    assert not (site / ".output.cchc-spare").exists()
+    # A build from nothing leaves a spare of links beside output/; deleted here, the next build
+    # first makes one (a new folder of hard links, which this test sees appear) and writes into it.
+    shutil.rmtree(site / ".output.cchc-spare")
 
     # What a complete build of the changed content gives (built in a copy of the site).
     change_everything(site)
@@ -141,6 +141,44 @@ def test_kill_9_during_a_build_never_damages_the_output(tmp_path: Path) -> None:
     # output, ".output.cchc-spare", is part of the design).
     leftovers = {n for n in siblings(output) - baseline_siblings if "cchc-tmp" in n or "cchc-old" in n}
     assert not leftovers, f"staging folders left beside output/: {leftovers}"
+
+
+@pytest.mark.slow
+def test_kill_9_during_a_build_from_nothing_leaves_no_output_or_a_whole_one(tmp_path: Path) -> None:
+    """A build from nothing also makes its spare (folders while it renders, links once the files are
+    written): killed at any moment, there is no output or a complete one, and the next build
+    leaves the right output, its spare and nothing half made."""
+    site = big_site(tmp_path / "site")
+    reference = tmp_path / "reference"
+    shutil.copytree(site, reference)
+    assert cli("build", "--site", reference, "--as-of", AS_OF).returncode == 0
+    expected = tree_hashes(reference / "output")
+    output = site / "output"
+    seen_spare = 0
+    for kind, delay in (("time", 0.8), ("time", 2.0), ("spare", 0.0), ("spare", 0.2), ("spare", 0.6)):
+        for leftover in (output, site / ".output.cchc-spare", site / ".cchc-cache"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        process = subprocess.Popen([sys.executable, "-m", "cchc_site", "build", "--site", str(site),
+                                    "--as-of", AS_OF], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
+        try:
+            if kind == "spare":  # once the spare's folders are being made
+                deadline = time.monotonic() + 120
+                while process.poll() is None and time.monotonic() < deadline:
+                    if any(p.name.endswith("-spare") and "cchc-tmp" in p.name for p in site.iterdir()):
+                        seen_spare += process.poll() is None
+                        break
+                    time.sleep(0.005)
+            time.sleep(delay)
+        finally:
+            kill_quietly(os.killpg, process.pid)
+            process.wait(timeout=60)
+        assert not output.exists() or tree_hashes(output) == expected, f"killed ({kind}, {delay}s): a mixed output"
+    assert seen_spare >= 1, "no kill landed while the spare was being made"
+    final = cli("build", "--site", site, "--as-of", AS_OF)
+    assert final.returncode == 0, final.stderr
+    assert tree_hashes(output) == expected
+    assert not [p.name for p in site.iterdir() if "cchc-tmp" in p.name or "cchc-old" in p.name]
 
 
 def test_a_failed_render_keeps_the_previous_output(tmp_path: Path) -> None:

@@ -318,7 +318,7 @@ def test_build_with_a_short_month_fails_and_leaves_output_untouched(tmp_path: Pa
     output = site / "output"
     before = snapshot(output)
     assert "thong-ke/index.html" in before and "tin-tuc/2021/09/c/index.html" in before
-    siblings = sorted(p.name for p in site.iterdir())
+    siblings = sorted(p.name for p in site.iterdir() if p.name != ".output.cchc-spare")
 
     # A new post and a later date: September is over with 1 post.
     (site / "content/posts/d.md").write_text(post("D", "2021-10-02"), encoding="utf-8")
@@ -329,8 +329,8 @@ def test_build_with_a_short_month_fails_and_leaves_output_untouched(tmp_path: Pa
     assert "KHÔNG đăng bài lùi ngày" in failed.err and '"2021-09": "Lý do' in failed.err
     assert "E060" in failed.err and "được giữ nguyên" in failed.err
     assert snapshot(output) == before  # every file, byte for byte; nothing added or removed
-    # no staging folder left behind (the spare of links to the output that this build made while
-    # it read the content is kept: the next build updates it instead of making a new folder)
+    # no staging folder left behind (the spare of links to the output, made by the first build or
+    # by this one, is kept: the next build updates it instead of making a new folder)
     assert sorted(p.name for p in site.iterdir() if p.name != ".output.cchc-spare") == siblings
 
     # The honest fix: a waiver with its reason, shown on the statistics page.
