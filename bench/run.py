@@ -21,9 +21,9 @@ not counted, then --runs counted runs:
               the same edit right after an untimed `build --clean`: the spare that build leaves
               (the output before it) has no record, so every unchanged file is linked over it
   edit-after-full
-              the same edit right after an untimed build from nothing (as `full`): that build leaves no
-              spare, so this build makes it (hard links to every file of the output) while it reads
-              and plans, then updates it in place
+              the same edit right after an untimed build from nothing (as `full`): that build leaves
+              its spare (hard links to every file of its output, made while it writes), which this
+              build updates in place (before session 15 this build had to make the spare first)
   edit-title  change the same post's title, then `build --site S`: an edit that other pages show
               (its neighbours' pages, the lists it is on, the feed, the search index); those are
               planned again from the lists the last build kept, not only the post's page
@@ -471,7 +471,7 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
             append(i)
 
         timed("edit-after-full", ["build", "--site", str(site)], before=full_then_append,
-              note="append 1 paragraph right after an untimed build from nothing (it leaves no spare)")
+              note="append 1 paragraph right after an untimed build from nothing (and the spare it leaves)")
         trash.empty()
     def timed_and_checked(scenario: str, before, note: str) -> None:  # noqa: ANN001
         """A build after ``before`` changed the content; its output is compared with a --clean build."""

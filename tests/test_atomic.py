@@ -198,6 +198,19 @@ def test_a_failed_render_keeps_the_previous_output(tmp_path: Path) -> None:
                                                                              ".output.cchc-spare")]])
 
 
+def test_a_build_from_nothing_that_fails_leaves_nothing(tmp_path: Path) -> None:
+    """A first build whose pages fail to render leaves no output, no spare and no folder half made
+    (its spare's folders were being made while it rendered)."""
+    files: dict[str, str | bytes] = {f"content/posts/2021/07/bai-{i}.md": post(f"Bài {i}", "2021-07-28")
+                                     for i in range(30)}
+    files["templates/post.html"] = '{% extends "base.html" %}\n{% block content %}\n{{ khong_co_bien_nay }}\n{% endblock %}\n'
+    site = write_site(tmp_path / "site", files)
+    result = run_cli("build", "--site", site, "--as-of", AS_OF)
+    assert result.code == 1 and "templates/post.html:3: E031" in result.err
+    assert sorted(p.name for p in site.iterdir() if p.name not in (".cchc-cache", ".output.cchc-lock")) == \
+        ["content", "site.yaml", "templates"]
+
+
 def test_files_of_deleted_posts_disappear(tmp_path: Path) -> None:
     site = write_site(tmp_path / "site", {
         "content/posts/2021/07/a.md": post("Bài A", "2021-07-28", tags=["Thẻ riêng"]),
