@@ -5,8 +5,9 @@ the others are made.
 The folder is never changed in place: the work happens in the spare (the output before
 the live one: updated to the wanted state when the cache describes it, else cleared of
 strays and written in full, keeping files whose bytes are already right) or in a fresh
-staging folder, which is then swapped in; the replaced output is kept as the next spare.
-The manifests in the cache say what each folder holds.
+staging folder, which is then swapped in; the replaced output is kept as the next spare (a
+build from nothing, which replaces none, leaves a spare of links to its files: see
+:class:`SpareSkeleton`).  The manifests in the cache say what each folder holds.
 """
 from __future__ import annotations
 
