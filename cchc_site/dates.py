@@ -75,10 +75,11 @@ def parse_date(value: object, site_tz: tzinfo) -> datetime:
         result = datetime(*numbers)
     except ValueError:  # the same dates as impossible_reason finds: it says why
         raise DateError("impossible", text, impossible_reason(*numbers)) from None
+    offset = match.groupdict().get("tz")  # (only ISO dates have one)
     try:
-        tz = _offset(match.groupdict().get("tz"))
+        tz = _offset(offset)
     except ValueError:  # an offset such as +25:00
-        raise DateError("impossible", text, f"múi giờ '{match.groupdict().get('tz')}' không tồn tại") from None
+        raise DateError("impossible", text, f"múi giờ '{offset}' không tồn tại") from None
     return result.replace(tzinfo=tz or site_tz)
 
 
