@@ -99,3 +99,10 @@ def test_parse_month(text: str, expected: tuple[int, int]) -> None:
 def test_parse_month_rejects(text: str) -> None:
     with pytest.raises(ValueError):
         parse_month(text)
+
+
+def test_an_impossible_utc_offset_is_named_in_the_reason() -> None:
+    with pytest.raises(DateError) as info:
+        parse_date("2021-07-28T08:00:00+25:00", VN)
+    assert info.value.kind == "impossible"
+    assert info.value.reason == "múi giờ '+25:00' không tồn tại"
