@@ -14,15 +14,19 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from .cache import Cache
-from .config import CONFIG_FILE, load_valid_config
+from .config import CONFIG_FILE, SiteConfig, load_valid_config
 from .content import ContentScan, content_hash, file_stamp, read_bytes, scan_content, walk_files, walk_stamped
 from .errors import BuildFailed, SiteError
-from .models import DATA_DIR
+from .models import DATA_DIR, Document, Post
 from .quota import QuotaReport
 from .stamps import open_cache, stable_hash, stamps_hash, tool_version
+
+if TYPE_CHECKING:  # (loaded only by a check that reads documents)
+    from .checkfacts import FileFacts
+    from .parsed import Parsed
 
 
 @dataclass(frozen=True)
@@ -52,12 +56,18 @@ class CheckRecord:
         return replace(self.outcome, quota=replace(quota, as_of=now)) if quota is not None else self.outcome
 
 
-def check_stamp(site_dir: Path, scan: ContentScan) -> str:
-    """Every input of a check, by name, size and modification time (stat only): this code,
-    site.yaml, the content files, the static files (documents name them) and the data files."""
+def check_frame(site_dir: Path, scan: ContentScan) -> str:
+    """Every input of a check but the content files, by name, size and modification time (stat
+    only): this code, site.yaml, the static files (documents name them) and the data files."""
     config = site_dir / CONFIG_FILE
-    return stamps_hash(stable_hash(tool_version(), file_stamp(config) if config.exists() else "-", scan.static,
-                                   walk_stamped(site_dir / DATA_DIR)), scan.sources)
+    return stable_hash(tool_version(), file_stamp(config) if config.exists() else "-", scan.static,
+                       walk_stamped(site_dir / DATA_DIR))
+
+
+def check_stamp(site_dir: Path, scan: ContentScan, frame: str | None = None) -> str:
+    """Every input of a check (its ``frame``, :func:`check_frame`, and the content files) by
+    name, size and modification time."""
+    return stamps_hash(frame or check_frame(site_dir, scan), scan.sources)
 
 
 def content_key(site_dir: Path, scan: ContentScan, hashes: Mapping[str, str]) -> str:
@@ -80,7 +90,8 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
     """Validate every document and compute the quota as of ``now`` (site timezone).  What was
     found is kept under two keys: the inputs' stamps (a later check of the same files answers
     at once) and their content (on a fresh clone whose CI kept the cache, every file has a new
-    time: once a check kept its outcome that way, the files are hashed to find it)."""
+    time: once a check kept its outcome that way, the files are hashed to find it).  Otherwise
+    only the files changed since the last check are read (:func:`read_facts`)."""
     try:
         config = load_valid_config(site_dir)
     except BuildFailed as failed:
@@ -88,37 +99,87 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
     cache = open_cache(site_dir, None, clean=False) if use_cache else Cache(None)
     try:
         scan = scan_content(site_dir)
-        stamp = check_stamp(site_dir, scan)
+        frame = check_frame(site_dir, scan)
+        stamp = check_stamp(site_dir, scan, frame)
         key = "check:strict" if strict else "check"
         kept = cache.record(key, stamp)
         if isinstance(kept, CheckRecord) and kept.holds(now):
             return kept.answer(now)
         # Only now the code that reads documents is loaded (a check answered from what the last
         # one found, above, is a program that starts, compares stamps and stops).
+        from .checkfacts import check_facts, first_future, quota_posts
         from .quota import check_quota, compute_quota
-        from .site import first_future_date, shown_documents
-        from .sources import collect_site, content_hashes, read_quota_line, shown_warnings
+        from .sources import content_hashes, read_quota_line
 
         hashes: dict[str, str] | None = None
         content = ""
-        if cache.record_tag(key + ":content"):  # (hashing every file is worth it only then)
+        if cache.record_tag(key + ":content") and cache.record_tag(FACTS_KEY) != frame:
+            # (hashing every file is worth it only then: not when the last check's facts can serve)
             hashes = content_hashes(site_dir, scan.sources, cache)
             content = content_key(site_dir, scan, hashes)
             kept = cache.record(key + ":content", content)
             if isinstance(kept, CheckRecord) and kept.holds(now):
                 cache.put_record(key, kept, stamp)  # the next check of these files needs no hashing
                 return kept.answer(now)
-        parsed, site, problems = collect_site(site_dir, config, cache, scan, hashes=hashes)
-        problems += shown_warnings(parsed, shown_documents(site, now))
-        quota = compute_quota(site.posts, config.quota, now, strict) if config.quota else None
-        line = read_quota_line(site_dir) if config.quota else 0
-        if quota is not None:
+        files, others, parsed = read_facts(site_dir, config, scan, cache, frame, hashes)
+        problems = check_facts(files, now) + list(others)
+        quota: QuotaReport | None = None
+        line = 0
+        if config.quota:
+            wanted = quota_posts(files, config.quota, now)
+            posts = [doc for doc in read_documents(site_dir, config, scan, cache, wanted, parsed) if isinstance(doc, Post)]
+            quota = compute_quota(posts, config.quota, now, strict)
+            line = read_quota_line(site_dir)
             problems += check_quota(quota, config.path, line)
         outcome = CheckOutcome(tuple(sorted(set(problems))), quota, line)
         if use_cache:
-            content = content or content_key(site_dir, scan, {item.path: item.content_hash for item in parsed})
-            cache.put_record(key, CheckRecord(now, first_future_date(site.posts, now), outcome), stamp,
+            content = content or content_key(site_dir, scan, {f.path: f.content_hash for f in files})
+            cache.put_record(key, CheckRecord(now, first_future(files, now), outcome), stamp,
                              (key + ":content", content))
         return outcome
     finally:
         cache.close()
+
+
+FACTS_KEY = "check:facts"
+
+
+def read_facts(site_dir: Path, config: SiteConfig, scan: ContentScan, cache: Cache, frame: str,
+               hashes: Mapping[str, str] | None) -> tuple[list[FileFacts], tuple[SiteError, ...], dict[str, Parsed]]:
+    """The facts of every content file (in the order of ``scan``) and the problems of the data
+    files, with the files read to find them (path -> parse).  After the last check (same
+    ``frame``: same code, site.yaml, static and data files), only the files changed since are
+    read; otherwise every file is, through the build's source cache.  The facts are kept for
+    the next check."""
+    from .checkfacts import CheckFacts, facts_of, updated
+    from .sources import load_indices, parse_sources
+
+    kept = cache.record(FACTS_KEY, frame)
+    known = kept.files() if isinstance(kept, CheckFacts) else None
+    static = frozenset(rel for rel, _ in scan.static)
+    if known is None:
+        changed = list(scan.sources)
+        others = tuple(load_indices(site_dir)[1])
+    else:
+        assert isinstance(kept, CheckFacts)
+        changed = [e for e in scan.sources if (f := known.get(e.path)) is None or f.stamp != e.stamp]
+        others = kept.others
+    parsed = parse_sources(site_dir, config, changed, static, cache, complete=known is None, hashes=hashes)
+    stamps = {e.path: e.stamp for e in changed}
+    files = updated(known or {}, [facts_of(item, stamps[item.path]) for item in parsed], [e.path for e in scan.sources])
+    if changed or known is None or len(known) != len(files):
+        cache.put_record(FACTS_KEY, CheckFacts.of(files, others), frame)
+    return files, others, {item.path: item for item in parsed}
+
+
+def read_documents(site_dir: Path, config: SiteConfig, scan: ContentScan, cache: Cache, paths: list[str],
+                   parsed: Mapping[str, Parsed]) -> list[Document | list[SiteError]]:
+    """The documents of the files at ``paths`` (or their errors): from ``parsed`` when read just
+    now, else from the source cache (or read again when it lacks them)."""
+    from .sources import parse_sources
+
+    entries = {e.path: e for e in scan.sources}
+    missing = [entries[path] for path in paths if path not in parsed]
+    static = frozenset(rel for rel, _ in scan.static)
+    found = {item.path: item for item in parse_sources(site_dir, config, missing, static, cache, complete=False)}
+    return [(parsed.get(path) or found[path]).result for path in paths]

@@ -6,7 +6,6 @@ exactly as it was.
 """
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 import shutil
@@ -15,11 +14,14 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import AbstractSet, Iterable, Iterator
+from typing import TYPE_CHECKING, AbstractSet, Iterable, Iterator
 from pathlib import Path
 
 from .content import advise_reading, reads_ahead
 from .errors import BuildFailed, SiteError
+
+if TYPE_CHECKING:
+    import ctypes
 
 MARKER = ".cchc-site"
 MARKER_TEXT = b"This folder is written by cchc-site; it is replaced at every build.\n"
@@ -141,7 +143,10 @@ def recover_output(output: Path) -> None:
 @lru_cache(maxsize=1)
 def libc() -> ctypes.CDLL:
     """The C library (Linux), for the system calls Python has no function for.  (Not looked up
-    with ``ctypes.util.find_library``, which runs ``ldconfig``: 3 ms in every build and worker.)"""
+    with ``ctypes.util.find_library``, which runs ``ldconfig``: 3 ms in every build and worker.
+    ctypes is loaded here, not with the module: ``check`` never needs it.)"""
+    import ctypes
+
     return ctypes.CDLL(None, use_errno=True)  # the running program's symbols, the C library's among them
 
 
@@ -153,6 +158,8 @@ def _exchange(a: Path, b: Path) -> bool:
         renameat2 = libc().renameat2
     except (OSError, AttributeError):
         return False
+    import ctypes
+
     renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
     at_fdcwd = -100
     result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)

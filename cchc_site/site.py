@@ -75,7 +75,9 @@ def assemble_site(config: SiteConfig, docs: Iterable[Document], static_files: fr
     posts = sorted((d for d in docs if isinstance(d, Post)), key=lambda p: (p.date, p.path), reverse=True)
     pages = sorted((d for d in docs if isinstance(d, Page)), key=lambda p: p.path)
     procedures = in_site_order(d for d in docs if isinstance(d, Procedure))
-    errors = check_unique_urls(posts, pages) + check_unique_codes(procedures)
+    errors = (check_unique_urls([(doc.url, doc.path) for doc in (*posts, *pages)],
+                                [(page.slug, page.url, page.path) for page in pages])
+              + check_unique_codes([(proc.code, proc.path) for proc in procedures]))
     return Site(config, tuple(posts), tuple(pages), tuple(procedures), static_files, tuple(indices)), errors
 
 
@@ -95,27 +97,29 @@ def parse_site(files: SiteFiles, config: SiteConfig) -> tuple[Site, list[SiteErr
 
 
 def _clashes(owned: Iterable[tuple[str, str]]) -> list[tuple[str, str, str]]:
-    """(key, path) pairs -> (key, path, the other paths) for every path whose key is not its alone."""
+    """(key, path) pairs -> (key, path, the other paths, sorted) for every path whose key is not
+    its alone (the same message whatever order the pairs come in)."""
     owners: dict[str, list[str]] = {}
     for key, path in owned:
         owners.setdefault(key, []).append(path)
-    return [(key, path, ", ".join(p for p in paths if p != path))
+    return [(key, path, ", ".join(sorted(p for p in paths if p != path)))
             for key, paths in owners.items() if len(paths) > 1 for path in paths]
 
 
-def check_unique_urls(posts: list[Post], pages: list[Page]) -> list[SiteError]:
-    """Two documents may not share a URL; each file of a clash is named."""
+def check_unique_urls(owned: Iterable[tuple[str, str]], page_slugs: Iterable[tuple[str, str, str]]) -> list[SiteError]:
+    """Two documents may not share a URL (``owned``: each post's and page's (url, path)), and no
+    page may take one the generator makes itself (``page_slugs``: (slug, url, path)); each file
+    of a clash is named."""
     # A procedure's URL is its code: a clash there is a duplicate code, reported once as E018.
-    docs: list[Post | Page] = [*posts, *pages]
     errors = [SiteError(path, 1, "E010", f"Địa chỉ {url} trùng với {others}. Đổi tên tệp hoặc đặt 'slug:' khác cho một trong hai.")
-              for url, path, others in _clashes((doc.url, doc.path) for doc in docs)]
-    for page in pages:
-        if page.slug in RESERVED_SLUGS:
-            errors.append(SiteError(page.path, 1, "E010",
-                                    f"Địa chỉ {page.url} trùng với một trang do hệ thống tạo. Đặt 'slug:' khác."))
+              for url, path, others in _clashes(owned)]
+    for slug, url, path in page_slugs:
+        if slug in RESERVED_SLUGS:
+            errors.append(SiteError(path, 1, "E010", f"Địa chỉ {url} trùng với một trang do hệ thống tạo. Đặt 'slug:' khác."))
     return errors
 
 
-def check_unique_codes(procedures: list[Procedure]) -> list[SiteError]:
+def check_unique_codes(owned: Iterable[tuple[str, str]]) -> list[SiteError]:
+    """Each procedure's code (``owned``: (code, path)) is its own."""
     return [SiteError(path, 1, "E018", f"Mã thủ tục {code} đã dùng trong {others}. Mỗi thủ tục một mã riêng.")
-            for code, path, others in _clashes((proc.code, proc.path) for proc in procedures)]
+            for code, path, others in _clashes(owned)]

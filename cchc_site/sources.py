@@ -11,6 +11,7 @@ from .cache import Cache
 from .config import CONFIG_FILE, SiteConfig
 from .content import ContentScan, SourceEntry, load_data_files, scan_content
 from .errors import SiteError
+from .indices import IndexEntry
 from .site import Document, Site, assemble_site, parse_data_files
 from .parsed import Parsed, decode_parsed
 from .quota import quota_line
@@ -146,7 +147,13 @@ def collect_site(site_dir: Path, config: SiteConfig, cache: Cache, scan: Content
             problems.extend(item.result)
         else:
             docs.append(item.result)
+    indices, data_problems = load_indices(site_dir)
+    site, cross = assemble_site(config, docs, static, indices)
+    return parsed, site, problems + data_problems + cross
+
+
+def load_indices(site_dir: Path) -> tuple[list[IndexEntry], list[SiteError]]:
+    """The entries of the site's data files (content/data/), and every problem found in them."""
     data_files, data_errors = load_data_files(site_dir)
     indices, index_errors = parse_data_files(data_files)
-    site, cross = assemble_site(config, docs, static, indices)
-    return parsed, site, problems + data_errors + index_errors + cross
+    return indices, data_errors + index_errors

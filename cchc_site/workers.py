@@ -7,11 +7,9 @@ functions run in the main process.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import signal
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
@@ -149,6 +147,8 @@ def pool_size() -> int:
 
 
 def can_fork() -> bool:
+    import multiprocessing  # (loaded when there is work for a pool: a check after an edit has none)
+
     return "fork" in multiprocessing.get_all_start_methods() and pool_size() > 1
 
 
@@ -171,6 +171,9 @@ def run_parallel(func: Callable[[list[T]], list[R]], items: Sequence[T], state: 
             for part in chunks(items, chunk_size):
                 results.extend(keep(func(part)))
             return results
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         context = multiprocessing.get_context("fork")
         results = []
         with _frozen(), ProcessPoolExecutor(max_workers=pool_size(), mp_context=context,
@@ -258,6 +261,8 @@ class Background(Generic[R]):
         self._func = func
         self._process: Any = None
         if fork and can_fork():
+            import multiprocessing
+
             context = multiprocessing.get_context("fork")
             self._receive, send = context.Pipe(duplex=False)
             self._process = context.Process(target=_background_child, args=(func, send, os.getpid()), daemon=True)

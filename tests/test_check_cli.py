@@ -470,25 +470,25 @@ def test_a_check_of_unchanged_files_answers_from_what_the_last_check_found(tmp_p
     check found without reading a document; whatever can change the outcome makes it look again
     (each outcome is compared with a check that keeps nothing)."""
     import cchc_site.check as check
-    import cchc_site.sources as sources
+    import cchc_site.checkfacts as checkfacts
 
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
     site = site_with(tmp_path, {"a": post("A", "2021-08-02"), "b": post("B", "2021-08-20", image="/static/anh.jpg"),
                                 "c": post("C", "2021-09-03 10:00")})
     looked: list[datetime] = []
-    real = sources.collect_site  # (run_check imports it when it reads documents)
+    real = checkfacts.check_facts  # (run_check imports it when it judges the documents)
 
     def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
         looked.append(now)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sources, "collect_site", spy)
+    monkeypatch.setattr(checkfacts, "check_facts", spy)
 
     def outcome(strict: bool = False) -> check.CheckOutcome:
         found = check.run_check(site, now, strict)
-        monkeypatch.setattr(sources, "collect_site", real)
+        monkeypatch.setattr(checkfacts, "check_facts", real)
         fresh = check.run_check(site, now, strict, use_cache=False)
-        monkeypatch.setattr(sources, "collect_site", spy)
+        monkeypatch.setattr(checkfacts, "check_facts", spy)
         assert found == fresh
         return found
 
@@ -545,6 +545,7 @@ def test_on_a_fresh_clone_with_the_cache_kept_check_finds_its_last_outcome_by_co
     import os
 
     import cchc_site.check as check
+    import cchc_site.checkfacts as checkfacts
     import cchc_site.sources as sources
 
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -553,13 +554,13 @@ def test_on_a_fresh_clone_with_the_cache_kept_check_finds_its_last_outcome_by_co
     now = datetime(2021, 9, 3, 8, 0, tzinfo=tz)
     hashed: list[list[str]] = []
     looked: list[int] = []
-    real_hash, real_collect = sources.hash_files, sources.collect_site
+    real_hash, real_judge = sources.hash_files, checkfacts.check_facts
     monkeypatch.setattr(sources, "hash_files", lambda folder, paths: hashed.append(list(paths)) or real_hash(folder, paths))
-    monkeypatch.setattr(sources, "collect_site", lambda *a, **k: looked.append(1) or real_collect(*a, **k))
+    monkeypatch.setattr(checkfacts, "check_facts", lambda *a, **k: looked.append(1) or real_judge(*a, **k))
 
     def truth() -> check.CheckOutcome:
         with monkeypatch.context() as m:
-            m.setattr(sources, "collect_site", real_collect)
+            m.setattr(checkfacts, "check_facts", real_judge)
             return check.run_check(site, now, use_cache=False)
 
     def fresh_clone(seconds: int) -> None:
