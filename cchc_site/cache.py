@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS markdown_meta (key TEXT PRIMARY KEY, summary TEXT NOT
 CREATE TABLE IF NOT EXISTS search_terms (key TEXT PRIMARY KEY, blob BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS manifest (output TEXT PRIMARY KEY, tag TEXT NOT NULL, blob BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, tag TEXT NOT NULL, blob BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS check_facts (path TEXT PRIMARY KEY, frame TEXT NOT NULL, blob BLOB NOT NULL);
 """
 
 
@@ -246,6 +247,23 @@ class Cache:
 
     def prune_search_terms(self, keep: set[str]) -> None:
         self._prune(keep, "search_terms")
+
+    # --- what check keeps of each content file (see checkfacts) ----------------------------------
+    def check_facts(self, frame: str) -> dict[str, bytes]:
+        """path -> the encoded facts of that file, as a check with the same ``frame`` found them."""
+        return dict(self._safe("SELECT path, blob FROM check_facts WHERE frame = ?", (frame,)))
+
+    def put_check_facts(self, frame: str, rows: list[tuple[str, bytes]], gone: Iterable[str] = (),
+                        every: bool = False) -> None:
+        """Store the facts of files (path, encoded facts) found with ``frame``; forget the files
+        ``gone`` (``every``: ``rows`` are every file's, so forget all others)."""
+        if every:
+            self._write_many("DELETE FROM check_facts", [()], ("INSERT INTO check_facts VALUES (?, ?, ?)",
+                                                            [(path, frame, blob) for path, blob in rows]))
+            return
+        self._write_many("INSERT OR REPLACE INTO check_facts VALUES (?, ?, ?)",
+                         [(path, frame, blob) for path, blob in rows],
+                         ("DELETE FROM check_facts WHERE path = ?", [(path,) for path in gone]))
 
     # --- per output folder: its manifest and small records ------------------------------------
     # Each is stored with the id of the folder content it describes (see output.folder_id) and

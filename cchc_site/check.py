@@ -141,7 +141,7 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
         cache.close()
 
 
-FACTS_KEY = "check:facts"
+FACTS_KEY = "check:others"  # the data files' problems, kept with the facts of the content files
 
 
 def read_facts(site_dir: Path, config: SiteConfig, scan: ContentScan, cache: Cache, frame: str,
@@ -149,26 +149,33 @@ def read_facts(site_dir: Path, config: SiteConfig, scan: ContentScan, cache: Cac
     """The facts of every content file (in the order of ``scan``) and the problems of the data
     files, with the files read to find them (path -> parse).  After the last check (same
     ``frame``: same code, site.yaml, static and data files), only the files changed since are
-    read; otherwise every file is, through the build's source cache.  The facts are kept for
-    the next check."""
-    from .checkfacts import CheckFacts, facts_of, updated
+    read; otherwise every file is, through the build's source cache.  The facts of the files
+    read are kept for the next check."""
+    from .checkfacts import decode_facts, encode_facts, facts_of, updated
     from .sources import load_indices, parse_sources
 
     kept = cache.record(FACTS_KEY, frame)
-    known = kept.files() if isinstance(kept, CheckFacts) else None
-    static = frozenset(rel for rel, _ in scan.static)
-    if known is None:
-        changed = list(scan.sources)
-        others = tuple(load_indices(site_dir)[1])
+    known: dict[str, FileFacts] = {}
+    if isinstance(kept, tuple):
+        others: tuple[SiteError, ...] = kept
+        for path, blob in cache.check_facts(frame).items():
+            facts = decode_facts(path, blob)
+            if facts is not None:
+                known[path] = facts
     else:
-        assert isinstance(kept, CheckFacts)
-        changed = [e for e in scan.sources if (f := known.get(e.path)) is None or f.stamp != e.stamp]
-        others = kept.others
-    parsed = parse_sources(site_dir, config, changed, static, cache, complete=known is None, hashes=hashes)
+        others = tuple(load_indices(site_dir)[1])
+    changed = [e for e in scan.sources if (f := known.get(e.path)) is None or f.stamp != e.stamp]
+    whole = len(changed) == len(scan.sources)
+    static = frozenset(rel for rel, _ in scan.static)
+    parsed = parse_sources(site_dir, config, changed, static, cache, complete=whole, hashes=hashes)
     stamps = {e.path: e.stamp for e in changed}
-    files = updated(known or {}, [facts_of(item, stamps[item.path]) for item in parsed], [e.path for e in scan.sources])
-    if changed or known is None or len(known) != len(files):
-        cache.put_record(FACTS_KEY, CheckFacts.of(files, others), frame)
+    fresh = [facts_of(item, stamps[item.path]) for item in parsed]
+    files = updated(known, fresh, [e.path for e in scan.sources])
+    gone = known.keys() - {e.path for e in scan.sources}
+    if fresh or gone:
+        cache.put_check_facts(frame, [(f.path, encode_facts(f)) for f in fresh], gone, every=whole)
+    if not isinstance(kept, tuple):
+        cache.put_record(FACTS_KEY, others, frame)
     return files, others, {item.path: item for item in parsed}
 
 

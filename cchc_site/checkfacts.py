@@ -3,14 +3,13 @@
 
 A check after an edit reads the edited files only: every other file is known by its facts
 (:class:`FileFacts`: its problems, and what the checks that span files need: its URL, its
-procedure code, a post's date and month, whether it is a draft), kept in the cache by the
-last check (:class:`CheckFacts`).  A check that read every file judges from the same facts,
-so both give the same outcome by construction.
+procedure code, a post's date and month, whether it is a draft), kept in the cache file by file
+by the last check.  A check that read every file judges from the same facts, so both give the
+same outcome by construction.
 """
 from __future__ import annotations
 
 import marshal
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Iterable, Mapping, NamedTuple
 
@@ -23,7 +22,7 @@ from .site import check_unique_codes, check_unique_urls
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
-_LAYOUT = b"F1"  # bump the digit when the tuple layout of FileFacts changes
+_LAYOUT = b"F2"  # bump the digit when the tuple layout of FileFacts changes
 
 
 ErrorFields = tuple[str, int, str, str, str]  # a SiteError's fields (made into one only when reported)
@@ -119,34 +118,18 @@ def quota_posts(files: Iterable[FileFacts], quota: QuotaConfig, now: datetime) -
     return [f.path for f in files if f.kind == "post" and f.month in months and is_published(f, moment)]
 
 
-@dataclass(frozen=True)
-class CheckFacts:
-    """The facts of every content file, as the last check found them, with the problems of the
-    files a check reads whole every time (the data files).  Kept in the cache under the stamp of
-    everything else a check depends on (code, site.yaml, static and data files): any change
-    there and the next check reads every document again."""
-
-    blob: bytes  # the files' facts (:func:`encode_facts`)
-    others: tuple[SiteError, ...]  # problems of the data files
-
-    @staticmethod
-    def of(files: Iterable[FileFacts], others: Iterable[SiteError]) -> CheckFacts:
-        return CheckFacts(encode_facts(files), tuple(others))
-
-    def files(self) -> dict[str, FileFacts] | None:
-        """path -> facts; None when the blob cannot be read back (a cache of another layout)."""
-        return decode_facts(self.blob)
+def encode_facts(facts: FileFacts) -> bytes:
+    """One file's facts as bytes (its path aside: the cache keys them by it)."""
+    return _LAYOUT + marshal.dumps(tuple(facts)[1:])
 
 
-def encode_facts(files: Iterable[FileFacts]) -> bytes:
-    return _LAYOUT + marshal.dumps(tuple(map(tuple, files)))
-
-
-def decode_facts(blob: bytes) -> dict[str, FileFacts] | None:
+def decode_facts(path: str, blob: bytes) -> FileFacts | None:
+    """The facts :func:`encode_facts` made of the file at ``path``; None when ``blob`` is not
+    such facts (another layout, damaged): the file is then read again."""
     if blob[:2] != _LAYOUT:
         return None
     try:
-        return {row[0]: row for row in map(FileFacts._make, marshal.loads(blob[2:]))}
+        return FileFacts(path, *marshal.loads(blob[2:]))
     except Exception:  # noqa: BLE001 - a broken entry is simply not there
         return None
 

@@ -1,6 +1,7 @@
 """Turn the files read from ``content/`` into a validated :class:`Site` (pure)."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
@@ -99,11 +100,16 @@ def parse_site(files: SiteFiles, config: SiteConfig) -> tuple[Site, list[SiteErr
 def _clashes(owned: Iterable[tuple[str, str]]) -> list[tuple[str, str, str]]:
     """(key, path) pairs -> (key, path, the other paths, sorted) for every path whose key is not
     its alone (the same message whatever order the pairs come in)."""
+    pairs = list(owned)
+    shared = {key for key, count in Counter(key for key, _ in pairs).items() if count > 1}
+    if not shared:  # (nearly always: no list of owners made for ten thousand keys)
+        return []
     owners: dict[str, list[str]] = {}
-    for key, path in owned:
-        owners.setdefault(key, []).append(path)
+    for key, path in pairs:
+        if key in shared:
+            owners.setdefault(key, []).append(path)
     return [(key, path, ", ".join(sorted(p for p in paths if p != path)))
-            for key, paths in owners.items() if len(paths) > 1 for path in paths]
+            for key, paths in owners.items() for path in paths]
 
 
 def check_unique_urls(owned: Iterable[tuple[str, str]], page_slugs: Iterable[tuple[str, str, str]]) -> list[SiteError]:

@@ -3,6 +3,7 @@ check kept, :mod:`cchc_site.checkfacts`), and finds exactly what a check that re
 finds, after every kind of change."""
 from __future__ import annotations
 
+import marshal
 import os
 import random
 from datetime import datetime, timedelta, timezone
@@ -14,7 +15,8 @@ import pytest
 import cchc_site.check as check
 import cchc_site.sources as sources
 from cchc_site.cache import Cache
-from cchc_site.checkfacts import (CheckFacts, FileFacts, check_facts, decode_facts, encode_facts, facts_of,
+import cchc_site.checkfacts as checkfacts
+from cchc_site.checkfacts import (FileFacts, check_facts, decode_facts, encode_facts, facts_of,
                                   first_future, instant, moment_of)
 from cchc_site.config import SiteConfig, parse_config
 from cchc_site.content import SiteFiles, source_from_bytes
@@ -183,6 +185,8 @@ def test_what_else_a_check_depends_on_makes_it_read_every_file_again(tmp_path: P
 
 
 def test_facts_that_cannot_be_read_back_are_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file whose kept facts are damaged is judged again (its parse from the source cache); the
+    others' facts still serve; a check with no record of the data files judges every file again."""
     site = write_site(tmp_path / "site", dict(START), QUOTA)
     spy = Spy(monkeypatch)
     now = datetime(2021, 9, 3, 8, 0, tzinfo=VN)
@@ -190,18 +194,28 @@ def test_facts_that_cannot_be_read_back_are_not_used(tmp_path: Path, monkeypatch
     spy.take()
     cache = open_cache(site, None, clean=False)
     frame = cache.record_tag(check.FACTS_KEY)
-    assert frame and isinstance(cache.record(check.FACTS_KEY, frame), CheckFacts)
-    cache.put_record(check.FACTS_KEY, CheckFacts(b"F1\x00garbage", ()), frame)
+    assert frame and set(cache.check_facts(frame)) == set(START)
+    cache.put_check_facts(frame, [("content/posts/2021/09/c.md", b"F2\x00garbage"),
+                                  ("content/procedures/1.000001.md", b"F9" + b"\x00" * 8)])
     cache.close()
+    judged: list[str] = []
+    real = checkfacts.facts_of
+    monkeypatch.setattr(checkfacts, "facts_of", lambda item, stamp: judged.append(item.path) or real(item, stamp))
     (site / "content/posts/2021/08/a.md").write_text(post("A", "2021-08-02", body="Sửa."), encoding="utf-8")
     touch_later(site / "content/posts/2021/08/a.md")
     found = check.run_check(site, now)
-    assert len(spy.take()) == 1  # the edited file read; every other one taken from the source cache
+    assert spy.take() == ["content/posts/2021/08/a.md"]  # the only file read
+    assert sorted(judged) == ["content/posts/2021/08/a.md", "content/posts/2021/09/c.md",
+                              "content/procedures/1.000001.md"]
     assert found == check.run_check(site, now, use_cache=False) and found.problems == first.problems
+    spy.take()
     cache = open_cache(site, None, clean=False)
-    kept = cache.record(check.FACTS_KEY, frame)
+    assert all(decode_facts(path, blob) is not None for path, blob in cache.check_facts(frame).items())
+    cache.put_record(check.FACTS_KEY, "not the data files' problems", frame)
     cache.close()
-    assert isinstance(kept, CheckFacts) and kept.files() is not None  # made again, whole
+    judged.clear()
+    touch_later(site / "content/posts/2021/08/a.md")
+    assert check.run_check(site, now) == found and sorted(judged) == sorted(START)
 
 
 # --- the facts themselves (pure) -------------------------------------------------------------
@@ -270,8 +284,7 @@ def test_judging_facts_finds_what_parsing_the_whole_site_finds(seed: int) -> Non
     expected += [w for item in items if item.path in published for w in item.warnings]
     facts = [facts_of(item, "1:1") for item in items]
     assert sorted(set(check_facts(facts, now))) == sorted(set(expected))
-    decoded = decode_facts(encode_facts(facts))
-    assert decoded is not None and list(decoded.values()) == facts
+    assert [decode_facts(f.path, encode_facts(f)) for f in facts] == facts
     assert first_future(facts, now) == min((p.date for p in site.posts if p.date > now), default=None)
 
 
@@ -287,11 +300,13 @@ def test_the_random_sites_hold_every_kind_of_problem_facts_are_judged_on() -> No
 
 
 def test_unreadable_facts_decode_to_none() -> None:
-    good = encode_facts([FileFacts("content/posts/a.md", "1:2", "h", "post", "/a/", "", "", 5, 202108, False, (), ())])
-    assert decode_facts(good) is not None
-    for blob in (b"", b"F1", b"F0" + good[2:], good[:-3], b"F1" + b"\x00" * 10,
-                 b"F1" + __import__("marshal").dumps(((1, 2),))):
-        assert decode_facts(blob) is None, blob
+    facts = FileFacts("content/posts/a.md", "1:2", "h", "post", "/a/", "", "", 5, 202108, False, (),
+                      (("content/posts/a.md", 3, "W070", "mã", "warning"),))
+    good = encode_facts(facts)
+    assert decode_facts(facts.path, good) == facts
+    for blob in (b"", b"F2", b"F1" + good[2:], good[:-3], b"F2" + b"\x00" * 10,
+                 b"F2" + marshal.dumps(((1, 2),)), b"F2" + marshal.dumps(tuple(facts))):
+        assert decode_facts(facts.path, blob) is None, blob
 
 
 def test_a_cache_that_cannot_be_written_still_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
