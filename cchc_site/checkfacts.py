@@ -10,6 +10,7 @@ same outcome by construction.
 from __future__ import annotations
 
 import marshal
+from collections import Counter
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Iterable, Mapping, NamedTuple
 
@@ -116,6 +117,14 @@ def quota_posts(files: Iterable[FileFacts], quota: QuotaConfig, now: datetime) -
     moment = instant(now)
     months = {year * 100 + month for year, month in enforced_months(quota, now)}
     return [f.path for f in files if f.kind == "post" and f.month in months and is_published(f, moment)]
+
+
+def quota_counts(files: Iterable[FileFacts], quota: QuotaConfig, now: datetime) -> dict[tuple[int, int], int]:
+    """The number of posts the quota counts at ``now`` in each enforced month that has any."""
+    moment = instant(now)
+    months = {year * 100 + month for year, month in enforced_months(quota, now)}
+    counts = Counter(f.month for f in files if f.kind == "post" and f.month in months and is_published(f, moment))
+    return {(month // 100, month % 100): count for month, count in counts.items()}
 
 
 def encode_facts(facts: FileFacts) -> bytes:

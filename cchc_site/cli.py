@@ -122,7 +122,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     config = load_config(site)
     tz = ZoneInfo("Asia/Ho_Chi_Minh") if isinstance(config, list) else config.tz
     now = parse_as_of(args.as_of, tz)  # a bad --as-of is a usage error (2) even when site.yaml is broken
-    outcome = run_check(site, now, strict=args.strict)
+    outcome = run_check(site, now, strict=args.strict, with_posts=args.format == "json")  # (only JSON lists them)
     errors = [e for e in outcome.problems if e.severity == "error"]
     if args.format == "json":
         data = (quota_json(outcome.quota, config, outcome.problems)

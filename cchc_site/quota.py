@@ -8,7 +8,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Literal
+from typing import Iterable, Literal, Mapping
 
 from .config import QuotaConfig
 from .dates import month_label
@@ -111,14 +111,26 @@ def compute_quota(posts: Iterable[Post], quota: QuotaConfig, now: datetime, stri
     "ok" with at least ``min_posts`` posts, else "waived" when ``waivers`` names it, else
     "in_progress" when it is the current month (unless ``strict``), else "short".
     """
-    current: Month = (now.year, now.month)
     by_month: dict[Month, list[Post]] = {}
     for post in published_posts(posts, now):
         by_month.setdefault(post.month, []).append(post)
+    return _report({month: tuple(sorted(found, key=lambda p: (p.date, p.path))) for month, found in by_month.items()},
+                   {month: len(found) for month, found in by_month.items()}, quota, now, strict)
+
+
+def count_quota(counts: Mapping[Month, int], quota: QuotaConfig, now: datetime, strict: bool = False) -> QuotaReport:
+    """The report :func:`compute_quota` makes, from the number of published posts of each month,
+    without the posts themselves (each month's ``posts`` empty): for a report that only counts
+    (``check``'s text), a site of ten thousand posts need not load them."""
+    return _report({}, counts, quota, now, strict)
+
+
+def _report(posts: Mapping[Month, tuple[Post, ...]], counts: Mapping[Month, int], quota: QuotaConfig,
+            now: datetime, strict: bool) -> QuotaReport:
+    current: Month = (now.year, now.month)
     statuses: list[MonthStatus] = []
     for month in enforced_months(quota, now):
-        month_posts = tuple(sorted(by_month.get(month, []), key=lambda p: (p.date, p.path)))
-        count = len(month_posts)
+        count = counts.get(month, 0)
         reason = quota.waiver(month) or ""
         days_left = calendar.monthrange(*month)[1] - now.day + 1 if month == current else 0
         if count >= quota.min_posts:
@@ -129,7 +141,7 @@ def compute_quota(posts: Iterable[Post], quota: QuotaConfig, now: datetime, stri
             status = "in_progress"
         else:
             status = "short"
-        statuses.append(MonthStatus(month, count, quota.min_posts, status, month_posts, reason, days_left))
+        statuses.append(MonthStatus(month, count, quota.min_posts, status, posts.get(month, ()), reason, days_left))
     return QuotaReport(now, quota.min_posts, tuple(statuses))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import marshal
 import os
 import random
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -77,6 +78,13 @@ class Spy:
         return asked
 
 
+def without_posts(outcome: check.CheckOutcome) -> check.CheckOutcome:
+    """The outcome as a check that only counts gives it: each month's count, not its posts."""
+    assert outcome.quota is not None
+    months = tuple(replace(m, posts=()) for m in outcome.quota.months)
+    return replace(outcome, quota=replace(outcome.quota, months=months))
+
+
 def touch_later(path: Path) -> None:
     """A new modification time (a quick test may write twice within the clock's resolution)."""
     st = path.stat()
@@ -93,8 +101,9 @@ def test_after_each_kind_of_change_only_the_changed_files_are_read_and_the_outco
         found = check.run_check(site, now)
         asked = spy.take()
         truth = check.run_check(site, now, use_cache=False)
+        counted = check.run_check(site, now, with_posts=False)  # as the text report asks
         spy.take()
-        assert found == truth
+        assert found == truth and counted == without_posts(truth)
         outcome.asked = asked  # type: ignore[attr-defined]
         return found
 
@@ -307,6 +316,30 @@ def test_unreadable_facts_decode_to_none() -> None:
     for blob in (b"", b"F2", b"F1" + good[2:], good[:-3], b"F2" + b"\x00" * 10,
                  b"F2" + marshal.dumps(((1, 2),)), b"F2" + marshal.dumps(tuple(facts))):
         assert decode_facts(facts.path, blob) is None, blob
+
+
+@pytest.mark.parametrize("fmt, loads_posts", [("text", False), ("github", False), ("json", True)])
+def test_only_the_json_report_loads_the_posts_the_quota_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               fmt: str, loads_posts: bool) -> None:
+    """The text and GitHub reports print each month's count; only JSON lists the posts, so only
+    it loads them (a check after an edit of a site of ten thousand posts with a quota would
+    otherwise load them all)."""
+    from sitekit import run_cli
+
+    site = write_site(tmp_path / "site", dict(START), QUOTA)
+    args = ("check", "--site", site, "--as-of", "2021-09-02", "--format", fmt)
+    first = run_cli(*args)
+    loaded: list[list[str]] = []
+    real = check.read_documents
+    monkeypatch.setattr(check, "read_documents", lambda *a: loaded.append(list(a[4])) or real(*a))
+    (site / "content/posts/2021/08/a.md").write_text(post("A", "2021-08-02", body="Sửa."), encoding="utf-8")
+    touch_later(site / "content/posts/2021/08/a.md")
+    again = run_cli(*args)
+    assert (again.code, again.out) == (first.code, first.out) and first.code in (0, 1) and first.out
+    assert (loaded != []) is loads_posts
+    if loads_posts:
+        assert sorted(loaded[0]) == ["content/posts/2021/08/a.md", "content/posts/2021/08/b.md",
+                                     "content/posts/2021/09/c.md"]  # (D is dated 3 September)
 
 
 def test_a_cache_that_cannot_be_written_still_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -222,3 +222,29 @@ def test_waiver_snippet_is_valid_yaml_for_site_yaml() -> None:
     data = yaml.safe_load(waiver_snippet(report.short_months))
     assert list(data["quota"]["waivers"]) == ["2021-08", "2021-09"]
     assert all(reason.startswith("Lý do") for reason in data["quota"]["waivers"].values())
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_counting_gives_the_report_of_the_posts_without_them(seed: int) -> None:
+    """``count_quota`` (what ``check`` prints as text) says what ``compute_quota`` says, month by
+    month, from the number of published posts of each month."""
+    import random
+    from dataclasses import replace
+
+    from cchc_site.models import is_shown
+    from cchc_site.quota import count_quota
+
+    rng = random.Random(seed)
+    posts = [mkpost(f"2021-{rng.randint(6, 12):02d}-{rng.randint(1, 28):02d} {rng.randint(0, 23):02d}:00",
+                    name=f"p{i}", draft=rng.random() < 0.2) for i in range(rng.randint(0, 40))]
+    config = quota((2021, rng.randint(5, 9)), rng.choice([None, (2021, 11)]), rng.randint(1, 4),
+                   {(2021, 8): "Nghỉ"} if rng.random() < 0.5 else None)
+    now = at(f"2021-{rng.randint(8, 12):02d}-{rng.randint(1, 28):02d} 12:00")
+    strict = rng.random() < 0.5
+    counts: dict[tuple[int, int], int] = {}
+    for post in posts:
+        if is_shown(post, now):
+            counts[post.month] = counts.get(post.month, 0) + 1
+    full = compute_quota(posts, config, now, strict)
+    assert count_quota(counts, config, now, strict) == replace(full, months=tuple(replace(m, posts=()) for m in full.months))
+    assert sum(m.count for m in full.months) == sum(len(m.posts) for m in full.months)
