@@ -6,8 +6,9 @@ through the build's worker pool and the build's source cache ``<site>/.cchc-cach
 restored in CI onto a fresh clone still counts, as files are compared by content when
 their modification time changed.  What a check found is kept too (:class:`CheckRecord`):
 the next check of the same files on the same day answers from it, reading no document,
-as a build with nothing to do stops at once.  The speed is measured by benchmarks, not by
-tests.
+as a build with nothing to do stops at once.  What it found of each file is kept as well
+(:mod:`cchc_site.checkfacts`): a check after an edit reads the edited files only and judges
+the others on those facts.  The speed is measured by benchmarks, not by tests.
 """
 from __future__ import annotations
 

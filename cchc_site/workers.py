@@ -124,6 +124,11 @@ def _frozen() -> Iterator[None]:
     """The build's objects so far frozen while workers fork: the workers' collections then never
     walk (nor write to, so copy) the documents and pages they inherit.  This process unfreezes
     them afterwards, so its own garbage can still be collected."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc()  # loaded once here (ctypes with it): each forked worker asks for it (prctl)
+        except OSError:
+            pass
     gc.freeze()
     try:
         yield
