@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Mapping
 
 from .cache import Cache
 from .config import CONFIG_FILE, SiteConfig, load_valid_config
-from .content import ContentScan, content_hash, file_stamp, read_bytes, scan_content, walk_files, walk_stamped
+from .content import ContentScan, SourceEntry, content_hash, read_bytes, scan_content, walk_files
 from .errors import BuildFailed, SiteError
 from .models import DATA_DIR, Document, Post
 from .quota import QuotaReport
@@ -58,26 +58,24 @@ class CheckRecord:
 
 
 def check_frame(site_dir: Path, scan: ContentScan) -> str:
-    """Every input of a check but the content files, by name, size and modification time (stat
-    only): this code, site.yaml, the static files (documents name them) and the data files."""
-    config = site_dir / CONFIG_FILE
-    return stable_hash(tool_version(), file_stamp(config) if config.exists() else "-", scan.static,
-                       walk_stamped(site_dir / DATA_DIR))
+    """Every input of a check but the content files, as a fresh clone keeps them whatever the
+    files' times: this code, site.yaml and the data files by content, the names and sizes of the
+    static files (documents name them)."""
+    data = [(rel, _hash_of(site_dir / DATA_DIR / rel)) for rel in walk_files(site_dir / DATA_DIR)]
+    return stable_hash(tool_version(), _hash_of(site_dir / CONFIG_FILE),
+                       [(rel, stamp.split(":", 1)[0]) for rel, stamp in scan.static], data)
 
 
 def check_stamp(site_dir: Path, scan: ContentScan, frame: str | None = None) -> str:
-    """Every input of a check (its ``frame``, :func:`check_frame`, and the content files) by
-    name, size and modification time."""
+    """Every input of a check: its ``frame`` (:func:`check_frame`) and the content files by name,
+    size and modification time."""
     return stamps_hash(frame or check_frame(site_dir, scan), scan.sources)
 
 
-def content_key(site_dir: Path, scan: ContentScan, hashes: Mapping[str, str]) -> str:
-    """Every input of a check by content, as a fresh clone keeps it whatever the files' times: this
-    code, site.yaml, the content files (``hashes``: path -> content hash), the names and sizes of
-    the static files and the data files."""
-    data = [(rel, _hash_of(site_dir / DATA_DIR / rel)) for rel in walk_files(site_dir / DATA_DIR)]
-    return stable_hash(tool_version(), _hash_of(site_dir / CONFIG_FILE),
-                       [(rel, stamp.split(":", 1)[0]) for rel, stamp in scan.static], data, sorted(hashes.items()))
+def content_key(site_dir: Path, scan: ContentScan, hashes: Mapping[str, str], frame: str | None = None) -> str:
+    """Every input of a check by content, as a fresh clone keeps it whatever the files' times: its
+    ``frame`` and the content files (``hashes``: path -> content hash)."""
+    return stable_hash(frame or check_frame(site_dir, scan), sorted(hashes.items()))
 
 
 def _hash_of(path: Path) -> str:
@@ -114,26 +112,33 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
         # one found, above, is a program that starts, compares stamps and stops).
         from .checkfacts import check_facts, first_future, quota_counts, quota_posts
         from .quota import check_quota, compute_quota, count_quota
-        from .sources import content_hashes, read_quota_line
+        from .sources import content_hashes, hash_files, read_quota_line
 
         hashes: dict[str, str] | None = None
         content = ""
-        if cache.record_tag(key + ":content") and cache.record_tag(FACTS_KEY) != frame:
-            # (hashing every file is worth it only then: not when the last check's facts can serve)
+        known, others = load_facts(cache, frame)
+        retimed = [e for e in scan.sources if (f := known.get(e.path)) is not None and f.stamp != e.stamp]
+        if cache.record_tag(key + ":content") and (not known or len(retimed) == len(scan.sources)
+                                                   or len(retimed) > RETIMED_LIMIT):
+            # (hashing every file is worth it only then: a fresh clone, whose files all have new
+            # times; not after a few edits, when the last check's facts serve)
             hashes = content_hashes(site_dir, scan.sources, cache)
-            content = content_key(site_dir, scan, hashes)
+            content = content_key(site_dir, scan, hashes, frame)
             kept = cache.record(key + ":content", content)
             if isinstance(kept, CheckRecord) and kept.holds(now):
                 cache.put_record(key, kept, stamp)  # the next check of these files needs no hashing
                 return kept.answer(now)
-        files, others, parsed = read_facts(site_dir, config, scan, cache, frame, hashes)
+        if hashes is None and retimed:  # files with new times: the same content keeps its facts
+            hashes = (content_hashes(site_dir, retimed, cache) if len(retimed) > RETIMED_LIMIT else
+                      dict(zip((e.path for e in retimed), hash_files(site_dir, [e.path for e in retimed]))))
+        files, others, parsed = read_facts(site_dir, config, scan, cache, frame, known, others, hashes)
         problems = check_facts(files, now) + list(others)
         quota: QuotaReport | None = None
         line = 0
         if config.quota:
             if with_posts:
                 wanted = quota_posts(files, config.quota, now)
-                posts = [doc for doc in read_documents(site_dir, config, scan, cache, wanted, parsed)
+                posts = [doc for doc in read_documents(site_dir, config, scan, cache, wanted, parsed, hashes)
                          if isinstance(doc, Post)]
                 quota = compute_quota(posts, config.quota, now, strict)
             else:
@@ -142,7 +147,7 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
             problems += check_quota(quota, config.path, line)
         outcome = CheckOutcome(tuple(sorted(set(problems))), quota, line)
         if use_cache:
-            content = content or content_key(site_dir, scan, {f.path: f.content_hash for f in files})
+            content = content or content_key(site_dir, scan, {f.path: f.content_hash for f in files}, frame)
             cache.put_record(key, CheckRecord(now, first_future(files, now), outcome), stamp,
                              (key + ":content", content))
         return outcome
@@ -151,51 +156,72 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
 
 
 FACTS_KEY = "check:others"  # the data files' problems, kept with the facts of the content files
+RETIMED_LIMIT = 50  # more files with new times (a fresh clone, a branch switch): look for an outcome by content
+
+
+def load_facts(cache: Cache, frame: str) -> tuple[dict[str, FileFacts], tuple[SiteError, ...] | None]:
+    """The facts the last checks kept of each file (path -> facts) with the data files' problems,
+    for this ``frame``; ({}, None) when there are none."""
+    from .checkfacts import decode_facts
+
+    kept = cache.record(FACTS_KEY, frame)
+    if not isinstance(kept, tuple):
+        return {}, None
+    known: dict[str, FileFacts] = {}
+    for path, blob in cache.check_facts(frame).items():
+        facts = decode_facts(path, blob)
+        if facts is not None:
+            known[path] = facts
+    return known, kept
 
 
 def read_facts(site_dir: Path, config: SiteConfig, scan: ContentScan, cache: Cache, frame: str,
+               known: Mapping[str, FileFacts], others: tuple[SiteError, ...] | None,
                hashes: Mapping[str, str] | None) -> tuple[list[FileFacts], tuple[SiteError, ...], dict[str, Parsed]]:
     """The facts of every content file (in the order of ``scan``) and the problems of the data
-    files, with the files read to find them (path -> parse).  After the last check (same
-    ``frame``: same code, site.yaml, static and data files), only the files changed since are
-    read; otherwise every file is, through the build's source cache.  The facts of the files
-    read are kept for the next check."""
-    from .checkfacts import decode_facts, encode_facts, facts_of, updated
+    files, with the files read to find them (path -> parse).  ``known``/``others``: what the last
+    checks kept for this ``frame`` (:func:`load_facts`: same code, site.yaml, static and data
+    files); only the files changed since are read, and a file with a new time but the same
+    content (``hashes``, when given) keeps its facts.  Otherwise every file is read, through the
+    build's source cache.  The facts of the files read are kept for the next check."""
+    from .checkfacts import encode_facts, facts_of, updated
     from .sources import load_indices, parse_sources
 
-    kept = cache.record(FACTS_KEY, frame)
-    known: dict[str, FileFacts] = {}
-    if isinstance(kept, tuple):
-        others: tuple[SiteError, ...] = kept
-        for path, blob in cache.check_facts(frame).items():
-            facts = decode_facts(path, blob)
-            if facts is not None:
-                known[path] = facts
-    else:
-        others = tuple(load_indices(site_dir)[1])
-    changed = [e for e in scan.sources if (f := known.get(e.path)) is None or f.stamp != e.stamp]
+    same = hashes or {}
+    changed: list[SourceEntry] = []
+    retimed: list[FileFacts] = []
+    for e in scan.sources:
+        f = known.get(e.path)
+        if f is not None and f.stamp != e.stamp and same.get(e.path) == f.content_hash:
+            retimed.append(f._replace(stamp=e.stamp))
+        elif f is None or f.stamp != e.stamp:
+            changed.append(e)
     whole = len(changed) == len(scan.sources)
     static = frozenset(rel for rel, _ in scan.static)
     parsed = parse_sources(site_dir, config, changed, static, cache, complete=whole, hashes=hashes)
     stamps = {e.path: e.stamp for e in changed}
-    fresh = [facts_of(item, stamps[item.path]) for item in parsed]
+    fresh = [facts_of(item, stamps[item.path]) for item in parsed] + retimed
     files = updated(known, fresh, [e.path for e in scan.sources])
     gone = known.keys() - {e.path for e in scan.sources}
     if fresh or gone:
         cache.put_check_facts(frame, [(f.path, encode_facts(f)) for f in fresh], gone, every=whole)
-    if not isinstance(kept, tuple):
+    if others is None:
+        others = tuple(load_indices(site_dir)[1])
         cache.put_record(FACTS_KEY, others, frame)
     return files, others, {item.path: item for item in parsed}
 
 
 def read_documents(site_dir: Path, config: SiteConfig, scan: ContentScan, cache: Cache, paths: list[str],
-                   parsed: Mapping[str, Parsed]) -> list[Document | list[SiteError]]:
+                   parsed: Mapping[str, Parsed], hashes: Mapping[str, str] | None = None
+                   ) -> list[Document | list[SiteError]]:
     """The documents of the files at ``paths`` (or their errors): from ``parsed`` when read just
-    now, else from the source cache (or read again when it lacks them)."""
+    now, else from the source cache (or read again when it lacks them); ``hashes``: content
+    hashes of files read just before (not read again)."""
     from .sources import parse_sources
 
     entries = {e.path: e for e in scan.sources}
     missing = [entries[path] for path in paths if path not in parsed]
     static = frozenset(rel for rel, _ in scan.static)
-    found = {item.path: item for item in parse_sources(site_dir, config, missing, static, cache, complete=False)}
+    found = {item.path: item for item in parse_sources(site_dir, config, missing, static, cache, complete=False,
+                                                       hashes=hashes)}
     return [(parsed.get(path) or found[path]).result for path in paths]

@@ -224,8 +224,10 @@ def test_facts_that_cannot_be_read_back_are_not_used(tmp_path: Path, monkeypatch
     cache.put_record(check.FACTS_KEY, "not the data files' problems", frame)
     cache.close()
     judged.clear()
+    (site / "content/posts/2021/08/a.md").write_text(post("A", "2021-08-02", body="Sửa lần nữa."), encoding="utf-8")
     touch_later(site / "content/posts/2021/08/a.md")
-    assert check.run_check(site, now) == found and sorted(judged) == sorted(START)
+    again = check.run_check(site, now)
+    assert sorted(judged) == sorted(START) and again == check.run_check(site, now, use_cache=False)
 
 
 # --- the facts themselves (pure) -------------------------------------------------------------
@@ -349,3 +351,49 @@ def test_a_cache_that_cannot_be_written_still_checks(tmp_path: Path, monkeypatch
     monkeypatch.setattr(check, "open_cache", lambda *a, **k: Cache(None))
     assert check.run_check(site, now) == check.run_check(site, now, use_cache=False)
 
+
+
+def test_files_with_new_times_and_the_same_content_keep_their_facts(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh clone whose CI kept the cache (every file has a new time), or a file saved again
+    unchanged: the files are hashed, and those with the content their facts were found on keep
+    them; only a file whose content changed is parsed again.  The facts then carry the new times
+    (the next check hashes nothing)."""
+    site = write_site(tmp_path / "site", dict(START), QUOTA)
+    spy = Spy(monkeypatch)
+    parsed: list[list[str]] = []
+    real_parse = sources.parse_all
+    monkeypatch.setattr(sources, "parse_all", lambda site_dir, entries, *a: parsed.append([e.path for e in entries])
+                        or real_parse(site_dir, entries, *a))
+    now = datetime(2021, 9, 3, 8, 0, tzinfo=VN)
+    check.run_check(site, now)
+    parsed.clear()
+    spy.take()
+    touch_later(site / "content/pages/gioi-thieu.md")  # saved again, unchanged
+    assert check.run_check(site, now) == check.run_check(site, now, use_cache=False)
+    parsed.clear()
+    assert spy.take()[:1] == ["content/pages/gioi-thieu.md"]  # hashed (then the check that keeps nothing)
+    check.run_check(site, now + timedelta(hours=1))
+    assert spy.take() == [] and not any(parsed)  # its new time kept with its facts
+    for number, path in enumerate(sorted([*(site / "content").rglob("*.md"), site / "site.yaml"])):  # a fresh clone ...
+        os.utime(path, ns=(2_000_000_000 * 10**9 + number,) * 2)
+    edited = site / "content/posts/2021/09/c.md"  # ... of a commit that changed one post
+    edited.write_text(post("C mới", "2021-09-01 10:00"), encoding="utf-8")
+    os.utime(edited, ns=(2_100_000_000 * 10**9,) * 2)
+    judged: list[str] = []
+    real_facts = checkfacts.facts_of
+    monkeypatch.setattr(checkfacts, "facts_of", lambda item, stamp: judged.append(item.path) or real_facts(item, stamp))
+    found = check.run_check(site, now)
+    reads = spy.take()
+    assert judged == ["content/posts/2021/09/c.md"]  # every other file keeps its facts (site.yaml's time aside)
+    assert [batch for batch in parsed if batch][0] == ["content/posts/2021/09/c.md"]
+    assert reads == sorted(START)  # each file read once: hashed (and the edited one parsed)
+    parsed.clear()
+    truth = check.run_check(site, now, use_cache=False)
+    assert found == truth and any(p.title == "C mới" for m in found.quota.months for p in m.posts)  # type: ignore[union-attr]
+    parsed.clear()
+    spy.take()
+    (site / "content/posts/2021/08/a.md").write_text(post("A", "2021-08-02", body="Sửa."), encoding="utf-8")
+    touch_later(site / "content/posts/2021/08/a.md")
+    check.run_check(site, now)
+    assert spy.take() == ["content/posts/2021/08/a.md"]  # the new times were kept: nothing else hashed
