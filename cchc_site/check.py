@@ -110,7 +110,7 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
             return kept.answer(now)
         # Only now the code that reads documents is loaded (a check answered from what the last
         # one found, above, is a program that starts, compares stamps and stops).
-        from .checkfacts import check_facts, first_future, quota_counts, quota_posts
+        from .checkfacts import check_facts, counted_posts, first_future, quota_counts
         from .quota import check_quota, compute_quota, count_quota
         from .sources import content_hashes, hash_files, read_quota_line
 
@@ -137,7 +137,7 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
         line = 0
         if config.quota:
             if with_posts:
-                wanted = quota_posts(files, config.quota, now)
+                wanted = [f.path for f in counted_posts(files, config.quota, now)]
                 posts = [doc for doc in read_documents(site_dir, config, scan, cache, wanted, parsed, hashes)
                          if isinstance(doc, Post)]
                 quota = compute_quota(posts, config.quota, now, strict)

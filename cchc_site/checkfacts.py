@@ -112,18 +112,16 @@ def first_future(files: Iterable[FileFacts], now: datetime) -> datetime | None:
     return None if later is None or now.tzinfo is None else moment_of(later, now.tzinfo)
 
 
-def quota_posts(files: Iterable[FileFacts], quota: QuotaConfig, now: datetime) -> list[str]:
-    """The paths of the posts the quota counts at ``now``: published, in an enforced month."""
+def counted_posts(files: Iterable[FileFacts], quota: QuotaConfig, now: datetime) -> list[FileFacts]:
+    """The posts the quota counts at ``now``: published, in an enforced month."""
     moment = instant(now)
     months = {year * 100 + month for year, month in enforced_months(quota, now)}
-    return [f.path for f in files if f.kind == "post" and f.month in months and is_published(f, moment)]
+    return [f for f in files if f.kind == "post" and f.month in months and is_published(f, moment)]
 
 
 def quota_counts(files: Iterable[FileFacts], quota: QuotaConfig, now: datetime) -> dict[tuple[int, int], int]:
     """The number of posts the quota counts at ``now`` in each enforced month that has any."""
-    moment = instant(now)
-    months = {year * 100 + month for year, month in enforced_months(quota, now)}
-    counts = Counter(f.month for f in files if f.kind == "post" and f.month in months and is_published(f, moment))
+    counts = Counter(f.month for f in counted_posts(files, quota, now))
     return {(month // 100, month % 100): count for month, count in counts.items()}
 
 
