@@ -66,16 +66,16 @@ def check_frame(site_dir: Path, scan: ContentScan) -> str:
                        [(rel, stamp.split(":", 1)[0]) for rel, stamp in scan.static], data)
 
 
-def check_stamp(site_dir: Path, scan: ContentScan, frame: str | None = None) -> str:
+def check_stamp(frame: str, scan: ContentScan) -> str:
     """Every input of a check: its ``frame`` (:func:`check_frame`) and the content files by name,
     size and modification time."""
-    return stamps_hash(frame or check_frame(site_dir, scan), scan.sources)
+    return stamps_hash(frame, scan.sources)
 
 
-def content_key(site_dir: Path, scan: ContentScan, hashes: Mapping[str, str], frame: str | None = None) -> str:
+def content_key(frame: str, hashes: Mapping[str, str]) -> str:
     """Every input of a check by content, as a fresh clone keeps it whatever the files' times: its
     ``frame`` and the content files (``hashes``: path -> content hash)."""
-    return stable_hash(frame or check_frame(site_dir, scan), sorted(hashes.items()))
+    return stable_hash(frame, sorted(hashes.items()))
 
 
 def _hash_of(path: Path) -> str:
@@ -103,7 +103,7 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
     try:
         scan = scan_content(site_dir)
         frame = check_frame(site_dir, scan)
-        stamp = check_stamp(site_dir, scan, frame)
+        stamp = check_stamp(frame, scan)
         key = "check" + (":strict" if strict else "") + ("" if with_posts else ":counts")
         kept = cache.record(key, stamp)
         if isinstance(kept, CheckRecord) and kept.holds(now):
@@ -123,7 +123,7 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
             # (hashing every file is worth it only then: a fresh clone, whose files all have new
             # times; not after a few edits, when the last check's facts serve)
             hashes = content_hashes(site_dir, scan.sources, cache)
-            content = content_key(site_dir, scan, hashes, frame)
+            content = content_key(frame, hashes)
             kept = cache.record(key + ":content", content)
             if isinstance(kept, CheckRecord) and kept.holds(now):
                 cache.put_record(key, kept, stamp)  # the next check of these files needs no hashing
@@ -147,7 +147,7 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
             problems += check_quota(quota, config.path, line)
         outcome = CheckOutcome(tuple(sorted(set(problems))), quota, line)
         if use_cache:
-            content = content or content_key(site_dir, scan, {f.path: f.content_hash for f in files}, frame)
+            content = content or content_key(frame, {f.path: f.content_hash for f in files})
             cache.put_record(key, CheckRecord(now, first_future(files, now), outcome), stamp,
                              (key + ":content", content))
         return outcome
