@@ -46,6 +46,9 @@ not counted, then --runs counted runs:
               (the others are judged on what the last check kept of each: its problems, URL, code,
               date; see cchc_site/checkfacts.py)
   check-cold  the same with the site's cache moved away first (a fresh clone in CI)
+  check-after-full
+              `check` right after an untimed build from nothing, with no check ever before (a
+              fresh clone built, then checked: the build keeps what a check needs of each file)
 
 Per run: wall time (monotonic clock, start to reap), CPU time of the process tree (wait4
 rusage: user + sys of the process and the children it waited for, i.e. the pool workers) and
@@ -106,7 +109,7 @@ CATEGORIES = ("Tin hoạt động", "Cải cách thủ tục hành chính", "Ch�
               "Kiểm soát thủ tục hành chính")  # the corpus' categories (bench/make_site.py)
 SCENARIOS = ("full", "clean", "noop", "edit", "edit-after-clean", "edit-after-full", "edit-title", "edit-move",
              "edit-tags", "edit-date", "add-post", "delete-post", "check", "check-edit",
-             "check-cold")
+             "check-cold", "check-after-full")
 PEER_SYSTEMS = ("hugo", "pelican", "pelican-cache")
 SEARCH_QUERIES = ("thu tuc hanh chinh", "cải cách hành chính", "Đà Nẵng", "1.013225")
 SEARCH_LIMIT = 1_000_000
@@ -560,6 +563,15 @@ def bench_cchc(n: int, args: argparse.Namespace, work: Path, trash: Trash, env: 
               before=lambda _i: trash.move(site / ".cchc-cache"),
               note="no .cchc-cache (a fresh clone)")
         trash.empty()
+    if "check-after-full" in scenarios:
+        def full_build(i: int) -> None:
+            cold(i)
+            run_once(py + ["build", "--site", str(site), "--clean"], site, env, args.timeout,
+                     logs / f"cchc-{n}-check-after-full-prepare.log")
+
+        timed("check-after-full", ["check", "--site", str(site)], ok=(0, 1), before=full_build,
+              note="right after an untimed build from nothing (no check before it)")
+        trash.empty()
     return rows
 
 
@@ -899,7 +911,8 @@ def comparisons(rows: list[Row], sizes: list[int]) -> list[dict]:
                   ("edit-title", "wall", 1.0, "s"), ("edit-move", "wall", 1.0, "s"), ("edit-tags", "wall", 1.0, "s"),
                   ("edit-date", "wall", 1.0, "s"), ("add-post", "wall", 1.0, "s"),
                   ("delete-post", "wall", 1.0, "s"),
-                  ("check", "wall", 0.5, "s"), ("check-edit", "wall", 0.5, "s"), ("check-cold", "wall", 0.5, "s"))
+                  ("check", "wall", 0.5, "s"), ("check-edit", "wall", 0.5, "s"), ("check-cold", "wall", 0.5, "s"),
+                  ("check-after-full", "wall", 0.5, "s"))
         for scen, col, limit, unit in limits:
             r = ours.get(scen)
             if r:

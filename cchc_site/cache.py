@@ -70,6 +70,11 @@ class Cache:
         if path is not None:
             self.db = self._open_read_only(path) if read_only else self._open(path)
 
+    @property
+    def keeps(self) -> bool:
+        """Whether anything written is kept (a cache file is open)."""
+        return self.db is not None
+
     @staticmethod
     def _open_read_only(path: Path) -> sqlite3.Connection | None:
         """A reader beside the build's own connection (a forked worker): never creates,
@@ -253,17 +258,23 @@ class Cache:
         """path -> the encoded facts of that file, as a check with the same ``frame`` found them."""
         return dict(self._safe("SELECT path, blob FROM check_facts WHERE frame = ?", (frame,)))
 
+    def check_fact_paths(self, frame: str) -> set[str]:
+        """The files whose facts a check (or a build) kept with this ``frame``."""
+        return {path for (path,) in self._safe("SELECT path FROM check_facts WHERE frame = ?", (frame,))}
+
     def put_check_facts(self, frame: str, rows: list[tuple[str, bytes]], gone: Iterable[str] = (),
-                        every: bool = False) -> None:
+                        every: bool = False, other_frames: bool = False) -> None:
         """Store the facts of files (path, encoded facts) found with ``frame``; forget the files
-        ``gone`` (``every``: ``rows`` are every file's, so forget all others)."""
+        ``gone`` (``every``: ``rows`` are every file's, so forget all others; ``other_frames``:
+        forget the facts found with another frame)."""
         if every:
             self._write_many("DELETE FROM check_facts", [()], ("INSERT INTO check_facts VALUES (?, ?, ?)",
                                                             [(path, frame, blob) for path, blob in rows]))
             return
         self._write_many("INSERT OR REPLACE INTO check_facts VALUES (?, ?, ?)",
                          [(path, frame, blob) for path, blob in rows],
-                         ("DELETE FROM check_facts WHERE path = ?", [(path,) for path in gone]))
+                         ("DELETE FROM check_facts WHERE path = ?", [(path,) for path in gone]),
+                         ("DELETE FROM check_facts WHERE frame != ?", [(frame,)] if other_frames else []))
 
     # --- per output folder: its manifest and small records ------------------------------------
     # Each is stored with the id of the folder content it describes (see output.folder_id) and

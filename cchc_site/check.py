@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from .cache import Cache
 from .config import CONFIG_FILE, SiteConfig, load_valid_config
@@ -209,6 +209,44 @@ def read_facts(site_dir: Path, config: SiteConfig, scan: ContentScan, cache: Cac
         others = tuple(load_indices(site_dir)[1])
         cache.put_record(FACTS_KEY, others, frame)
     return files, others, {item.path: item for item in parsed}
+
+
+class BuildFacts:
+    """Keeps, for the next check, what a build's parse of each file tells it (its facts, as
+    :func:`read_facts` keeps them): a check right after a build, even the first ever, then reads
+    no file.  The files parsed anew are kept as they come (:meth:`keep`, in the main process
+    while the workers parse the next ones); a whole build then keeps (:meth:`finish`) those it
+    took from the source cache when no facts of them are kept under the present frame.  Facts
+    of an older version of a file may stay: a check compares each file's stamp and reads it
+    again."""
+
+    def __init__(self, site_dir: Path, scan: ContentScan, cache: Cache) -> None:
+        self._site_dir = site_dir
+        self._cache = cache
+        self._stamps = {e.path: e.stamp for e in scan.sources} if cache.keeps else {}
+        self._frame = check_frame(site_dir, scan) if cache.keeps else ""
+
+    def keep(self, parsed: Iterable[Parsed]) -> None:
+        """Keep the facts of files just read (in ``scan``)."""
+        from .checkfacts import encode_facts, facts_of
+
+        stamps = self._stamps
+        rows = [(item.path, encode_facts(facts_of(item, stamps[item.path]))) for item in parsed if item.path in stamps]
+        if rows:
+            self._cache.put_check_facts(self._frame, rows)
+
+    def finish(self, parsed: Iterable[Parsed]) -> None:
+        """Keep the facts of the files of ``parsed`` (every file of the site) not kept yet under
+        the present frame, and forget the others."""
+        from .sources import load_indices
+
+        if not self._cache.keeps:
+            return
+        have = self._cache.check_fact_paths(self._frame)
+        self.keep([item for item in parsed if item.path not in have])
+        self._cache.put_check_facts(self._frame, [], have - self._stamps.keys(), other_frames=True)
+        if not isinstance(self._cache.record(FACTS_KEY, self._frame), tuple):
+            self._cache.put_record(FACTS_KEY, tuple(load_indices(self._site_dir)[1]), self._frame)
 
 
 def read_documents(site_dir: Path, config: SiteConfig, scan: ContentScan, cache: Cache, paths: list[str],

@@ -13,6 +13,7 @@ from typing import Callable, Mapping, Sequence
 
 from .build import FAR_FUTURE, BuildResult, LastBuild
 from .cache import Cache
+from .check import BuildFacts
 from .config import SiteConfig, load_valid_config
 from .content import ContentScan, SourceEntry, load_body
 from .errors import SiteError, only_errors
@@ -69,7 +70,8 @@ def quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_ur
     before = _posts(earlier)
     if not _deletable(deleted, before, state, options):
         return None
-    parsed = parse_sources(site_dir, config, changed, static, cache, complete=False)
+    parsed = parse_sources(site_dir, config, changed, static, cache, complete=False,
+                           keep_parsed=BuildFacts(site_dir, scan, cache).keep)  # (for the next check)
     posts = [item.result for item in parsed if isinstance(item.result, Post)]
     texts = [item.result for item in parsed if isinstance(item.result, (Page, Procedure))]
     if len(posts) + len(texts) != len(changed) or any(post.path in state.sources and post.path not in before

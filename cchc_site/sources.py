@@ -30,12 +30,14 @@ def read_quota_line(site_dir: Path) -> int:
 def parse_sources(site_dir: Path, config: SiteConfig, entries: Sequence[SourceEntry], static: frozenset[str],
                   cache: Cache, complete: bool = True, along: AlongParse | None = None,
                   keep_along: Callable[[list[Any]], None] | None = None,
-                  hashes: Mapping[str, str] | None = None) -> list[Parsed]:
+                  hashes: Mapping[str, str] | None = None,
+                  keep_parsed: Callable[[list[Parsed]], None] | None = None) -> list[Parsed]:
     """Every content file parsed (documents without their Markdown body), from the cache when the
     settings match and the file is unchanged: same stamp, or (after a fresh clone or a branch
     switch) same bytes.  ``complete``: ``entries`` are all the files of the site (the cache
-    forgets the others).  ``along``/``keep_along``: see :func:`cchc_site.workers.parse_all`
-    (files taken from the cache are not parsed, so nothing is made for them).  ``hashes``: the
+    forgets the others).  ``along``/``keep_along``/``keep_parsed``: see
+    :func:`cchc_site.workers.parse_all` (files taken from the cache are not parsed, so nothing is
+    made for them, and they do not go to ``keep_parsed``).  ``hashes``: the
     content hash of files read just before (:func:`content_hashes`), not read again."""
     settings = parse_settings(config, static)
     cached = cache.sources() if complete else cache.source_rows([e.path for e in entries])
@@ -64,7 +66,7 @@ def parse_sources(site_dir: Path, config: SiteConfig, entries: Sequence[SourceEn
         else:
             results.append(value)
             restamped.append((entry.path, f"{settings}|{entry.stamp}|{old_hash}", blob))
-    fresh = parse_all(site_dir, misses, config, static, along, keep_along)
+    fresh = parse_all(site_dir, misses, config, static, along, keep_along, keep_parsed)
     # a file whose row has these settings and another stamp: that row is kept as its row before
     # (the last build of an output may have read it; only rows of the same settings can serve)
     cache.put_sources(restamped + [(entry.path, f"{settings}|{entry.stamp}|{item.content_hash}", blob)
@@ -131,7 +133,8 @@ def shown_warnings(parsed: Sequence[Parsed], shown: Iterable[Document]) -> list[
 def collect_site(site_dir: Path, config: SiteConfig, cache: Cache, scan: ContentScan | None = None,
                  along: AlongParse | None = None,
                  keep_along: Callable[[list[Any]], None] | None = None,
-                 hashes: Mapping[str, str] | None = None) -> tuple[list[Parsed], Site, list[SiteError]]:
+                 hashes: Mapping[str, str] | None = None,
+                 keep_parsed: Callable[[list[Parsed]], None] | None = None) -> tuple[list[Parsed], Site, list[SiteError]]:
     """Every content and data file parsed (from the cache where unchanged) and assembled into
     a site, with every problem found on the way (warnings kept per file in ``parsed``).
     Documents come without their Markdown body: ``along`` may use it in the worker that parses
@@ -139,7 +142,7 @@ def collect_site(site_dir: Path, config: SiteConfig, cache: Cache, scan: Content
     scan = scan or scan_content(site_dir)
     static = frozenset(rel for rel, _ in scan.static)
     parsed = parse_sources(site_dir, config, scan.sources, static, cache, along=along, keep_along=keep_along,
-                           hashes=hashes)
+                           hashes=hashes, keep_parsed=keep_parsed)
     problems: list[SiteError] = []
     docs: list[Document] = []
     for item in parsed:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from .build import BuildResult
 from .cache import Cache
+from .check import BuildFacts
 from .config import MenuItem, SiteConfig, load_config, load_valid_config
 from .content import ContentScan, file_stamp, load_body, walk_files
 from .errors import BuildFailed, SiteError, only_errors
@@ -82,7 +83,9 @@ def load_site(site_dir: Path, options: BuildOptions, base_url: str | None, enfor
     # Markdown is converted (and search terms made) in the workers that parse the files
     converting = ConvertWhileParsing(config.base_path, cache.markdown_keys(), new_terms)
     kept = KeepConverted(cache, terms.keep)
-    parsed, site, problems = collect_site(site_dir, config, cache, scan, converting, kept)
+    facts = BuildFacts(site_dir, scan, cache)
+    parsed, site, problems = collect_site(site_dir, config, cache, scan, converting, kept, keep_parsed=facts.keep)
+    facts.finish(parsed)
     problems += shown_warnings(parsed, shown_documents(site, options.now, options.drafts, options.future))
     indexed = indexed_with_keys(site, options)
     rendered = render_markdown_all([*site.posts, *site.pages, *site.procedures], config.base_path, cache,

@@ -192,9 +192,11 @@ def run_parallel(func: Callable[[list[T]], list[R]], items: Sequence[T], state: 
 
 def parse_all(site_dir: Path, entries: list[SourceEntry], config: SiteConfig, static: frozenset[str],
               along: AlongParse | None = None,
-              keep_along: Callable[[list[Any]], None] | None = None) -> list[tuple[Parsed, bytes]]:
+              keep_along: Callable[[list[Any]], None] | None = None,
+              keep_parsed: Callable[[list[Parsed]], None] | None = None) -> list[tuple[Parsed, bytes]]:
     """Parse files (in the pool when there are many): each result and its encoded form.  What
-    ``along`` makes of each document goes to ``keep_along``, chunk by chunk."""
+    ``along`` makes of each document goes to ``keep_along``, and the results to ``keep_parsed``,
+    chunk by chunk (while the pool parses the next chunks)."""
     state = {"site_dir": site_dir, "config": config, "static": static, "along": along}
 
     def keep(part: list[tuple[bytes, Any]]) -> list[tuple[Parsed, bytes]]:
@@ -202,7 +204,10 @@ def parse_all(site_dir: Path, entries: list[SourceEntry], config: SiteConfig, st
             made = [m for _, m in part if m is not None]
             if made:
                 keep_along(made)
-        return [(_decoded(blob), blob) for blob, _ in part]  # while the pool parses the next chunks
+        results = [(_decoded(blob), blob) for blob, _ in part]
+        if keep_parsed is not None:
+            keep_parsed([item for item, _ in results])
+        return results
 
     # Converting Markdown too makes each file worth the pool from far fewer files.
     return run_parallel(_parse_chunk, entries, state, min_items=60 if along is not None else 400,

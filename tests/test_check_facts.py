@@ -397,3 +397,79 @@ def test_files_with_new_times_and_the_same_content_keep_their_facts(tmp_path: Pa
     touch_later(site / "content/posts/2021/08/a.md")
     check.run_check(site, now)
     assert spy.take() == ["content/posts/2021/08/a.md"]  # the new times were kept: nothing else hashed
+
+
+def test_a_check_right_after_builds_reads_no_file_and_finds_what_a_full_check_finds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build keeps the facts of every file it parsed (``check.BuildFacts``): the first check
+    after it, with no check ever before, reads no file; nor after a failed build, an edit built
+    (a quick build), or site.yaml changed and the site built again.  Each time the outcome
+    equals a check that keeps nothing."""
+    from cchc_site.build import build_site
+    from cchc_site.errors import BuildFailed
+    from cchc_site.options import BuildOptions
+
+    site = write_site(tmp_path / "site", dict(START), QUOTA)
+    spy = Spy(monkeypatch)
+    now = datetime(2021, 9, 3, 8, 0, tzinfo=VN)
+
+    def build() -> None:
+        build_site(site, tmp_path / "out", BuildOptions(now=now))
+
+    def checked() -> tuple[list[str], check.CheckOutcome]:
+        spy.take()
+        found = check.run_check(site, now, with_posts=False)
+        asked = spy.take()
+        assert found == without_posts(check.run_check(site, now, use_cache=False))
+        spy.take()
+        return asked, found
+
+    build()
+    assert spy.take() == sorted(START)  # (the build read every file)
+    asked, found = checked()
+    assert asked == [] and {p.code for p in found.problems} == {"W070"}
+
+    bad = site / "content/posts/2021/09/c.md"
+    bad.write_text("---\ntitle: C\ndate: 2021-09-32\n---\nthân bài\n", encoding="utf-8")
+    touch_later(bad)
+    with pytest.raises(BuildFailed):
+        build()
+    asked, found = checked()
+    assert asked == [] and any(p.path.endswith("c.md") and p.severity == "error" for p in found.problems)
+
+    bad.write_text(post("C", "2021-09-01 10:00", body="Sửa lại."), encoding="utf-8")
+    touch_later(bad)
+    build()
+    edited = site / "content/posts/2021/08/a.md"
+    edited.write_text(post("A", "2021-08-02", body="Thêm một đoạn."), encoding="utf-8")
+    touch_later(edited)
+    build()
+    asked, found = checked()
+    assert asked == []  # (the edit's quick build kept the facts of the file it read)
+    assert {p.code for p in found.problems} == {"W070"}
+
+    (site / "site.yaml").write_text(QUOTA.replace("min_posts: 2", "min_posts: 1"), encoding="utf-8")
+    build()
+    asked, _ = checked()
+    assert asked == []
+
+
+def test_a_build_without_a_cache_file_keeps_no_facts(tmp_path: Path) -> None:
+    """``BuildFacts`` on a cache that keeps nothing does nothing (and computes nothing)."""
+    site = write_site(tmp_path / "site", dict(START), QUOTA)
+    from cchc_site.content import scan_content
+    scan = scan_content(site)
+    keeper = check.BuildFacts(site, scan, Cache(None))
+    keeper.finish([])
+    cache = open_cache(site, None, clean=False)
+    try:
+        keeper = check.BuildFacts(site, scan, cache)
+        frame = check.check_frame(site, scan)
+        assert cache.check_fact_paths(frame) == set()
+        parsed = sources.parse_sources(site, check.load_valid_config(site), scan.sources,
+                                       frozenset(rel for rel, _ in scan.static), Cache(None))
+        keeper.finish(parsed)
+        assert cache.check_fact_paths(frame) == set(START)
+        assert isinstance(cache.record(check.FACTS_KEY, frame), tuple)
+    finally:
+        cache.close()
