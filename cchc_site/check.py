@@ -185,7 +185,7 @@ def read_facts(site_dir: Path, config: SiteConfig, scan: ContentScan, cache: Cac
     content (``hashes``, when given) keeps its facts.  Otherwise every file is read, through the
     build's source cache.  The facts of the files read are kept for the next check."""
     from .checkfacts import encode_facts, facts_of, updated
-    from .sources import load_indices, parse_sources
+    from .sources import parse_sources
 
     same = hashes or {}
     changed: list[SourceEntry] = []
@@ -206,9 +206,18 @@ def read_facts(site_dir: Path, config: SiteConfig, scan: ContentScan, cache: Cac
     if fresh or gone:
         cache.put_check_facts(frame, [(f.path, encode_facts(f)) for f in fresh], gone, every=whole)
     if others is None:
-        others = tuple(load_indices(site_dir)[1])
-        cache.put_record(FACTS_KEY, others, frame)
+        others = keep_data_problems(site_dir, cache, frame)
     return files, others, {item.path: item for item in parsed}
+
+
+def keep_data_problems(site_dir: Path, cache: Cache, frame: str) -> tuple[SiteError, ...]:
+    """The problems of the data files, kept beside the facts of the content files (a check
+    uses those facts only when this record is there for their ``frame``)."""
+    from .sources import load_indices
+
+    others = tuple(load_indices(site_dir)[1])
+    cache.put_record(FACTS_KEY, others, frame)
+    return others
 
 
 class BuildFacts:
@@ -238,15 +247,13 @@ class BuildFacts:
     def finish(self, parsed: Iterable[Parsed]) -> None:
         """Keep the facts of the files of ``parsed`` (every file of the site) not kept yet under
         the present frame, and forget the others."""
-        from .sources import load_indices
-
         if not self._cache.keeps:
             return
         have = self._cache.check_fact_paths(self._frame)
         self.keep([item for item in parsed if item.path not in have])
         self._cache.put_check_facts(self._frame, [], have - self._stamps.keys(), other_frames=True)
         if not isinstance(self._cache.record(FACTS_KEY, self._frame), tuple):
-            self._cache.put_record(FACTS_KEY, tuple(load_indices(self._site_dir)[1]), self._frame)
+            keep_data_problems(self._site_dir, self._cache, self._frame)
 
 
 def read_documents(site_dir: Path, config: SiteConfig, scan: ContentScan, cache: Cache, paths: list[str],
