@@ -412,14 +412,25 @@ def test_a_check_right_after_builds_reads_no_file_and_finds_what_a_full_check_fi
     site = write_site(tmp_path / "site", dict(START), QUOTA)
     spy = Spy(monkeypatch)
     now = datetime(2021, 9, 3, 8, 0, tzinfo=VN)
+    # Files whose parse a check takes, read or from the source cache: with no facts kept, a check
+    # reads nothing after a build either (every parse is in the source cache), but takes them all.
+    taken: list[str] = []
+    parse_sources = sources.parse_sources
+
+    def taking(site_dir, config, entries, *args, **kwargs):  # type: ignore[no-untyped-def]
+        taken.extend(e.path for e in entries)
+        return parse_sources(site_dir, config, entries, *args, **kwargs)
+
+    monkeypatch.setattr(sources, "parse_sources", taking)
 
     def build() -> None:
         build_site(site, tmp_path / "out", BuildOptions(now=now))
 
     def checked() -> tuple[list[str], check.CheckOutcome]:
         spy.take()
+        taken.clear()
         found = check.run_check(site, now, with_posts=False)
-        asked = spy.take()
+        asked = sorted(set(spy.take()) | set(taken))
         assert found == without_posts(check.run_check(site, now, use_cache=False))
         spy.take()
         return asked, found
@@ -454,20 +465,29 @@ def test_a_check_right_after_builds_reads_no_file_and_finds_what_a_full_check_fi
     assert asked == []
 
 
-def test_a_build_without_a_cache_file_keeps_no_facts(tmp_path: Path) -> None:
-    """``BuildFacts`` on a cache that keeps nothing does nothing (and computes nothing)."""
+def test_a_build_without_a_cache_file_keeps_no_facts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``BuildFacts`` on a cache that keeps nothing computes nothing (no frame, no facts); on a
+    cache file it keeps the facts of every file and the data files' problems."""
     site = write_site(tmp_path / "site", dict(START), QUOTA)
     from cchc_site.content import scan_content
     scan = scan_content(site)
-    keeper = check.BuildFacts(site, scan, Cache(None))
-    keeper.finish([])
+    parsed = sources.parse_sources(site, check.load_valid_config(site), scan.sources,
+                                   frozenset(rel for rel, _ in scan.static), Cache(None))
+
+    def computed(*_args: object) -> None:
+        raise AssertionError("computed for a cache that keeps nothing")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(check, "check_frame", computed)
+        patched.setattr(checkfacts, "facts_of", computed)
+        keeper = check.BuildFacts(site, scan, Cache(None))
+        keeper.keep(parsed)
+        keeper.finish(parsed)
     cache = open_cache(site, None, clean=False)
     try:
         keeper = check.BuildFacts(site, scan, cache)
         frame = check.check_frame(site, scan)
         assert cache.check_fact_paths(frame) == set()
-        parsed = sources.parse_sources(site, check.load_valid_config(site), scan.sources,
-                                       frozenset(rel for rel, _ in scan.static), Cache(None))
         keeper.finish(parsed)
         assert cache.check_fact_paths(frame) == set(START)
         assert isinstance(cache.record(check.FACTS_KEY, frame), tuple)
