@@ -21,8 +21,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .content import ContentScan, SourceChanged, file_stamp, scan_content, walk_stamped
 from .errors import BuildFailed, SiteError
+from .files import ContentScan, file_stamp, scan_content, walk_stamped
 from .options import BuildOptions
 from .output import check_output_dir, folder_id, output_lock, recover_output
 from .publish import live_manifest, manifest_key, missing_spare, output_intact
@@ -92,6 +92,7 @@ def build_site(site_dir: Path, output_dir: Path, options: BuildOptions, base_url
             # Only now the code that builds is loaded: a build with nothing to do (above) is a
             # program that starts, compares stamps and stops, and importing the rest would be
             # a quarter of its time.
+            from .content import SourceChanged
             from .quickbuild import quick_build
             from .wholebuild import PendingSpare, whole_build
 

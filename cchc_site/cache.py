@@ -12,12 +12,14 @@ import marshal
 import pickle
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from .models import Link, Rendered
+if TYPE_CHECKING:  # (loaded by the build that stores Markdown: a build with nothing to do needs no model)
+    from .models import Link, Rendered
 
 SCHEMA_VERSION = "cchc-cache-11"
 CACHE_DIR = ".cchc-cache"
+CACHE_FILE = "cache.sqlite"  # in CACHE_DIR
 # Most rows are a few kilobytes of HTML: with SQLite's default 4 KiB pages each one spills into
 # overflow pages, and a build from nothing writes twice as many pages (measured: 0.74 s -> 0.41 s
 # to store a 10,000-post site's rows with 16 KiB pages).
@@ -339,6 +341,8 @@ def load_blob(blob: bytes) -> Any | None:
 
 def _links(blob: bytes) -> tuple[Link, ...] | None:
     """Links as :meth:`Cache.put_markdown` stored them (b"": none); None when unreadable."""
+    from .models import Link
+
     if not blob:
         return ()
     try:

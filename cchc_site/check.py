@@ -18,16 +18,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from .cache import Cache
-from .config import CONFIG_FILE, SiteConfig, load_valid_config
-from .content import ContentScan, SourceEntry, content_hash, read_bytes, scan_content, walk_files
 from .errors import BuildFailed, SiteError
-from .models import DATA_DIR, Document, Post
-from .quota import QuotaReport
+from .files import CONFIG_FILE, DATA_DIR, ContentScan, SourceEntry, content_hash, read_bytes, scan_content, walk_files
 from .stamps import open_cache, stable_hash, stamps_hash, tool_version
 
 if TYPE_CHECKING:  # (loaded only by a check that reads documents)
     from .checkfacts import FileFacts
+    from .config import SiteConfig
+    from .models import Document
     from .parsed import Parsed
+    from .quota import QuotaReport
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class CheckOutcome:
     problems: tuple[SiteError, ...]  # errors and warnings, quota shortfalls (E060) included
     quota: QuotaReport | None
     quota_line: int = 0  # line of 'quota:' in site.yaml (0 when unknown)
+    config_valid: bool = True  # False: site.yaml has errors (among the problems), nothing else was checked
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,6 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
     at once) and their content (on a fresh clone whose CI kept the cache, every file has a new
     time: once a check kept its outcome that way, the files are hashed to find it).  Otherwise
     only the files changed since the last check are read (:func:`read_facts`)."""
-    try:
-        config = load_valid_config(site_dir)
-    except BuildFailed as failed:
-        return CheckOutcome(failed.errors, None)
     cache = open_cache(site_dir, None, clean=False) if use_cache else Cache(None)
     try:
         scan = scan_content(site_dir)
@@ -107,9 +104,16 @@ def run_check(site_dir: Path, now: datetime, strict: bool = False, use_cache: bo
         key = "check" + (":strict" if strict else "") + ("" if with_posts else ":counts")
         kept = cache.record(key, stamp)
         if isinstance(kept, CheckRecord) and kept.holds(now):
-            return kept.answer(now)
+            return kept.answer(now)  # (kept by a check that read this very site.yaml: it was valid)
         # Only now the code that reads documents is loaded (a check answered from what the last
         # one found, above, is a program that starts, compares stamps and stops).
+        from .config import load_valid_config
+        from .models import Post
+
+        try:
+            config = load_valid_config(site_dir)
+        except BuildFailed as failed:
+            return CheckOutcome(failed.errors, None, config_valid=False)
         from .checkfacts import check_facts, counted_posts, first_future, quota_counts
         from .quota import check_quota, compute_quota, count_quota
         from .sources import content_hashes, hash_files, read_quota_line

@@ -34,7 +34,7 @@ class FileFacts(NamedTuple):
     back on every check after an edit)."""
 
     path: str
-    stamp: str  # size and modification time when it was read (content.stamp_of)
+    stamp: str  # size and modification time when it was read (files.stamp_of)
     content_hash: str
     kind: str  # "post", "page" or "procedure"; "" when the file gave errors instead of a document
     url: str  # a post's or page's URL ("" otherwise)

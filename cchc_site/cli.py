@@ -71,12 +71,28 @@ def _config_tz(site: Path):  # noqa: ANN202
     return config, config.tz
 
 
+def _site_tz(site: Path):  # noqa: ANN202
+    """The site's timezone, and a function that remembers it (for site.yaml's present bytes) once
+    the command succeeded.  site.yaml is read (and a broken one raises BuildFailed) only when its
+    timezone is not remembered for those bytes: a build or check with nothing to do then loads
+    neither the configuration's code nor YAML."""
+    from zoneinfo import ZoneInfo
+
+    from .stamps import remember_timezone, remembered_timezone
+
+    name = remembered_timezone(site)
+    if name is not None:
+        return ZoneInfo(name), lambda: None
+    config, tz = _config_tz(site)
+    return tz, lambda: remember_timezone(site, config.timezone)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build_site
     from .options import BuildOptions
 
     site = _site_dir(args)
-    config, tz = _config_tz(site)
+    tz, remember = _site_tz(site)
     now = parse_as_of(args.as_of, tz)
     if args.base_url:
         from .config import check_base_url
@@ -101,6 +117,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         print_errors(shown)
         print(f"Bản dựng thất bại; thư mục {output} được giữ nguyên như trước.", file=sys.stderr)
         return EXIT_CONTENT
+    remember()  # (not before: a refused output leaves the site folder untouched, cache included)
     for warning in result.warnings:
         print(warning.format(), file=sys.stderr)
     if result.unchanged:
@@ -112,19 +129,24 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from zoneinfo import ZoneInfo
-
     from .check import run_check
-    from .config import load_config
     from .reports import format_quota_text, github_annotations, no_quota_json, quota_json
 
     site = _site_dir(args)
-    config = load_config(site)
-    tz = ZoneInfo("Asia/Ho_Chi_Minh") if isinstance(config, list) else config.tz
+    try:
+        tz, remember = _site_tz(site)
+    except BuildFailed:  # a broken site.yaml: the check reports its problems
+        from zoneinfo import ZoneInfo
+
+        tz, remember = ZoneInfo("Asia/Ho_Chi_Minh"), lambda: None
     now = parse_as_of(args.as_of, tz)  # a bad --as-of is a usage error (2) even when site.yaml is broken
     outcome = run_check(site, now, strict=args.strict, with_posts=args.format == "json")  # (only JSON lists them)
+    remember()
     errors = [e for e in outcome.problems if e.severity == "error"]
     if args.format == "json":
+        from .config import load_config
+
+        config = load_config(site)
         data = (quota_json(outcome.quota, config, outcome.problems)
                 if outcome.quota and not isinstance(config, list) else no_quota_json(now, outcome.problems))
         print(json.dumps(data, ensure_ascii=False, indent=2))
@@ -139,7 +161,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             print()
         if outcome.quota:
             print(format_quota_text(outcome.quota))
-        elif not isinstance(config, list):
+        elif outcome.config_valid:
             print("Chưa bật chỉ tiêu số bài (thêm mục quota: start: \"YYYY-MM\" vào site.yaml).")
     failed = bool(errors) or (outcome.quota is not None and not outcome.quota.ok)
     return EXIT_CONTENT if failed else EXIT_OK

@@ -15,10 +15,10 @@ import yaml
 
 from .dates import parse_month
 from .errors import BuildFailed, SiteError
+from .files import CONFIG_FILE
 from .frontmatter import Loader, duplicates_errors, find_duplicate_keys, normalise_yaml, yaml_syntax_error
 from .text import is_valid_slug, slugify
 
-CONFIG_FILE = "site.yaml"
 
 DEFAULT_CATEGORIES: tuple[tuple[str, str, str], ...] = (
     ("Chỉ số cải cách hành chính và sự hài lòng", "chi-so-va-su-hai-long",

@@ -43,9 +43,10 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from .config import SiteConfig
-from .content import load_source, walk_files
+from .content import load_source
 from .errors import BuildFailed, SiteError
-from .models import POSTS_DIR, STATIC_DIR, Post
+from .files import POSTS_DIR, STATIC_DIR, walk_files
+from .models import Post
 from .quota import QuotaReport, previous_month
 from .watch import Batch, Change, Pending, describe, feed
 

@@ -8,12 +8,6 @@ from typing import Protocol
 
 from .config import Term
 
-POSTS_DIR = "content/posts"
-PAGES_DIR = "content/pages"
-PROCEDURES_DIR = "content/procedures"
-STATIC_DIR = "content/static"
-DATA_DIR = "content/data"
-
 
 @dataclass(frozen=True)
 class Source:
@@ -22,7 +16,7 @@ class Source:
     path: str  # site-relative, POSIX separators, e.g. content/posts/2021/08/a.md
     kind: str  # "post" | "page" | "procedure"
     text: str
-    digest: str  # content hash of the file's bytes (content.content_hash)
+    digest: str  # content hash of the file's bytes (files.content_hash)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, AbstractSet, Iterable, Iterator
 from pathlib import Path
 
-from .content import advise_reading, reads_ahead
 from .errors import BuildFailed, SiteError
+from .files import advise_reading, reads_ahead
 
 if TYPE_CHECKING:
     import ctypes

@@ -29,7 +29,7 @@ class Parsed:
     """What one content file gave: a document or its errors, and its warnings."""
 
     path: str
-    content_hash: str  # of the file's bytes (see content.content_hash)
+    content_hash: str  # of the file's bytes (see files.content_hash)
     result: Document | list[SiteError]
     warnings: tuple[SiteError, ...]
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -266,6 +265,8 @@ def link_unchanged(output_dir: Path, staging: Path, rels: list[str], fresh: bool
     if len(rels) < 64:
         link(rels)
         return
+    from concurrent.futures import ThreadPoolExecutor  # (loaded only when there are many: a build with nothing to do has none)
+
     with ThreadPoolExecutor(max_workers=LINK_THREADS) as pool:
         if fresh:
             for level in folder_levels(rels):

@@ -11,16 +11,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from .build import FAR_FUTURE, BuildResult, LastBuild
+from .build import BuildResult, FAR_FUTURE, LastBuild
 from .cache import Cache
 from .check import BuildFacts
 from .config import SiteConfig, load_valid_config
-from .content import ContentScan, SourceEntry, load_body
+from .content import load_body
 from .errors import SiteError, only_errors
+from .files import ContentScan, SourceEntry
 from .incremental import Fingerprinter
+from .links import check_links, link_paths, targets_of
 from .listed import (ListedPages, Relisted, Reorder, lists_again, order_key, pages_again, quota_with, relist, reorder,
                      same_date, same_order, same_place, same_tag_names)
-from .links import check_links, link_paths, targets_of
 from .models import Document, Page, Post, Procedure, is_shown
 from .options import BuildOptions
 from .output import OlderOutput, folder_id, write_file

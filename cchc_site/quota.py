@@ -8,12 +8,14 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Literal, Mapping
+from typing import TYPE_CHECKING, Iterable, Literal, Mapping
 
-from .config import QuotaConfig
 from .dates import month_label
 from .errors import SiteError
-from .models import Post, is_shown
+
+if TYPE_CHECKING:  # (a check answered from its record shows a report without loading them)
+    from .config import QuotaConfig
+    from .models import Post
 
 Status = Literal["ok", "short", "waived", "in_progress"]
 STATUS_LABELS: dict[str, str] = {"ok": "đạt", "short": "thiếu", "waived": "miễn", "in_progress": "đang diễn ra"}
@@ -88,6 +90,8 @@ def month_range(first: Month, last: Month) -> list[Month]:
 
 def published_posts(posts: Iterable[Post], now: datetime) -> list[Post]:
     """Posts that count: not drafts, not dated after ``now``."""
+    from .models import is_shown
+
     return [p for p in posts if is_shown(p, now)]
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from .config import SiteConfig, Term
 from .dates import DateError, parse_date
-from .models import PAGES_DIR, POSTS_DIR, PROCEDURES_DIR, Document
+from .files import PAGES_DIR, POSTS_DIR, PROCEDURES_DIR
+from .models import Document
 from .site import RESERVED_SLUGS
 from .text import nfc, slugify
 from .validate import CODE_RE

@@ -37,7 +37,7 @@ from bisect import bisect_left
 from itertools import accumulate, repeat
 from operator import add, rshift
 
-from .content import content_hash as file_digest  # the digest the build's manifest keeps for output files
+from .files import content_hash as file_digest  # the digest the build's manifest keeps for output files
 from .models import Page, Post, Procedure, RenderedLike
 from .options import BuildOptions
 from .plan import card_for, shown_with, visible_posts

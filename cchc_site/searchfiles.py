@@ -10,11 +10,11 @@ from typing import Any, Callable, Mapping, Sequence
 
 from .cache import Cache
 from .config import SiteConfig
-from .content import content_hash
+from .files import content_hash
 from .mdrender import RENDERER_VERSION
 from .models import Document, Rendered, RenderedLike
-from .output import folder_id, own_files
 from .options import BuildOptions
+from .output import folder_id, own_files
 from .plan import shown_with
 from .publish import manifest_key
 from .search import DocTerms, IndexPatch, doc_terms, indexed_documents, patch_index, search_doc, sized_index_files

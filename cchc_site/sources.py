@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .cache import Cache
-from .config import CONFIG_FILE, SiteConfig
-from .content import ContentScan, SourceEntry, load_data_files, scan_content
+from .config import SiteConfig
+from .content import load_data_files
 from .errors import SiteError
+from .files import CONFIG_FILE, ContentScan, SourceEntry, scan_content
 from .indices import IndexEntry
-from .site import Document, Site, assemble_site, parse_data_files
 from .parsed import Parsed, decode_parsed
 from .quota import quota_line
+from .site import Document, Site, assemble_site, parse_data_files
 from .stamps import stable_hash, tool_version
 from .workers import AlongParse, hash_files, parse_all
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from . import __version__
-from .cache import CACHE_DIR, Cache, tag_cache_folder
-from .content import SourceEntry
+from .cache import CACHE_DIR, CACHE_FILE, Cache, tag_cache_folder
+from .files import CONFIG_FILE, SourceEntry
 
 
 # Libraries whose code shapes what a build makes (HTML, parsed front matter): module -> distribution.
@@ -100,7 +100,7 @@ def open_cache(site_dir: Path, cache_dir: Path | None, clean: bool) -> Cache:
     already is left as it is."""
     folder = cache_dir or site_dir / CACHE_DIR
     ours = cache_dir is None or not os.path.lexists(folder)
-    path = folder / "cache.sqlite"
+    path = folder / CACHE_FILE
     if clean:
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
@@ -110,3 +110,46 @@ def open_cache(site_dir: Path, cache_dir: Path | None, clean: bool) -> Cache:
     if ours and cache.db is not None:
         tag_cache_folder(folder)
     return cache
+
+
+TIMEZONE_KEY = "site-timezone"
+
+
+def remembered_timezone(site_dir: Path) -> str | None:
+    """The timezone site.yaml names, when it was remembered (:func:`remember_timezone`) for
+    exactly its present bytes and this code; else None, and the caller reads site.yaml.  "Now"
+    is taken in that timezone before anything else: a build or check with nothing to do then
+    loads neither the configuration's code nor YAML."""
+    tag = _config_tag(site_dir)
+    if tag is None:
+        return None
+    cache = Cache(site_dir / CACHE_DIR / CACHE_FILE, read_only=True)
+    try:
+        name = cache.record(TIMEZONE_KEY, tag)
+    finally:
+        cache.close()
+    return name if isinstance(name, str) else None
+
+
+def remember_timezone(site_dir: Path, name: str) -> None:
+    """Remember that site.yaml, as it is now, is valid and names the timezone ``name``."""
+    tag = _config_tag(site_dir)
+    if tag is None:
+        return
+    cache = open_cache(site_dir, None, clean=False)
+    try:
+        cache.put_record(TIMEZONE_KEY, name, tag)
+    finally:
+        cache.close()
+
+
+def _config_tag(site_dir: Path) -> str | None:
+    """This code and the bytes of site.yaml ("" when there is none: the defaults); None when it
+    cannot be read."""
+    try:
+        data = (site_dir / CONFIG_FILE).read_bytes()
+    except FileNotFoundError:
+        data = b""
+    except OSError:
+        return None
+    return stable_hash(tool_version(), data)

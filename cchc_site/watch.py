@@ -14,8 +14,7 @@ import os
 from dataclasses import dataclass
 from typing import Literal
 
-from .config import CONFIG_FILE
-from .content import is_ignored
+from .files import CONFIG_FILE, is_ignored
 
 Area = Literal["content", "templates", "config"]
 

@@ -16,12 +16,13 @@ from .build import BuildResult
 from .cache import Cache
 from .check import BuildFacts
 from .config import MenuItem, SiteConfig, load_config, load_valid_config
-from .content import ContentScan, file_stamp, load_body, walk_files
+from .content import load_body
 from .errors import BuildFailed, SiteError, only_errors
+from .files import ContentScan, STATIC_DIR, file_stamp, walk_files
 from .incremental import fingerprint_pages
 from .links import check_links, link_paths
 from .listed import detach_lists
-from .models import STATIC_DIR, is_shown
+from .models import is_shown
 from .options import BuildOptions
 from .output import OlderOutput, copy_file, discard, write_file
 from .plan import PlannedPage, plan_site, visible_posts
@@ -32,8 +33,8 @@ from .searchfiles import (FINGERPRINT_PREFIX, IndexedDocuments, PatchOrWhole, Te
                           indexed_with_keys, load_search_state, record_search_state)
 from .site import Site, first_future_date, shown_documents
 from .sources import collect_site, read_quota_line, shown_warnings
-from .stamps import stable_hash as _hash
 from .stamps import tool_version
+from .stamps import stable_hash as _hash
 from .themepath import SITE_TEMPLATES, THEME_DIR, Theme
 from .workers import Background, render_all
 

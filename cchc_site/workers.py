@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
 
 from .config import SiteConfig
-from .content import SourceEntry, content_hash, read_all, source_from_bytes
+from .content import source_from_bytes
 from .errors import SiteError
+from .files import SourceEntry, content_hash, read_all
 from .links import check_unsafe_html
 from .models import Document, Rendered
 from .output import OlderOutput, libc, read_ahead, write_file
@@ -215,7 +216,7 @@ def parse_all(site_dir: Path, entries: list[SourceEntry], config: SiteConfig, st
 
 
 def hash_files(site_dir: Path, paths: list[str]) -> list[str]:
-    """The content hash of each file (see :func:`cchc_site.content.content_hash`; "" when it
+    """The content hash of each file (see :func:`cchc_site.files.content_hash`; "" when it
     cannot be read), in the pool when there are many: after a fresh clone every file's time
     changed, and the cache is trusted file by file on these hashes."""
     return run_parallel(_hash_chunk, paths, {"site_dir": site_dir}, min_items=1000, chunk_size=250)

@@ -87,6 +87,9 @@ def modules_loaded(*args: str | Path) -> tuple[CliResult, set[str]]:
 HEAVY_MODULES = frozenset({"cchc_site.wholebuild", "cchc_site.quickbuild", "cchc_site.plan", "cchc_site.render",
                            "cchc_site.site", "cchc_site.validate", "cchc_site.sources", "cchc_site.workers",
                            "jinja2", "markdown"})
+# ... nor, once site.yaml's timezone is remembered, the code that reads site.yaml and content.
+CONFIG_MODULES = frozenset({"yaml", "cchc_site.config", "cchc_site.frontmatter", "cchc_site.models",
+                            "cchc_site.content"})
 
 
 @dataclass

@@ -23,7 +23,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "cchc_site"
 # cache (Markdown cache) over mdrender, incremental (page fingerprints) over plan, workers (parallel
 # parse/convert/write) over output, watch (file-change batching for `serve`) over content.
 LAYERS = [
-    "errors", "text", "dates", "options", "encoding", "simpleyaml", "frontmatter", "config", "models", "validate", "indices", "content",
+    "errors", "files", "text", "dates", "options", "encoding", "simpleyaml", "frontmatter", "config", "models", "validate", "indices", "content",
     "site", "parsed", "fastmd", "mdconvert", "mdrender", "cache", "quota", "checkfacts", "links", "charts", "plan", "listed", "incremental", "exports", "themepath", "render", "search",
     "output", "publish", "stamps", "workers", "sources", "rendered", "searchfiles", "watch", "reports",
 ]

@@ -304,6 +304,22 @@ def test_check_loads_neither_markdown_nor_templates(tmp_path: Path) -> None:
     assert "LOADED [] 0" in done.stdout, done.stdout + done.stderr
 
 
+def test_a_check_answered_from_its_record_loads_nothing_of_reading_content(tmp_path: Path) -> None:
+    """A second check of the same files (a new process, as authors run it) answers from what the
+    first one found: it loads neither the code that parses nor that which reads site.yaml, and
+    says what the first said."""
+    from sitekit import CONFIG_MODULES, HEAVY_MODULES, modules_loaded
+
+    site = site_with(tmp_path, {"a": post("A", "2021-08-02"), "b": post("B", "2021-08-03")}, end="2021-08")
+    args = ("check", "--site", site, "--as-of", "2021-09-01")
+    first, loaded = modules_loaded(*args)
+    assert first.code == 0 and "08/2021  2" in first.out, first.out + first.err
+    assert CONFIG_MODULES <= loaded
+    again, loaded = modules_loaded(*args)
+    assert (again.code, again.out) == (first.code, first.out)
+    assert loaded & (HEAVY_MODULES | CONFIG_MODULES) == set()
+
+
 # --- the build gate ----------------------------------------------------------------------------------
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -469,9 +469,10 @@ def test_a_build_without_a_cache_file_keeps_no_facts(tmp_path: Path, monkeypatch
     """``BuildFacts`` on a cache that keeps nothing computes nothing (no frame, no facts); on a
     cache file it keeps the facts of every file and the data files' problems."""
     site = write_site(tmp_path / "site", dict(START), QUOTA)
-    from cchc_site.content import scan_content
+    from cchc_site.config import load_valid_config
+    from cchc_site.files import scan_content
     scan = scan_content(site)
-    parsed = sources.parse_sources(site, check.load_valid_config(site), scan.sources,
+    parsed = sources.parse_sources(site, load_valid_config(site), scan.sources,
                                    frozenset(rel for rel, _ in scan.static), Cache(None))
 
     def computed(*_args: object) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-import cchc_site.content as content
-from cchc_site.content import SourceEntry, read_all, read_bytes, scan_sources, walk_files, walk_stamped
+import cchc_site.files as files
+from cchc_site.files import SourceEntry, read_all, read_bytes, scan_sources, walk_files, walk_stamped
 
 
 def test_walk_stamped_lists_files_sorted_with_a_stamp_that_follows_changes(tmp_path: Path) -> None:
@@ -73,7 +73,7 @@ def test_read_all_gives_each_file_in_turn_and_an_error_where_one_cannot_be_read(
 def test_read_all_asks_for_every_file_before_reading_the_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The point of it: files not in memory are fetched together, not one by one."""
     advised: list[int] = []
-    monkeypatch.setattr(content, "_ADVISE", lambda fd, offset, length, advice: advised.append(fd))
+    monkeypatch.setattr(files, "_ADVISE", lambda fd, offset, length, advice: advised.append(fd))
     paths = _files(tmp_path, 5)
     reading = read_all(paths, [-1] * 5)
     assert next(reading) == read_bytes(paths[0])
@@ -84,7 +84,7 @@ def test_read_all_asks_for_every_file_before_reading_the_first(tmp_path: Path, m
 def test_read_all_advice_that_fails_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(fd: int, offset: int, length: int, advice: int) -> None:
         raise OSError("not supported here")
-    monkeypatch.setattr(content, "_ADVISE", refuse)
+    monkeypatch.setattr(files, "_ADVISE", refuse)
     paths = _files(tmp_path, 3)
     assert list(read_all(paths, [-1] * 3)) == [read_bytes(p) for p in paths]
 
@@ -105,10 +105,10 @@ def test_read_all_leaves_no_file_open_even_when_stopped_early(tmp_path: Path) ->
 def test_without_the_advice_read_all_opens_each_file_only_in_its_turn(tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """Windows has no such advice, and a file held open there cannot be replaced by an editor."""
-    monkeypatch.setattr(content, "_ADVISE", None)
+    monkeypatch.setattr(files, "_ADVISE", None)
     opened: list[str] = []
     real_open = os.open
-    monkeypatch.setattr(content.os, "open", lambda path, flags: opened.append(path) or real_open(path, flags))
+    monkeypatch.setattr(files.os, "open", lambda path, flags: opened.append(path) or real_open(path, flags))
     paths = _files(tmp_path, 3) + [str(tmp_path / "missing.md")]
     expected = [Path(p).read_bytes() for p in paths[:3]]  # (not through os.open)
     reading = read_all(paths, [-1] * 4)

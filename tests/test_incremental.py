@@ -142,18 +142,44 @@ def test_a_build_with_nothing_to_do_loads_no_code_of_parsing_or_rendering(tmp_pa
     """A no-change build is a program that starts, compares stamps and stops: importing the code
     that parses, plans and renders was a quarter of its time.  Run as authors run it (a new
     process), it loads none of that; a build with an edit does."""
-    from sitekit import HEAVY_MODULES, modules_loaded
+    from sitekit import CONFIG_MODULES, HEAVY_MODULES, modules_loaded
 
     site = make_site(tmp_path / "site")
     build(site, site / "output")
     args = ("build", "--site", site, "--as-of", "2021-12-31")
     result, loaded = modules_loaded(*args)
     assert result.code == 0 and "Không có thay đổi" in result.out, result.err
-    assert loaded & HEAVY_MODULES == set()
+    assert loaded & (HEAVY_MODULES | CONFIG_MODULES) == set()  # (the first build remembered the timezone)
     CHANGES["post edited"](site)
     result, loaded = modules_loaded(*args)
     assert result.code == 0 and "Không có thay đổi" not in result.out, result.err
     assert HEAVY_MODULES - {"markdown"} <= loaded  # (the edit is a simple body: no Python-Markdown)
+
+
+def test_the_timezone_remembered_serves_only_the_site_yaml_it_was_read_from(tmp_path: Path) -> None:
+    """The command line takes "now" in the site's timezone before anything else; it reads
+    site.yaml for it only when no timezone is remembered for the file's present bytes, so a
+    site.yaml changed or broken since is always read (and its problems reported)."""
+    from cchc_site.stamps import remembered_timezone
+
+    site = make_site(tmp_path / "site")
+    assert remembered_timezone(site) is None
+    build(site, site / "output")
+    assert remembered_timezone(site) == "Asia/Ho_Chi_Minh"
+    config = site / "site.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + "timezone: Asia/Bangkok\n", encoding="utf-8")
+    assert remembered_timezone(site) is None  # other bytes: read again
+    build(site, site / "output")
+    assert remembered_timezone(site) == "Asia/Bangkok"
+    config.write_text(text + "timezone: Sao/Hoa\n", encoding="utf-8")
+    for command in ("build", "check"):
+        result = run_cli(command, "--site", site, "--as-of", "2021-12-31")
+        assert result.code == 1 and "site.yaml:" in result.err + result.out and "E042" in result.err + result.out
+    assert remembered_timezone(site) is None  # a broken site.yaml is never remembered
+    config.write_text(text + "timezone: Asia/Bangkok\n", encoding="utf-8")
+    os.utime(config, ns=(1, 1))  # the same bytes as before, another time: still known
+    assert remembered_timezone(site) == "Asia/Bangkok"
 
 
 def test_corrupt_cache_is_ignored(tmp_path: Path) -> None:
@@ -1386,10 +1412,10 @@ def test_read_ahead_advises_each_file_it_can_open_and_leaves_none_open(tmp_path:
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """An older output's files are announced before they are compared: advice only, skipping
     what is not there, never waiting on a named pipe."""
-    import cchc_site.content as content
+    import cchc_site.files as files
     import cchc_site.output as out
     advised: list[tuple[int, int]] = []
-    monkeypatch.setattr(content, "_ADVISE", lambda fd, offset, length, advice: advised.append((fd, advice)))
+    monkeypatch.setattr(files, "_ADVISE", lambda fd, offset, length, advice: advised.append((fd, advice)))
     (tmp_path / "a").write_bytes(b"a")
     (tmp_path / "b").write_bytes(b"b")
     paths = [str(tmp_path / "a"), str(tmp_path / "missing"), str(tmp_path / "b")]
@@ -1401,7 +1427,7 @@ def test_read_ahead_advises_each_file_it_can_open_and_leaves_none_open(tmp_path:
     assert len(advised) == len(paths) - 1 and {advice for _, advice in advised} == {os.POSIX_FADV_WILLNEED}
     if before is not None:
         assert len(os.listdir("/proc/self/fd")) == before
-    monkeypatch.setattr(content, "_ADVISE", None)  # (Windows: nothing to do)
+    monkeypatch.setattr(files, "_ADVISE", None)  # (Windows: nothing to do)
     out.read_ahead(iter(lambda: pytest.fail("no path is opened without the advice to give"), None))
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from cchc_site.wholebuild import load_site
 from cchc_site.cache import Cache
-from cchc_site.content import scan_content
+from cchc_site.files import scan_content
 from cchc_site.config import Term
 from cchc_site.listed import PLACE_FIELDS, detach_lists, lists_showing, quota_with, same_place, with_cards
 from cchc_site.models import Post

@@ -222,7 +222,7 @@ def test_a_build_interrupted_while_waiting_for_its_background_work_ends_the_chil
 @pytest.mark.parametrize("count", [5, 1200])  # inline, and in the pool
 def test_files_are_hashed_like_content_hash_in_and_out_of_the_pool(tmp_path: Path, count: int) -> None:
     """After a fresh clone every file's time changed; the cache is then trusted on these hashes."""
-    from cchc_site.content import content_hash
+    from cchc_site.files import content_hash
     from cchc_site.workers import hash_files
     paths = [f"content/posts/{i % 7}/bai-{i}.md" for i in range(count)]
     for i, rel in enumerate(paths):

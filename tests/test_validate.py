@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cchc_site.config import SiteConfig, parse_config
-from cchc_site.content import SiteFiles, content_hash
+from cchc_site.content import SiteFiles
+from cchc_site.files import content_hash
 from cchc_site.errors import SiteError
 from cchc_site.frontmatter import FrontMatter, parse_front_matter
 from cchc_site.models import Page, Post, Source
