@@ -29,12 +29,13 @@ from .parsed import Parsed
 from .plan import (PlannedPage, card_for, plan_page, plan_post, plan_procedures, plan_statistics, post_lists,
                    shown_with, url_output_path)
 from .publish import publish, reusable_files
+from .quickstate import QuickState, keep_quick_state, load_quick_state
 from .quota import QuotaReport, check_quota, compute_quota
 from .rendered import RenderedStore, markdown_key, render_markdown_all
 from .searchfiles import BACKGROUND_PATCH, FINGERPRINT_PREFIX, edited_search_patch, load_search_state, record_search_state
 from .site import in_site_order
 from .sources import cached_parses, parse_sources, shown_warnings
-from .wholebuild import PendingSpare, QuickState, listed_key, make_renderer, quick_key
+from .wholebuild import PendingSpare, listed_key, make_renderer
 from .workers import Background, map_indices
 
 
@@ -53,10 +54,10 @@ def quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_ur
     (see :func:`_documents_again`).  None (do the whole build) in every other case (see
     :func:`_placed`), and whenever anything is wrong with the edited files: the whole build
     reports problems."""
-    kept = cache.record(quick_key(output_dir), folder_id(output_dir))
-    if not isinstance(kept, QuickState) or kept.frame != frame:
+    kept = load_quick_state(cache, output_dir, folder_id(output_dir))
+    if kept is None or kept.state.frame != frame:
         return None
-    state: QuickState = kept
+    state = kept.state
     entries = {e.path: e for e in scan.sources}
     changed = [e for path, e in entries.items() if state.sources.get(path) != e.stamp]
     deleted = [path for path in state.sources if path not in entries]
@@ -194,10 +195,10 @@ def quick_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_ur
             record_search_state(cache, output_dir, search, search_state, published.output_id)
             if relisted is not None:
                 cache.put_record(listed_key(output_dir), relisted.listed, published.output_id)
-            cache.put_record(quick_key(output_dir), replace(
+            keep_quick_state(cache, output_dir, replace(
                 state, sources={e.path: e.stamp for e in scan.sources}, linked=linked,
                 known=state.known.difference(removed).union(page.url for page in others),
-                listed=published.output_id if relisted is not None else state.listed), published.output_id)
+                listed=published.output_id if relisted is not None else state.listed), published.output_id, kept)
         changed_paths = {e.path for e in changed} | set(deleted)
         warnings = [w for w in last.warnings if w.path not in changed_paths]
         return BuildResult(published.made, len(wanted), time.perf_counter() - started, quota,

@@ -27,6 +27,7 @@ from .options import BuildOptions
 from .output import OlderOutput, copy_file, discard, write_file
 from .plan import PlannedPage, plan_site, visible_posts
 from .publish import SpareMirror, SpareSkeleton, manifest_key, publish, reusable_files, spare_skeleton
+from .quickstate import QuickState, keep_quick_state
 from .quota import QuotaReport, check_quota, compute_quota
 from .rendered import ConvertWhileParsing, KeepConverted, RenderedStore, render_markdown_all
 from .searchfiles import (FINGERPRINT_PREFIX, IndexedDocuments, PatchOrWhole, TermStore, cached_search_files,
@@ -190,27 +191,6 @@ def _render_errors(results: list[tuple[int, bytes | SiteError | None]]) -> list[
     return errors
 
 
-@dataclass(frozen=True)
-class QuickState:
-    """What the build that made the live output leaves for a later build in which only a few
-    posts were edited (see :func:`cchc_site.quickbuild.quick_build`)."""
-
-    frame: str  # input_frame() of that build
-    sources: dict[str, str]  # content file -> its stamp then
-    order: tuple[str, ...]  # visible posts, newest first (a post page links to its neighbours)
-    known: frozenset[str]  # every path of the output (link targets)
-    codes: frozenset[str]  # procedure codes (link targets)
-    linked: frozenset[str]  # paths the documents' links name (with those of later edits: a page they name stays)
-    salt: str  # what every page fingerprint starts with
-    menu: tuple[MenuItem, ...]
-    listed: str  # tag of the build's ListedPages record (see listed_key), "" when it has none
-    unlisted: frozenset[str]  # URLs of the posts and pages not published (drafts...): a new post may not take them
-
-
-def quick_key(output_dir: Path) -> str:
-    return "quick:" + manifest_key(output_dir)
-
-
 def listed_key(output_dir: Path) -> str:
     return "listed:" + manifest_key(output_dir)
 
@@ -220,7 +200,7 @@ def whole_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_ur
                 scan: ContentScan, frame: str, live: Mapping[str, str], spare: PendingSpare) -> BuildResult:
     """Every document parsed (from the cache when unchanged), validated, planned and rendered;
     only the files whose fingerprint changed are written (see :func:`cchc_site.publish.publish`).
-    It leaves what a later quick build needs (:class:`QuickState`, the lists' layout, the search
+    It leaves what a later quick build needs (:class:`cchc_site.quickstate.QuickState`, the lists' layout, the search
     index's state)."""
     folders = SpareFolders()
     try:
@@ -327,10 +307,11 @@ def _whole_build(site_dir: Path, output_dir: Path, options: BuildOptions, base_u
         listed = detach_lists(pages, {post.url: i for i, post in enumerate(visible)})
         if listed is not None:
             cache.put_record(listed_key(output_dir), listed, published.output_id)
-        cache.put_record(quick_key(output_dir), QuickState(
+        keep_quick_state(cache, output_dir, QuickState(
             frame, {e.path: e.stamp for e in scan.sources}, tuple(p.path for p in visible),
             plan.known, plan.codes, plan.linked, salt, menu, published.output_id if listed is not None else "",
-            frozenset(doc.url for doc in site.posts).union(doc.url for doc in site.pages).difference(plan.known)), published.output_id)
+            frozenset(doc.url for doc in site.posts).union(doc.url for doc in site.pages).difference(plan.known)),
+            published.output_id)
     if loaded.converted:  # something new went into the cache: forget what no document uses
         cache.prune_markdown(set(loaded.rendered.cache_keys.values()))
     return BuildResult(published.made, len(wanted), time.perf_counter() - started, loaded.quota, loaded.warnings,

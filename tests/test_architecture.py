@@ -25,7 +25,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "cchc_site"
 LAYERS = [
     "errors", "files", "text", "dates", "options", "encoding", "simpleyaml", "frontmatter", "config", "models", "validate", "indices", "content",
     "site", "parsed", "fastmd", "mdconvert", "mdrender", "cache", "quota", "checkfacts", "links", "charts", "plan", "listed", "incremental", "exports", "themepath", "render", "search",
-    "output", "publish", "stamps", "workers", "sources", "rendered", "searchfiles", "watch", "reports",
+    "output", "publish", "quickstate", "stamps", "workers", "sources", "rendered", "searchfiles", "watch", "reports",
 ]
 EDGES = {"build", "wholebuild", "quickbuild", "check", "scaffold", "devserver"}
 TOP = {"cli", "__main__"}
