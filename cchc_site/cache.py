@@ -24,6 +24,8 @@ CACHE_FILE = "cache.sqlite"  # in CACHE_DIR
 # overflow pages, and a build from nothing writes twice as many pages (measured: 0.74 s -> 0.41 s
 # to store a 10,000-post site's rows with 16 KiB pages).
 PAGE_SIZE = 16384
+MANIFEST_BASE = "base:"  # the base of an output's manifests is the row of this + that output (an absolute path)
+MANIFEST_DELTA_LIMIT = 2000  # entries changed: more, and a manifest is recorded whole
 
 # What a cache folder holds besides the cache, so that it says what it is: git ignores
 # everything in it whatever the repository's own .gitignore says (a department's site is often a
@@ -69,6 +71,7 @@ class Cache:
     def __init__(self, path: Path | None, read_only: bool = False) -> None:
         self.path = path
         self.db: sqlite3.Connection | None = None
+        self._bases: dict[str, tuple[str, dict[str, str]] | None] = {}  # see manifest()
         if path is not None:
             self.db = self._open_read_only(path) if read_only else self._open(path)
 
@@ -282,21 +285,62 @@ class Cache:
     # Each is stored with the id of the folder content it describes (see output.folder_id) and
     # read back only with that id: an output changed after the record was written (a build
     # killed or unable to write the cache after its swap) is never described by a stale record.
-    def manifest(self, output: str, tag: str | None) -> dict[str, str] | None:
-        """Output file -> fingerprint, as recorded for the folder content ``tag``; None when unknown."""
+    # A manifest names every file of an output (megabytes on a large site), and an edit changes a
+    # few of its entries: the manifests of an output and of its spare are kept as the entries
+    # that differ from a base (the whole manifest of one of that output's builds, in a row of its
+    # own), written again only after a change too large for that.
+    def manifest(self, output: str, tag: str | None, family: str = "") -> dict[str, str] | None:
+        """Output file -> fingerprint, as recorded for the folder content ``tag``; None when unknown.
+        ``family``: the output whose base it shares (that of its spare; itself by default)."""
         if not tag:
             return None
         rows = self._safe("SELECT blob FROM manifest WHERE output = ? AND tag = ?", (output, tag))
-        try:
-            value = marshal.loads(rows[0][0]) if rows else None
-        except (EOFError, ValueError, TypeError):
+        value = _unmarshal(rows[0][0]) if rows else None
+        if isinstance(value, dict):
+            return value
+        if not (isinstance(value, tuple) and len(value) == 3 and isinstance(value[1], dict)
+                and isinstance(value[2], list)):
             return None
-        return value if isinstance(value, dict) else None
+        base_tag, changed, removed = value
+        base = self._manifest_base(family or output)
+        if base is None or base[0] != base_tag:
+            return None  # (its base was replaced since: unknown)
+        entries = dict(base[1])
+        for rel in removed:
+            entries.pop(rel, None)
+        entries.update(changed)
+        return entries
 
-    def put_manifest(self, output: str, entries: dict[str, str], tag: str) -> None:
-        """One row per output (a single marshalled dict: written and read in one go)."""
-        self._write_many("INSERT OR REPLACE INTO manifest VALUES (?, ?, ?)",
-                         [(output, tag, marshal.dumps(dict(entries)))])
+    def put_manifest(self, output: str, entries: dict[str, str], tag: str, family: str = "") -> None:
+        """Record the manifest of the folder content ``tag`` of ``output`` (one row per output):
+        as its differences from the base of its ``family`` (see :meth:`manifest`) when they are
+        few; else whole, and the manifest of the family's own output then becomes the new base."""
+        family = family or output
+        base = self._manifest_base(family)
+        if base is not None:
+            changed = {rel: fp for rel, fp in entries.items() if base[1].get(rel) != fp}
+            removed = [rel for rel in base[1] if rel not in entries]
+            if len(changed) + len(removed) <= MANIFEST_DELTA_LIMIT:
+                self._write_many("INSERT OR REPLACE INTO manifest VALUES (?, ?, ?)",
+                                 [(output, tag, marshal.dumps((base[0], changed, removed)))])
+                return
+        if output != family:
+            self._write_many("INSERT OR REPLACE INTO manifest VALUES (?, ?, ?)",
+                             [(output, tag, marshal.dumps(dict(entries)))])
+            return
+        whole = dict(entries)
+        if self._write_many("INSERT OR REPLACE INTO manifest VALUES (?, ?, ?)",
+                            [(MANIFEST_BASE + family, tag, marshal.dumps(whole)),
+                             (output, tag, marshal.dumps((tag, {}, [])))]):
+            self._bases[family] = (tag, whole)
+
+    def _manifest_base(self, family: str) -> tuple[str, dict[str, str]] | None:
+        """(tag, entries) of the base of the manifests of ``family`` (an output and its spare), read once."""
+        if family not in self._bases:
+            rows = self._safe("SELECT tag, blob FROM manifest WHERE output = ?", (MANIFEST_BASE + family,))
+            value = _unmarshal(rows[0][1]) if rows else None
+            self._bases[family] = (rows[0][0], value) if isinstance(value, dict) else None
+        return self._bases[family]
 
     def record(self, key: str, tag: str | None) -> Any | None:
         if not tag:
@@ -336,6 +380,13 @@ def load_blob(blob: bytes) -> Any | None:
     try:
         return pickle.loads(blob)
     except Exception:  # noqa: BLE001 - any broken entry is simply a cache miss
+        return None
+
+
+def _unmarshal(blob: bytes) -> Any:
+    try:
+        return marshal.loads(blob)
+    except (EOFError, ValueError, TypeError):
         return None
 
 

@@ -37,6 +37,9 @@ class Published:
     output_id: str | None  # the id of the live output now (records about it are stored with it)
 
 
+SPARE_SUFFIX = "#spare"  # the key of an output's spare in the cache: the output's and this
+
+
 def manifest_key(output_dir: Path) -> str:
     return str(output_dir.resolve())
 
@@ -72,9 +75,9 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
     if live and len(reusable) == len(wanted) == len(live):
         return Published(0, True, live_id)
     output_key = manifest_key(output_dir)
-    spare_key = output_key + "#spare"
+    spare_key = output_key + SPARE_SUFFIX
     spare = spare_dir(output_dir)
-    previous = cache.manifest(spare_key, folder_id(spare)) if live else None
+    previous = cache.manifest(spare_key, folder_id(spare), family=output_key) if live else None
     if previous is not None and linked_tops(spare):
         previous = None  # a link put into it by hand: never updated in place (through the link)
     have: dict[str, str] = {}
@@ -111,11 +114,11 @@ def publish(output_dir: Path, cache: Cache, wanted: Mapping[str, str], live: Map
             discard(work)
         raise
     if linked and skeleton is not None:
-        _keep_as_spare(skeleton, spare, cache, spare_key, wanted)
+        _keep_as_spare(skeleton, spare, cache, output_key, wanted)
     if new_id:
         cache.put_manifest(output_key, dict(wanted), new_id)
     if live and live_id:  # the old live folder is the spare now: its record names the files it holds
-        cache.put_manifest(spare_key, held_files(spare, live, reusable), live_id)
+        cache.put_manifest(spare_key, held_files(spare, live, reusable), live_id, family=output_key)
     return Published(len(make), False, new_id)
 
 
@@ -134,7 +137,7 @@ def missing_spare(output_dir: Path, live: Mapping[str, str]) -> SpareMirror | No
     spare = spare_dir(output_dir)
     if not live or os.path.lexists(spare):
         return None
-    return SpareMirror(output_dir, spare, live, manifest_key(output_dir) + "#spare")
+    return SpareMirror(output_dir, spare, live, manifest_key(output_dir))
 
 
 @dataclass(frozen=True)
@@ -186,7 +189,8 @@ def _linked_into(skeleton: SpareSkeleton, made: Callable[[], bool], work: Path, 
         return False
 
 
-def _keep_as_spare(skeleton: SpareSkeleton, spare: Path, cache: Cache, key: str, wanted: Mapping[str, str]) -> None:
+def _keep_as_spare(skeleton: SpareSkeleton, spare: Path, cache: Cache, output_key: str,
+                   wanted: Mapping[str, str]) -> None:
     try:
         os.replace(skeleton.folder, spare)
     except OSError:
@@ -194,7 +198,7 @@ def _keep_as_spare(skeleton: SpareSkeleton, spare: Path, cache: Cache, key: str,
         return
     spare_id = folder_id(spare)
     if spare_id:
-        cache.put_manifest(key, dict(wanted), spare_id)
+        cache.put_manifest(output_key + SPARE_SUFFIX, dict(wanted), spare_id, family=output_key)
 
 
 @dataclass(frozen=True)
@@ -208,7 +212,7 @@ class SpareMirror:
     output_dir: Path
     spare: Path
     manifest: Mapping[str, str]
-    key: str
+    output_key: str  # the output's key in the cache (see manifest_key)
 
     def make(self) -> bool:
         """False, and nothing made, when it cannot be made, or when files of the output were
@@ -230,7 +234,7 @@ class SpareMirror:
     def record(self, cache: Cache) -> None:
         spare_id = folder_id(self.spare)
         if spare_id:
-            cache.put_manifest(self.key, dict(self.manifest), spare_id)
+            cache.put_manifest(self.output_key + SPARE_SUFFIX, dict(self.manifest), spare_id, family=self.output_key)
 
 
 def _reused_spare(spare: Path, wanted: Mapping[str, str], reusable: set[str],
