@@ -269,7 +269,7 @@ def link_unchanged(output_dir: Path, staging: Path, rels: list[str], fresh: bool
     if len(rels) < 64:
         link(rels)
         return
-    from concurrent.futures import ThreadPoolExecutor  # (loaded only when there are many: a build with nothing to do has none)
+    from concurrent.futures import ThreadPoolExecutor  # (loaded only for many: a build with nothing to do has none)
 
     with ThreadPoolExecutor(max_workers=LINK_THREADS) as pool:
         if fresh:

@@ -76,15 +76,17 @@ def load_quick_state(cache: Cache, output_dir: Path, output_id: str | None) -> K
     part of it is missing."""
     key = quick_key(output_dir)
     head = cache.record(key, output_id)
-    if not isinstance(head, _Head):
-        return None
+    if not isinstance(head, _Head) or set(head.tags) != {*_PARTS, "stamps"}:
+        return None  # (none, or kept by a version of this code with other parts)
     parts: dict[str, Any] = {}
     for name, tag in head.tags.items():
         value = cache.record(f"{key}#{name}", tag)
         if value is None:
             return None
         parts[name] = value
-    stamps: Mapping[str, str] = parts.pop("stamps")
+    stamps = parts.pop("stamps")
+    if not isinstance(stamps, dict):
+        return None
     sources = {path: stamp for path, stamp in stamps.items() if path not in head.removed}
     sources.update(head.changed)
     return KeptState(replace(head.state, sources=sources, **parts), head, stamps)
