@@ -9,7 +9,8 @@ import pytest
 
 from cchc_site.cache import Cache
 from cchc_site.config import MenuItem
-from cchc_site.quickstate import STAMPS_DELTA_LIMIT, QuickState, keep_quick_state, load_quick_state, quick_key
+from cchc_site.quickstate import (STAMPS_DELTA_LIMIT, KeptState, QuickState, keep_quick_state, load_quick_state,
+                                  quick_key)
 
 
 def make_state(n: int = 500) -> QuickState:
@@ -40,6 +41,14 @@ def written_keys(cache: Cache, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return keys
 
 
+def kept_state(cache: Cache, out: Path, state: QuickState) -> tuple[QuickState, KeptState]:
+    """``state`` kept by a build from nothing (output folder content "id-1"), and read back."""
+    keep_quick_state(cache, out, state, "id-1")
+    kept = load_quick_state(cache, out, "id-1")
+    assert kept is not None
+    return state, kept
+
+
 def test_a_state_reads_back_as_written(cache: Cache, tmp_path: Path) -> None:
     out = tmp_path / "output"
     state = make_state()
@@ -53,10 +62,7 @@ def test_a_state_reads_back_as_written(cache: Cache, tmp_path: Path) -> None:
 def test_an_edit_writes_the_small_record_only_and_reads_back_exactly(cache: Cache, tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "output"
-    state = make_state()
-    keep_quick_state(cache, out, state, "id-1")
-    kept = load_quick_state(cache, out, "id-1")
-    assert kept is not None
+    state, kept = kept_state(cache, out, make_state())
     edited = "content/posts/2021/03/bai-2.md"
     new_sources = dict(state.sources, **{edited: "9999:1"})
     new_sources.pop("content/posts/2021/05/bai-4.md")  # a file deleted
@@ -74,10 +80,7 @@ def test_an_edit_writes_the_small_record_only_and_reads_back_exactly(cache: Cach
 def test_a_changed_part_is_written_again_and_an_older_record_no_longer_reads(cache: Cache, tmp_path: Path,
                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "output"
-    state = make_state()
-    keep_quick_state(cache, out, state, "id-1")
-    kept = load_quick_state(cache, out, "id-1")
-    assert kept is not None
+    state, kept = kept_state(cache, out, make_state())
     moved = replace(state, order=state.order[1:] + state.order[:1], known=state.known | {"/tin-tuc/moi/"})
     keys = written_keys(cache, monkeypatch)
     keep_quick_state(cache, out, moved, "id-2", kept)
@@ -95,10 +98,7 @@ def test_a_changed_part_is_written_again_and_an_older_record_no_longer_reads(cac
 def test_the_stamps_base_is_written_again_after_many_changes(cache: Cache, tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "output"
-    state = make_state(STAMPS_DELTA_LIMIT + 50)
-    keep_quick_state(cache, out, state, "id-1")
-    kept = load_quick_state(cache, out, "id-1")
-    assert kept is not None
+    state, kept = kept_state(cache, out, make_state(STAMPS_DELTA_LIMIT + 50))
     many = replace(state, sources={path: stamp + "0" for path, stamp in state.sources.items()})
     keys = written_keys(cache, monkeypatch)
     keep_quick_state(cache, out, many, "id-2", kept)
