@@ -12,7 +12,7 @@ so a part written by another build is never taken for this one's.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -45,13 +45,14 @@ class QuickState:
 
 
 _PARTS = ("order", "known", "linked")  # the large parts kept as records of their own, with the stamps' base
+_SMALL = {f.name for f in fields(QuickState)} - {*_PARTS, "sources"}  # kept in the record that ties them
 
 
 @dataclass(frozen=True)
 class _Head:
     """The record that ties a state's parts together (its small fields kept in it whole)."""
 
-    state: QuickState  # the state without its large parts (empty in their place)
+    small: dict[str, Any]  # the state's other fields: name -> value
     tags: dict[str, str]  # part ("stamps" for the base of the sources' stamps) -> the tag of its record
     changed: dict[str, str]  # content file -> its stamp, where it differs from the base
     removed: frozenset[str]  # files of the base that are gone
@@ -76,8 +77,8 @@ def load_quick_state(cache: Cache, output_dir: Path, output_id: str | None) -> K
     part of it is missing."""
     key = quick_key(output_dir)
     head = cache.record(key, output_id)
-    if not isinstance(head, _Head) or set(head.tags) != {*_PARTS, "stamps"}:
-        return None  # (none, or kept by a version of this code with other parts)
+    if not isinstance(head, _Head) or set(head.tags) != {*_PARTS, "stamps"} or set(head.small) != _SMALL:
+        return None  # (none, or kept by a version of this code with other fields)
     parts: dict[str, Any] = {}
     for name, tag in head.tags.items():
         value = cache.record(f"{key}#{name}", tag)
@@ -89,7 +90,7 @@ def load_quick_state(cache: Cache, output_dir: Path, output_id: str | None) -> K
         return None
     sources = {path: stamp for path, stamp in stamps.items() if path not in head.removed}
     sources.update(head.changed)
-    return KeptState(replace(head.state, sources=sources, **parts), head, stamps)
+    return KeptState(QuickState(sources=sources, **head.small, **parts), head, stamps)
 
 
 def keep_quick_state(cache: Cache, output_dir: Path, state: QuickState, output_id: str,
@@ -117,5 +118,5 @@ def keep_quick_state(cache: Cache, output_dir: Path, state: QuickState, output_i
         tags["stamps"] = f"{output_id}/stamps"
         cache.put_record(f"{key}#stamps", dict(state.sources), tags["stamps"])
         changed, removed = {}, frozenset()
-    bare = replace(state, sources={}, order=(), known=frozenset(), linked=frozenset())
-    cache.put_record(key, _Head(bare, tags, changed, removed), output_id)  # (last: it names the parts above)
+    small = {name: getattr(state, name) for name in _SMALL}
+    cache.put_record(key, _Head(small, tags, changed, removed), output_id)  # (last: it names the parts above)
