@@ -317,22 +317,21 @@ class Cache:
         few; else whole, and the manifest of the family's own output then becomes the new base."""
         family = family or output
         base = self._manifest_base(family)
+        changed: dict[str, str] = {}
+        removed: list[str] = []
         if base is not None:
             changed = {rel: fp for rel, fp in entries.items() if base[1].get(rel) != fp}
             removed = [rel for rel in base[1] if rel not in entries]
-            if len(changed) + len(removed) <= MANIFEST_DELTA_LIMIT:
-                self._write_many("INSERT OR REPLACE INTO manifest VALUES (?, ?, ?)",
-                                 [(output, tag, marshal.dumps((base[0], changed, removed)))])
-                return
-        if output != family:
-            self._write_many("INSERT OR REPLACE INTO manifest VALUES (?, ?, ?)",
-                             [(output, tag, marshal.dumps(dict(entries)))])
-            return
-        whole = dict(entries)
-        if self._write_many("INSERT OR REPLACE INTO manifest VALUES (?, ?, ?)",
-                            [(MANIFEST_BASE + family, tag, marshal.dumps(whole)),
-                             (output, tag, marshal.dumps((tag, {}, [])))]):
-            self._bases[family] = (tag, whole)
+        new_base = None
+        if base is not None and len(changed) + len(removed) <= MANIFEST_DELTA_LIMIT:
+            rows = [(output, tag, marshal.dumps((base[0], changed, removed)))]
+        elif output != family:  # (a spare far from its output's base: whole)
+            rows = [(output, tag, marshal.dumps(dict(entries)))]
+        else:
+            new_base = (tag, dict(entries))
+            rows = [(MANIFEST_BASE + family, tag, marshal.dumps(new_base[1])), (output, tag, marshal.dumps((tag, {}, [])))]
+        if self._write_many("INSERT OR REPLACE INTO manifest VALUES (?, ?, ?)", rows) and new_base is not None:
+            self._bases[family] = new_base
 
     def _manifest_base(self, family: str) -> tuple[str, dict[str, str]] | None:
         """(tag, entries) of the base of the manifests of ``family`` (an output and its spare), read once."""
