@@ -12,7 +12,7 @@ import marshal
 import pickle
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 if TYPE_CHECKING:  # (loaded by the build that stores Markdown: a build with nothing to do needs no model)
     from .models import Link, Rendered
@@ -305,11 +305,7 @@ class Cache:
         base = self._manifest_base(family or output)
         if base is None or base[0] != base_tag:
             return None  # (its base was replaced since: unknown)
-        entries = dict(base[1])
-        for rel in removed:
-            entries.pop(rel, None)
-        entries.update(changed)
-        return entries
+        return with_differences(base[1], changed, removed)
 
     def put_manifest(self, output: str, entries: dict[str, str], tag: str, family: str = "") -> None:
         """Record the manifest of the folder content ``tag`` of ``output`` (one row per output):
@@ -317,11 +313,7 @@ class Cache:
         few; else whole, and the manifest of the family's own output then becomes the new base."""
         family = family or output
         base = self._manifest_base(family)
-        changed: dict[str, str] = {}
-        removed: list[str] = []
-        if base is not None:
-            changed = {rel: fp for rel, fp in entries.items() if base[1].get(rel) != fp}
-            removed = [rel for rel in base[1] if rel not in entries]
+        changed, removed = differences(base[1], entries) if base is not None else ({}, [])
         new_base = None
         if base is not None and len(changed) + len(removed) <= MANIFEST_DELTA_LIMIT:
             rows = [(output, tag, marshal.dumps((base[0], changed, removed)))]
@@ -380,6 +372,20 @@ def load_blob(blob: bytes) -> Any | None:
         return pickle.loads(blob)
     except Exception:  # noqa: BLE001 - any broken entry is simply a cache miss
         return None
+
+
+def differences(base: Mapping[str, str], new: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """What turns ``base`` into ``new``: the entries changed or added, the keys removed (see
+    :func:`with_differences`)."""
+    return {key: value for key, value in new.items() if base.get(key) != value}, [key for key in base if key not in new]
+
+
+def with_differences(base: Mapping[str, str], changed: Mapping[str, str], removed: Iterable[str]) -> dict[str, str]:
+    """``base`` with the :func:`differences` to another mapping applied: that mapping."""
+    gone = set(removed)
+    result = {key: value for key, value in base.items() if key not in gone}
+    result.update(changed)
+    return result
 
 
 def _unmarshal(blob: bytes) -> Any:

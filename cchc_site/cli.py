@@ -78,13 +78,16 @@ def _site_tz(site: Path):  # noqa: ANN202
     neither the configuration's code nor YAML."""
     from zoneinfo import ZoneInfo
 
-    from .stamps import remember_timezone, remembered_timezone
+    from .stamps import config_tag, remember_timezone, remembered_timezone
 
-    name = remembered_timezone(site)
+    tag = config_tag(site)
+    name = remembered_timezone(site, tag)
     if name is not None:
         return ZoneInfo(name), lambda: None
     config, tz = _config_tz(site)
-    return tz, lambda: remember_timezone(site, config.timezone)
+    if config_tag(site) != tag:  # saved again while it was read: remember nothing
+        return tz, lambda: None
+    return tz, lambda: remember_timezone(site, tag, config.timezone)
 
 
 def cmd_build(args: argparse.Namespace) -> int:

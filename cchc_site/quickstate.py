@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from .cache import Cache
+from .cache import Cache, differences, with_differences
 from .publish import manifest_key
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class _Head:
     small: dict[str, Any]  # the state's other fields: name -> value
     tags: dict[str, str]  # part ("stamps" for the base of the sources' stamps) -> the tag of its record
     changed: dict[str, str]  # content file -> its stamp, where it differs from the base
-    removed: frozenset[str]  # files of the base that are gone
+    removed: list[str]  # files of the base that are gone
 
 
 @dataclass(frozen=True)
@@ -88,8 +88,7 @@ def load_quick_state(cache: Cache, output_dir: Path, output_id: str | None) -> K
     stamps = parts.pop("stamps")
     if not isinstance(stamps, dict):
         return None
-    sources = {path: stamp for path, stamp in stamps.items() if path not in head.removed}
-    sources.update(head.changed)
+    sources = with_differences(stamps, head.changed, head.removed)
     return KeptState(QuickState(sources=sources, **head.small, **parts), head, stamps)
 
 
@@ -106,17 +105,12 @@ def keep_quick_state(cache: Cache, output_dir: Path, state: QuickState, output_i
         else:
             tags[name] = f"{output_id}/{name}"
             cache.put_record(f"{key}#{name}", value, tags[name])
-    changed: dict[str, str] = {}
-    removed: frozenset[str] = frozenset()
-    if kept is not None:
-        base = kept.stamps
-        changed = {path: stamp for path, stamp in state.sources.items() if base.get(path) != stamp}
-        removed = frozenset(base.keys() - state.sources.keys())
+    changed, removed = differences(kept.stamps, state.sources) if kept is not None else ({}, [])
     if kept is not None and len(changed) + len(removed) <= STAMPS_DELTA_LIMIT:
         tags["stamps"] = kept.head.tags["stamps"]
     else:
         tags["stamps"] = f"{output_id}/stamps"
         cache.put_record(f"{key}#stamps", dict(state.sources), tags["stamps"])
-        changed, removed = {}, frozenset()
+        changed, removed = {}, []
     small = {name: getattr(state, name) for name in _SMALL}
     cache.put_record(key, _Head(small, tags, changed, removed), output_id)  # (last: it names the parts above)

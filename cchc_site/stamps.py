@@ -115,12 +115,11 @@ def open_cache(site_dir: Path, cache_dir: Path | None, clean: bool) -> Cache:
 TIMEZONE_KEY = "site-timezone"
 
 
-def remembered_timezone(site_dir: Path) -> str | None:
-    """The timezone site.yaml names, when it was remembered (:func:`remember_timezone`) for
-    exactly its present bytes and this code; else None, and the caller reads site.yaml.  "Now"
-    is taken in that timezone before anything else: a build or check with nothing to do then
-    loads neither the configuration's code nor YAML."""
-    tag = _config_tag(site_dir)
+def remembered_timezone(site_dir: Path, tag: str | None) -> str | None:
+    """The timezone site.yaml names, when it was remembered (:func:`remember_timezone`) for the
+    bytes of ``tag`` (:func:`config_tag`: site.yaml as it is now) and this code; else None, and
+    the caller reads site.yaml.  "Now" is taken in that timezone before anything else: a build or
+    check with nothing to do then loads neither the configuration's code nor YAML."""
     if tag is None:
         return None
     cache = Cache(site_dir / CACHE_DIR / CACHE_FILE, read_only=True)
@@ -131,9 +130,9 @@ def remembered_timezone(site_dir: Path) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def remember_timezone(site_dir: Path, name: str) -> None:
-    """Remember that site.yaml, as it is now, is valid and names the timezone ``name``."""
-    tag = _config_tag(site_dir)
+def remember_timezone(site_dir: Path, tag: str | None, name: str) -> None:
+    """Remember that site.yaml with the bytes of ``tag`` (:func:`config_tag`, taken before it was
+    read and found unchanged after) is valid and names the timezone ``name``."""
     if tag is None:
         return
     cache = open_cache(site_dir, None, clean=False)
@@ -143,7 +142,7 @@ def remember_timezone(site_dir: Path, name: str) -> None:
         cache.close()
 
 
-def _config_tag(site_dir: Path) -> str | None:
+def config_tag(site_dir: Path) -> str | None:
     """This code and the bytes of site.yaml ("" when there is none: the defaults); None when it
     cannot be read."""
     try:

@@ -160,26 +160,65 @@ def test_the_timezone_remembered_serves_only_the_site_yaml_it_was_read_from(tmp_
     """The command line takes "now" in the site's timezone before anything else; it reads
     site.yaml for it only when no timezone is remembered for the file's present bytes, so a
     site.yaml changed or broken since is always read (and its problems reported)."""
-    from cchc_site.stamps import remembered_timezone
+    from cchc_site.stamps import config_tag, remembered_timezone
+
+    def remembered(site: Path) -> str | None:
+        return remembered_timezone(site, config_tag(site))
 
     site = make_site(tmp_path / "site")
-    assert remembered_timezone(site) is None
+    assert remembered(site) is None
     build(site, site / "output")
-    assert remembered_timezone(site) == "Asia/Ho_Chi_Minh"
+    assert remembered(site) == "Asia/Ho_Chi_Minh"
     config = site / "site.yaml"
     text = config.read_text(encoding="utf-8")
     config.write_text(text + "timezone: Asia/Bangkok\n", encoding="utf-8")
-    assert remembered_timezone(site) is None  # other bytes: read again
+    assert remembered(site) is None  # other bytes: read again
     build(site, site / "output")
-    assert remembered_timezone(site) == "Asia/Bangkok"
+    assert remembered(site) == "Asia/Bangkok"
     config.write_text(text + "timezone: Sao/Hoa\n", encoding="utf-8")
     for command in ("build", "check"):
         result = run_cli(command, "--site", site, "--as-of", "2021-12-31")
         assert result.code == 1 and "site.yaml:" in result.err + result.out and "E042" in result.err + result.out
-    assert remembered_timezone(site) is None  # a broken site.yaml is never remembered
+    assert remembered(site) is None  # a broken site.yaml is never remembered
     config.write_text(text + "timezone: Asia/Bangkok\n", encoding="utf-8")
     os.utime(config, ns=(1, 1))  # the same bytes as before, another time: still known
-    assert remembered_timezone(site) == "Asia/Bangkok"
+    assert remembered(site) == "Asia/Bangkok"
+
+
+@pytest.mark.parametrize("saved", ["before it is parsed", "after it is parsed"])
+def test_a_site_yaml_saved_while_it_is_read_is_not_remembered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              saved: str) -> None:
+    """The timezone is remembered only for the bytes site.yaml had when it was parsed: saved again
+    meanwhile (another timezone), whether just before or just after the parse, nothing is
+    remembered for either version, and the next command reads it."""
+    import cchc_site.config as config_module
+    from cchc_site.stamps import config_tag, remembered_timezone
+
+    site = make_site(tmp_path / "site")
+    config = site / "site.yaml"
+    first = config.read_text(encoding="utf-8")
+    assert "timezone" not in first  # (the default: Asia/Ho_Chi_Minh)
+    second = first + "timezone: Asia/Bangkok\n"
+    real = config_module.load_config
+
+    def saved_meanwhile(site_dir: Path) -> object:
+        once = "timezone" not in config.read_text(encoding="utf-8")  # (saved at the first read only)
+        if once and saved == "before it is parsed":
+            config.write_text(second, encoding="utf-8")
+        found = real(site_dir)
+        if once and saved == "after it is parsed":
+            config.write_text(second, encoding="utf-8")
+        return found
+
+    monkeypatch.setattr(config_module, "load_config", saved_meanwhile)
+    result = run_cli("check", "--site", site, "--as-of", "2021-12-31")
+    assert result.code in (0, 1) and "Traceback" not in result.err
+    monkeypatch.setattr(config_module, "load_config", real)
+    assert remembered_timezone(site, config_tag(site)) is None
+    config.write_text(first, encoding="utf-8")
+    assert remembered_timezone(site, config_tag(site)) is None
+    build(site, site / "output")
+    assert remembered_timezone(site, config_tag(site)) == "Asia/Ho_Chi_Minh"
 
 
 def test_corrupt_cache_is_ignored(tmp_path: Path) -> None:
