@@ -28,12 +28,14 @@ _SEPARATOR_CELL = re.compile(r":?-+:?")
 _OTHER_BLOCK = re.compile(r"[#>|=+-]|\d+[.)]|\*(?!\*?[^*\s])")
 # Inline: links first (as in Python-Markdown), then strong, then emphasis.
 _LINK = re.compile(r"\[([^\[\]*\n]+)\]\(((?:https?://|/|tthc:|#)[^\s()\"'*\[\]>]*)\)")
+# Each starts with a literal star, so that the regex engine skips to the next star at C speed;
+# "not after a star" is the look-behind that follows it ("\*(?<!\*\*)" = a star not after a star).
 # "****x****" (a phrase made bold twice, common in pasted text): strong inside strong
-_DOUBLE_STRONG = re.compile(r"(?<!\*)\*\*\*\*([^*\s](?:[^*\n]*[^*\s])?)\*\*\*\*(?!\*)")
+_DOUBLE_STRONG = re.compile(r"\*(?<!\*\*)\*\*\*([^*\s](?:[^*\n]*[^*\s])?)\*\*\*\*(?!\*)")
 _GLUED_QUAD = re.compile(r"[^\s*]\*{4}[^\s*]")  # four stars between two letters
-_STRONG_EM = re.compile(r"(?<!\*)\*\*\*([^*\s](?:[^*\n]*[^*\s])?)\*\*\*(?!\*)")
-_STRONG = re.compile(r"(?<!\*)\*\*([^*\s<](?:[^*\n<]*[^*\s<])?)\*\*(?!\*)")
-_EM = re.compile(r"(?<!\*)\*([^*\s<](?:[^*\n<]*[^*\s<])?)\*(?!\*)")
+_STRONG_EM = re.compile(r"\*(?<!\*\*)\*\*([^*\s](?:[^*\n]*[^*\s])?)\*\*\*(?!\*)")
+_STRONG = re.compile(r"\*(?<!\*\*)\*([^*\s<](?:[^*\n<]*[^*\s<])?)\*\*(?!\*)")
+_EM = re.compile(r"\*(?<!\*\*)([^*\s<](?:[^*\n<]*[^*\s<])?)\*(?!\*)")
 _LEFTOVER = re.compile(r"[\[\]|>]")  # markup left outside the known patterns (and stars after them): refuse
 _INLINE_MARKUP = re.compile(r"[\[\]|>*]")  # a span without any of these is its own HTML and text
 

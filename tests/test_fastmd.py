@@ -155,3 +155,26 @@ def test_an_empty_body_has_no_summary_or_links_of_the_body_before() -> None:
     converter.convert("Tóm tắt [l](/x/) cũ <b>.</b>")
     empty = converter.convert("")
     assert empty.summary == "" and empty.links == () and empty.html == ""
+
+
+# The emphasis patterns as first written (a look-behind first): the faster ones, which start
+# with a literal star, must find exactly the same matches.
+_FIRST_WRITTEN = {
+    "_DOUBLE_STRONG": r"(?<!\*)\*\*\*\*([^*\s](?:[^*\n]*[^*\s])?)\*\*\*\*(?!\*)",
+    "_STRONG_EM": r"(?<!\*)\*\*\*([^*\s](?:[^*\n]*[^*\s])?)\*\*\*(?!\*)",
+    "_STRONG": r"(?<!\*)\*\*([^*\s<](?:[^*\n<]*[^*\s<])?)\*\*(?!\*)",
+    "_EM": r"(?<!\*)\*([^*\s<](?:[^*\n<]*[^*\s<])?)\*(?!\*)",
+}
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="**** ab\n<", max_size=40))
+def test_the_emphasis_patterns_match_as_first_written(text: str) -> None:
+    import re
+
+    from cchc_site import fastmd
+
+    for name, first in _FIRST_WRITTEN.items():
+        now = getattr(fastmd, name)
+        assert [(m.span(), m.groups()) for m in now.finditer(text)] == \
+            [(m.span(), m.groups()) for m in re.finditer(first, text)], name
