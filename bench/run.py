@@ -60,6 +60,9 @@ harness (../shared/bench/run_peers.sh): cold, noop and edit.
 With --paired, cchc-site's `full` and Hugo's `cold` are also timed by turns (rows `full-paired`
 and `cold-paired`, one of each per round): the machine's speed drifts over minutes, and the
 median of the rounds' ratios compares the two at the same moments.
+With --growth, cchc-site's build from nothing is timed at every size of --sizes by turns (rows
+`full-by-turns`, one of each size per round), and each round compares the time per post at the
+largest size with the next smaller one: growth shown within minutes, not across a drifting hour.
 
 Before every run (warm-up included) dirty pages are flushed (sync), so one run's writes are not
 written back during the next.  Outputs and caches moved away before a run go to a trash folder
@@ -218,7 +221,7 @@ class Row:
         return out
 
     def us_per_post(self) -> float | None:
-        if self.scenario not in ("full", "clean", "cold") or not self.runs:
+        if self.scenario not in ("full", "clean", "cold", "full-by-turns") or not self.runs:
             return None
         return round(statistics.median(self.col("wall")) / self.n * 1e6, 1)
 
@@ -771,6 +774,51 @@ def bench_paired(n: int, args: argparse.Namespace, work: Path, trash: Trash, env
     return [ours, theirs]
 
 
+def bench_growth(sizes: list[int], args: argparse.Namespace, work: Path, trash: Trash,
+                 env: dict[str, str]) -> list[Row]:
+    """cchc-site's build from nothing at every size by turns, one of each per round (warm-up round
+    first): the machine's speed drifts by tens of percent over minutes, so the time per post at
+    two sizes is compared within each round (see :func:`growth_lines`)."""
+    logs = work / "logs"
+    sites: dict[int, Path] = {}
+    for n in sizes:
+        ensure_site(n, work / f"n{n}")
+        sites[n] = work / f"n{n}" / "site"
+    rows = {n: Row("cchc-site", n, "full-by-turns", f"python -m cchc_site build --site {sites[n]} --clean",
+                   note="output, spare and .cchc-cache moved away first; the sizes by turns") for n in sizes}
+    for i in range(args.warmup + args.runs):
+        counted = i >= args.warmup
+        progress("cchc-site, sizes by turns: " + (f"round {i - args.warmup + 1}/{args.runs}" if counted
+                                                  else "warm-up round") + " (each line below: one run)")
+        for n in sizes:
+            site = sites[n]
+            measure(rows[n], [args.python, "-m", "cchc_site", "build", "--site", str(site), "--clean"], site, env,
+                    int(counted), int(not counted), args.timeout, logs / f"cchc-{n}-full-by-turns.log",
+                    lambda _i, site=site: move_all_built(site, trash))
+    trash.empty()
+    return list(rows.values())
+
+
+def growth_lines(rows: list[Row]) -> list[str]:
+    """Per round of :func:`bench_growth`: the build's time per post at each size, and its ratio
+    at the largest size to the next smaller one."""
+    by_size = sorted((r for r in rows if r.scenario == "full-by-turns" and r.ok), key=lambda r: r.n)
+    if len(by_size) < 2:
+        return []
+    lines = []
+    rounds = min(len(r.runs) for r in by_size)
+    big, mid = by_size[-1], by_size[-2]
+    ratios = []
+    for i in range(rounds):
+        per_post = [(r.n, r.runs[i].wall / r.n * 1e6) for r in by_size]
+        ratios.append(per_post[-1][1] / per_post[-2][1])
+        lines.append(f"round {i + 1}: " + ", ".join(f"{n:,}: {u:,.0f} µs a post" for n, u in per_post)
+                     + f" ({big.n:,} / {mid.n:,}: {ratios[-1]:.2f})")
+    lines.append(f"time per post at {big.n:,} / at {mid.n:,}, median of {rounds} rounds' ratios: "
+                 f"{statistics.median(ratios):.2f} ({', '.join(f'{r:.2f}' for r in ratios)})")
+    return lines
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -942,6 +990,9 @@ def main() -> int:
     parser.add_argument("--paired", action="store_true",
                         help="also time cchc-site's full build and Hugo's cold build by turns (needs Hugo; "
                              "--scenarios '' times only these)")
+    parser.add_argument("--growth", action="store_true",
+                        help="also time cchc-site's build from nothing at every size by turns, and compare the "
+                             "time per post within each round (--scenarios '' times only these)")
     parser.add_argument("--hugo", help="Hugo executable (default: hugo on PATH)")
     parser.add_argument("--pelican", help="Pelican command (default: pelican on PATH, <work>/venv/bin/pelican, "
                                           "or `--python -m pelican`)")
@@ -978,7 +1029,7 @@ def main() -> int:
         progress("peers found: " + (", ".join(f"{k} = {shlex.join(v)}" for k, v in peers.items()) or "none"))
     result: dict = {"machine": machine_info(args, peers),
                     "options": {"sizes": sizes, "runs": args.runs, "warmup": args.warmup, "work": str(work),
-                                "scenarios": args.scenarios, "paired": args.paired,
+                                "scenarios": args.scenarios, "paired": args.paired, "growth": args.growth,
                                 "peers": sorted(peers) if args.peers or args.paired else [],
                                 "source_date_epoch": env["SOURCE_DATE_EPOCH"],
                                 "command": shlex.join([sys.executable, *sys.argv])}}
@@ -989,6 +1040,8 @@ def main() -> int:
             rows += bench_peers(n, args, work, trash, peers)
         if args.paired:
             rows += bench_paired(n, args, work, trash, env, peers)
+    if args.growth:
+        rows += bench_growth(sizes, args, work, trash, env)
     result["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     result["rows"] = [r.summary() for r in rows]
     result["comparisons"] = comparisons(rows, sizes)
@@ -1009,6 +1062,11 @@ def main() -> int:
     if len(fulls) > 1:
         print("\nGrowth, cchc-site full build per post: " + ", ".join(f"{n:,}: {u:,.0f} µs" for n, u in fulls)
               + f" (largest / smallest size: {fulls[-1][1] / fulls[0][1]:.2f})")
+    if args.growth:
+        result["growth"] = growth_lines(rows)
+        print("\nGrowth, cchc-site's builds from nothing with the sizes by turns:")
+        for line in result["growth"]:
+            print("  " + line)
     if result.get("verify"):
         print()
         for n, v in result["verify"].items():
