@@ -8,11 +8,13 @@ None or equal — HTML, summary and links — to the converter it stands in for.
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cchc_site import fastmd
 from cchc_site.fastmd import render_simple
 from cchc_site.mdrender import converter_for
 
@@ -170,10 +172,6 @@ _FIRST_WRITTEN = {
 @settings(max_examples=400, deadline=None)
 @given(st.text(alphabet="**** ab\n<", max_size=40))
 def test_the_emphasis_patterns_match_as_first_written(text: str) -> None:
-    import re
-
-    from cchc_site import fastmd
-
     for name, first in _FIRST_WRITTEN.items():
         now = getattr(fastmd, name)
         assert [(m.span(), m.groups()) for m in now.finditer(text)] == \
